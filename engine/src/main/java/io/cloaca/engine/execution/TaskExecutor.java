@@ -1,0 +1,173 @@
+package io.cloaca.engine.execution;
+
+import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.context.Context;
+import io.cloaca.engine.context.ContextMerge;
+import io.cloaca.engine.store.ClaimedTask;
+import io.cloaca.engine.store.ExecutionStore;
+import io.cloaca.engine.store.FinishResult;
+import io.cloaca.engine.store.TaskOutcome;
+import io.cloaca.engine.workflow.TaskDefinition;
+import io.cloaca.engine.workflow.TaskFailedException;
+import io.cloaca.engine.workflow.TaskNamespace;
+import io.cloaca.engine.workflow.Workflow;
+import io.cloaca.engine.workflow.WorkflowRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs tasks on a worker thread: claim, build the input from the dependencies' outputs, call the body,
+ * record the outcome. When recording readies a dependent, the same worker claims it in that transaction
+ * and runs it next, so a chain advances with one commit per task and no queue hop.
+ */
+final class TaskExecutor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TaskExecutor.class);
+
+    private final ExecutionStore store;
+    private final WorkflowRegistry registry;
+    private final RunnerConfig config;
+    private final String runnerId;
+    private final Clock clock;
+    private final ScheduledExecutorService timers;
+    private final Consumer<String> enqueue;
+    private final Consumer<FinishResult> onFinish;
+
+    TaskExecutor(ExecutionStore store, WorkflowRegistry registry, RunnerConfig config, String runnerId, Clock clock,
+                 ScheduledExecutorService timers, Consumer<String> enqueue, Consumer<FinishResult> onFinish) {
+        this.store = store;
+        this.registry = registry;
+        this.config = config;
+        this.runnerId = runnerId;
+        this.clock = clock;
+        this.timers = timers;
+        this.enqueue = enqueue;
+        this.onFinish = onFinish;
+    }
+
+    /** Claims and runs {@code taskId}, then any dependents handed to this worker. */
+    void run(String taskId) {
+        long now = clock.millis();
+        Optional<ClaimedTask> claimed = store.claim(taskId, runnerId, now + config.leaseDuration().toMillis(), now);
+        ClaimedTask next = claimed.orElse(null);
+        while (next != null) {
+            next = attempt(next);
+        }
+    }
+
+    private ClaimedTask attempt(ClaimedTask task) {
+        Optional<Workflow> workflow = registry.find(task.workflowName());
+        if (workflow.isEmpty() || !workflow.get().hasTask(TaskNamespace.parse(task.taskName()))) {
+            // Not ours to judge: another process may know this workflow. Give it back untouched.
+            LOG.warn("Task {} of execution {} belongs to workflow '{}', which this runner does not know; released",
+                    task.taskName(), task.executionId(), task.workflowName());
+            store.release(task.taskId(), runnerId, clock.millis());
+            return null;
+        }
+        Workflow wf = workflow.get();
+        TaskDefinition definition = wf.task(TaskNamespace.parse(task.taskName()));
+        ScheduledFuture<?> watchdog = timers.schedule(() -> expire(task, wf, definition),
+                config.taskTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        TaskOutcome outcome;
+        try {
+            Context output = definition.body().run(input(task, definition));
+            outcome = new TaskOutcome.Succeeded(output == null ? "{}" : output.toJson());
+        } catch (TaskFailedException e) {
+            outcome = failure(task, definition, e.getMessage(), e.details());
+        } catch (Exception | StackOverflowError e) {
+            outcome = failure(task, definition, describe(e), stackTrace(e));
+        } finally {
+            watchdog.cancel(false);
+        }
+        return record(task, outcome, wf, true);
+    }
+
+    private Context input(ClaimedTask task, TaskDefinition definition) {
+        if (definition.dependencies().isEmpty()) {
+            return Context.fromJson(task.initialContext());
+        }
+        List<String> names = definition.dependencies().stream().map(TaskNamespace::toString).toList();
+        Map<String, String> outputs = store.completedOutputs(task.executionId(), names);
+        List<com.fasterxml.jackson.databind.node.ObjectNode> ordered = new ArrayList<>();
+        for (String name : names) {
+            String json = outputs.get(name);
+            if (json != null) {
+                ordered.add(Context.fromJson(json).toJsonNode());
+            }
+        }
+        return Context.of(ContextMerge.merge(ordered));
+    }
+
+    private TaskOutcome failure(ClaimedTask task, TaskDefinition definition, String error, String details) {
+        if (definition.retryPolicy().shouldRetry(task.attempt(), error)) {
+            Duration delay = definition.retryPolicy().delayAfter(task.attempt());
+            LOG.info("Task {} attempt {}/{} failed, retrying in {} ms: {}", task.taskName(), task.attempt(),
+                    task.maxAttempts(), delay.toMillis(), error);
+            return new TaskOutcome.Retry(error, details, clock.millis() + delay.toMillis());
+        }
+        LOG.warn("Task {} failed after {} attempt(s): {}{}", task.taskName(), task.attempt(), error,
+                details == null ? "" : "\n" + details);
+        return new TaskOutcome.Failed(error, details);
+    }
+
+    /** Watchdog: the attempt overran; fail it (and maybe retry) even though the body may still be running. */
+    private void expire(ClaimedTask task, Workflow wf, TaskDefinition definition) {
+        try {
+            String error = "Task timed out after " + config.taskTimeout().toSeconds() + "s";
+            ClaimedTask next = record(task, failure(task, definition, error, null), wf, false);
+            if (next != null) {
+                enqueue.accept(next.taskId());
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Could not record the timeout of task {}", task.taskName(), e);
+        }
+    }
+
+    private ClaimedTask record(ClaimedTask task, TaskOutcome outcome, Workflow wf, boolean claimNext) {
+        long now = clock.millis();
+        FinishResult result;
+        try {
+            result = store.finish(task, outcome, wf, runnerId, claimNext, now + config.leaseDuration().toMillis(), now);
+        } catch (CloacaException e) {
+            LOG.error("Could not record the outcome of task {} (execution {}); its lease will expire and it will "
+                    + "run again", task.taskName(), task.executionId(), e);
+            return null;
+        }
+        if (!result.recorded()) {
+            LOG.debug("Outcome of task {} attempt {} dropped: the claim was no longer ours", task.taskName(),
+                    task.attempt());
+            return null;
+        }
+        if (outcome instanceof TaskOutcome.Retry retry) {
+            timers.schedule(() -> enqueue.accept(task.taskId()), Math.max(0, retry.retryAt() - now),
+                    TimeUnit.MILLISECONDS);
+        }
+        result.ready().forEach(enqueue);
+        onFinish.accept(result);
+        return result.next();
+    }
+
+    static String describe(Throwable e) {
+        String message = e.getMessage();
+        return e.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    private static String stackTrace(Throwable e) {
+        StringWriter out = new StringWriter();
+        e.printStackTrace(new PrintWriter(out));
+        return out.toString();
+    }
+}

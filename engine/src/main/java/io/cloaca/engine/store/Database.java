@@ -1,0 +1,213 @@
+package io.cloaca.engine.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.cloaca.engine.CloacaException;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A connection pool on one database, with its dialect and the one way to run a transaction. SQLite
+ * files are opened in WAL mode with a busy timeout and foreign keys on; an in-memory URL becomes a
+ * private temporary file so that every pooled connection sees the same data (deleted on close).
+ */
+public final class Database implements AutoCloseable {
+
+    /** How long a SQLite connection waits for another process's write lock before failing. */
+    public static final int SQLITE_BUSY_TIMEOUT_MS = 30_000;
+
+    private final DatabaseUrl url;
+    private final Dialect dialect;
+    private final HikariDataSource pool;
+    private final Path temporaryFile;
+    private final ReentrantLock writeLock;
+
+    private Database(DatabaseUrl url, Dialect dialect, HikariDataSource pool, Path temporaryFile) {
+        this.url = url;
+        this.dialect = dialect;
+        this.pool = pool;
+        this.temporaryFile = temporaryFile;
+        this.writeLock = dialect.singleWriter() ? new ReentrantLock(true) : null;
+    }
+
+    /**
+     * Opens a pool and checks that the database answers.
+     *
+     * @param poolSize      maximum connections
+     * @param sqliteDurable SQLite only: {@code synchronous=FULL} when true, {@code NORMAL} when false
+     * @throws CloacaException (STORAGE) naming the database and the cause when it cannot be reached
+     */
+    public static Database open(DatabaseUrl url, int poolSize, boolean sqliteDurable) {
+        if (url instanceof DatabaseUrl.Sqlite sqlite) {
+            return openSqlite(sqlite, poolSize, sqliteDurable);
+        }
+        return openPostgres((DatabaseUrl.Postgres) url, poolSize);
+    }
+
+    private static Database openSqlite(DatabaseUrl.Sqlite url, int poolSize, boolean durable) {
+        Path file = url.file();
+        Path temporary = null;
+        if (url.inMemory()) {
+            try {
+                temporary = Files.createTempFile("cloaca-memory-", ".db");
+            } catch (IOException e) {
+                throw CloacaException.storage("Cannot create the temporary file behind :memory: " + e.getMessage(), e);
+            }
+            file = temporary;
+        } else {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null && !Files.isDirectory(parent)) {
+                throw CloacaException.storage("Cannot open SQLite database '" + file + "': directory '" + parent
+                        + "' does not exist; create it first or choose another path", null);
+            }
+        }
+        SQLiteConfig config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MS);
+        config.enforceForeignKeys(true);
+        config.setSynchronous(durable ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
+        config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        SQLiteDataSource sqlite = new SQLiteDataSource(config);
+        sqlite.setUrl("jdbc:sqlite:" + file);
+        HikariConfig hikari = baseConfig("cloaca-sqlite", poolSize);
+        hikari.setDataSource(sqlite);
+        return new Database(url, Dialect.SQLITE, start(hikari, url, file.toString()), temporary);
+    }
+
+    private static Database openPostgres(DatabaseUrl.Postgres url, int poolSize) {
+        HikariConfig hikari = baseConfig("cloaca-pg", poolSize);
+        hikari.setJdbcUrl(url.jdbcUrl());
+        if (url.user() != null) {
+            hikari.setUsername(url.user());
+        }
+        if (url.password() != null) {
+            hikari.setPassword(url.password());
+        }
+        hikari.addDataSourceProperty("ApplicationName", "cloaca");
+        hikari.addDataSourceProperty("tcpKeepAlive", "true");
+        return new Database(url, Dialect.POSTGRESQL, start(hikari, url, url.redacted()), null);
+    }
+
+    private static HikariConfig baseConfig(String name, int poolSize) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setPoolName(name);
+        hikari.setMaximumPoolSize(Math.max(1, poolSize));
+        hikari.setMinimumIdle(Math.min(2, Math.max(1, poolSize)));
+        hikari.setConnectionTimeout(10_000);
+        hikari.setInitializationFailTimeout(1);
+        return hikari;
+    }
+
+    private static HikariDataSource start(HikariConfig config, DatabaseUrl url, String where) {
+        try {
+            return new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw CloacaException.storage("Cannot connect to database " + where + ": " + rootMessage(e), e);
+        }
+    }
+
+    /** The innermost message of a failure chain, which is the one that names the cause. */
+    public static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    public DatabaseUrl url() {
+        return url;
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    /**
+     * Creates or upgrades the engine's tables, in {@code schema} when given (PostgreSQL), each schema
+     * with its own Flyway history table.
+     */
+    public void migrate(String schema) {
+        var config = Flyway.configure(Database.class.getClassLoader())
+                .dataSource(pool)
+                .locations(dialect.migrationLocation())
+                .table("cloaca_schema_history")
+                .failOnMissingLocations(true);
+        if (schema != null) {
+            config.schemas(schema).defaultSchema(schema).createSchemas(true);
+        }
+        try {
+            config.load().migrate();
+        } catch (FlywayException e) {
+            throw CloacaException.storage("Failed to migrate " + (schema == null ? "database" : "schema '" + schema + "'")
+                    + ": " + rootMessage(e), e);
+        }
+    }
+
+    /** Runs {@code work} in one transaction: commit on return, rollback on any failure. */
+    public <T> T inTransaction(SqlWork<T> work) {
+        if (writeLock != null) {
+            writeLock.lock();
+        }
+        try (Connection connection = pool.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    connection.rollback();
+                } catch (SQLException rollbackFailure) {
+                    e.addSuppressed(rollbackFailure);
+                }
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw CloacaException.storage("Database error: " + e.getMessage(), e);
+        } finally {
+            if (writeLock != null) {
+                writeLock.unlock();
+            }
+        }
+    }
+
+    /** Runs read-only {@code work} on an auto-commit connection. */
+    public <T> T read(SqlWork<T> work) {
+        try (Connection connection = pool.getConnection()) {
+            return work.run(connection);
+        } catch (SQLException e) {
+            throw CloacaException.storage("Database error: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        if (temporaryFile != null) {
+            for (String suffix : new String[] {"", "-wal", "-shm"}) {
+                try {
+                    Files.deleteIfExists(Path.of(temporaryFile + suffix));
+                } catch (IOException ignored) {
+                    // a leftover temp file is harmless and the OS cleans its temp dir
+                }
+            }
+        }
+    }
+}

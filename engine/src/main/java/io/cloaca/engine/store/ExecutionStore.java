@@ -1,0 +1,414 @@
+package io.cloaca.engine.store;
+
+import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.workflow.TaskDefinition;
+import io.cloaca.engine.workflow.TaskNamespace;
+import io.cloaca.engine.workflow.Workflow;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Every read and write of execution state, in one schema of one database. SQL is schema-qualified
+ * with a validated, quoted identifier; no statement relies on {@code search_path}.
+ *
+ * <p>Hot path, per task: {@link #claim} (one commit) and {@link #finish} (one commit, which may
+ * also claim the next task of a chain for the same worker, saving the dependent's claim commit).
+ */
+public final class ExecutionStore {
+
+    private static final String TASK_COLUMNS = "id, execution_id, task_name, status, attempt, max_attempts, "
+            + "output_context, last_error, error_details, claimed_by, started_at, completed_at, recovery_attempts";
+    private static final String EXECUTION_COLUMNS = "id, workflow_name, workflow_version, status, initial_context, "
+            + "final_context, error_message, started_at, completed_at";
+
+    private final Database database;
+    private final String executions;
+    private final String tasks;
+
+    /**
+     * @param schema PostgreSQL schema holding the tables, or null for the connection's default
+     *               (always null on SQLite); must already be validated
+     */
+    public ExecutionStore(Database database, String schema) {
+        this.database = database;
+        String prefix = schema == null ? "" : "\"" + schema + "\".";
+        this.executions = prefix + "workflow_executions";
+        this.tasks = prefix + "task_executions";
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    /**
+     * Writes an execution and all its task rows in one transaction: roots Ready, the rest NotStarted.
+     *
+     * @return ids of the Ready root tasks
+     */
+    public List<String> createExecution(String executionId, Workflow workflow, String initialContext, long now) {
+        return database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + executions
+                    + " (id, workflow_name, workflow_version, status, initial_context, started_at, updated_at)"
+                    + " VALUES (?, ?, ?, 'Running', ?, ?, ?)")) {
+                ps.setString(1, executionId);
+                ps.setString(2, workflow.name());
+                ps.setString(3, workflow.version());
+                ps.setString(4, initialContext);
+                ps.setLong(5, now);
+                ps.setLong(6, now);
+                ps.executeUpdate();
+            }
+            List<String> ready = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tasks
+                    + " (id, execution_id, task_name, status, attempt, max_attempts, updated_at)"
+                    + " VALUES (?, ?, ?, ?, 1, ?, ?)")) {
+                for (TaskNamespace ns : workflow.topologicalOrder()) {
+                    TaskDefinition task = workflow.task(ns);
+                    String id = UUID.randomUUID().toString();
+                    boolean root = task.dependencies().isEmpty();
+                    ps.setString(1, id);
+                    ps.setString(2, executionId);
+                    ps.setString(3, ns.toString());
+                    ps.setString(4, (root ? TaskStatus.Ready : TaskStatus.NotStarted).name());
+                    ps.setInt(5, Math.max(1, task.retryPolicy().maxAttempts()));
+                    ps.setLong(6, now);
+                    ps.addBatch();
+                    if (root) {
+                        ready.add(id);
+                    }
+                }
+                ps.executeBatch();
+            }
+            return ready;
+        });
+    }
+
+    /**
+     * Takes a Ready task for {@code runnerId} until {@code leaseUntil}.
+     *
+     * @return the claimed task, or empty when it was not Ready (someone else took it, or it ended)
+     */
+    public Optional<ClaimedTask> claim(String taskId, String runnerId, long leaseUntil, long now) {
+        return database.inTransaction(c -> {
+            if (!markRunning(c, taskId, runnerId, leaseUntil, now)) {
+                return Optional.empty();
+            }
+            return Optional.of(loadClaimed(c, taskId));
+        });
+    }
+
+    private boolean markRunning(Connection c, String taskId, String runnerId, long leaseUntil, long now)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Running', claimed_by = ?,"
+                + " lease_expires_at = ?, started_at = ?, retry_at = NULL, updated_at = ? WHERE id = ? AND status = 'Ready'")) {
+            ps.setString(1, runnerId);
+            ps.setLong(2, leaseUntil);
+            ps.setLong(3, now);
+            ps.setLong(4, now);
+            ps.setString(5, taskId);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    private ClaimedTask loadClaimed(Connection c, String taskId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT t.execution_id, e.workflow_name, t.task_name, t.attempt,"
+                + " t.max_attempts, e.initial_context FROM " + tasks + " t JOIN " + executions
+                + " e ON e.id = t.execution_id WHERE t.id = ?")) {
+            ps.setString(1, taskId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw CloacaException.notFound("Task row " + taskId + " vanished after being claimed");
+                }
+                return new ClaimedTask(taskId, rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                        rs.getInt(5), rs.getString(6));
+            }
+        }
+    }
+
+    /** Gives a claimed task back (Ready, unowned) so that another runner, or a later one, can take it. */
+    public boolean release(String taskId, String runnerId, long now) {
+        return database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Ready', claimed_by = NULL,"
+                    + " lease_expires_at = NULL, started_at = NULL, updated_at = ? WHERE id = ? AND status = 'Running'"
+                    + " AND claimed_by = ?")) {
+                ps.setLong(1, now);
+                ps.setString(2, taskId);
+                ps.setString(3, runnerId);
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** Output contexts (JSON) of the named tasks of an execution that completed, by task name. */
+    public Map<String, String> completedOutputs(String executionId, List<String> taskNames) {
+        if (taskNames.isEmpty()) {
+            return Map.of();
+        }
+        String marks = String.join(", ", java.util.Collections.nCopies(taskNames.size(), "?"));
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT task_name, output_context FROM " + tasks
+                    + " WHERE execution_id = ? AND status = 'Completed' AND task_name IN (" + marks + ")")) {
+                ps.setString(1, executionId);
+                for (int i = 0; i < taskNames.size(); i++) {
+                    ps.setString(i + 2, taskNames.get(i));
+                }
+                Map<String, String> outputs = new HashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        outputs.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+                return outputs;
+            }
+        });
+    }
+
+    /**
+     * Records an attempt's outcome, if {@code runnerId} still owns that attempt, and in the same
+     * transaction readies the dependents whose dependencies are all terminal and ends the execution
+     * when every task is terminal.
+     *
+     * @param claimNext claim one newly ready dependent for the calling worker (returned as {@code next})
+     */
+    public FinishResult finish(ClaimedTask task, TaskOutcome outcome, Workflow workflow, String runnerId,
+                               boolean claimNext, long leaseUntil, long now) {
+        return database.inTransaction(c -> {
+            lockExecution(c, task.executionId());
+            if (!recordOutcome(c, task, outcome, runnerId, now)) {
+                return FinishResult.LOST;
+            }
+            if (outcome instanceof TaskOutcome.Retry) {
+                return new FinishResult(true, List.of(), null, null);
+            }
+            Map<String, TaskRow> rows = taskRows(c, task.executionId());
+            List<String> ready = new ArrayList<>();
+            for (TaskNamespace ns : workflow.topologicalOrder()) {
+                TaskRow row = rows.get(ns.toString());
+                if (row == null || row.status != TaskStatus.NotStarted) {
+                    continue;
+                }
+                boolean depsDone = workflow.task(ns).dependencies().stream()
+                        .map(d -> rows.get(d.toString()))
+                        .allMatch(d -> d == null || d.status.isTerminal());
+                if (depsDone) {
+                    ready.add(row.id);
+                    row.status = TaskStatus.Ready;
+                }
+            }
+            markReady(c, ready, now);
+            ClaimedTask next = null;
+            if (claimNext && !ready.isEmpty()) {
+                String first = ready.remove(0);
+                if (markRunning(c, first, runnerId, leaseUntil, now)) {
+                    next = loadClaimed(c, first);
+                }
+            }
+            boolean allTerminal = rows.values().stream().allMatch(r -> r.status.isTerminal());
+            ExecutionRecord finished = null;
+            if (allTerminal && next == null && ready.isEmpty()) {
+                finished = finishExecution(c, task, outcome, rows, now);
+            }
+            return new FinishResult(true, ready, next, finished);
+        });
+    }
+
+    private void lockExecution(Connection c, String executionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM " + executions + " WHERE id = ?"
+                + database.dialect().forUpdate())) {
+            ps.setString(1, executionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw CloacaException.notFound("Execution " + executionId + " does not exist");
+                }
+            }
+        }
+    }
+
+    private boolean recordOutcome(Connection c, ClaimedTask task, TaskOutcome outcome, String runnerId, long now)
+            throws SQLException {
+        String owned = " WHERE id = ? AND status = 'Running' AND claimed_by = ? AND attempt = ?";
+        PreparedStatement ps;
+        int i = 1;
+        if (outcome instanceof TaskOutcome.Succeeded s) {
+            ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Completed', output_context = ?, completed_at = ?,"
+                    + " claimed_by = NULL, lease_expires_at = NULL, updated_at = ?" + owned);
+            ps.setString(i++, s.outputContext());
+            ps.setLong(i++, now);
+            ps.setLong(i++, now);
+        } else if (outcome instanceof TaskOutcome.Retry r) {
+            ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Ready', attempt = attempt + 1, retry_at = ?,"
+                    + " last_error = ?, error_details = ?, started_at = NULL, claimed_by = NULL, lease_expires_at = NULL,"
+                    + " updated_at = ?" + owned);
+            ps.setLong(i++, r.retryAt());
+            ps.setString(i++, r.error());
+            ps.setString(i++, r.details());
+            ps.setLong(i++, now);
+        } else {
+            TaskOutcome.Failed f = (TaskOutcome.Failed) outcome;
+            ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Failed', last_error = ?, error_details = ?,"
+                    + " completed_at = ?, claimed_by = NULL, lease_expires_at = NULL, updated_at = ?" + owned);
+            ps.setString(i++, f.error());
+            ps.setString(i++, f.details());
+            ps.setLong(i++, now);
+            ps.setLong(i++, now);
+        }
+        try (ps) {
+            ps.setString(i++, task.taskId());
+            ps.setString(i++, runnerId);
+            ps.setInt(i, task.attempt());
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    private void markReady(Connection c, List<String> ids, long now) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks
+                + " SET status = 'Ready', updated_at = ? WHERE id = ? AND status = 'NotStarted'")) {
+            for (String id : ids) {
+                ps.setLong(1, now);
+                ps.setString(2, id);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private ExecutionRecord finishExecution(Connection c, ClaimedTask task, TaskOutcome outcome,
+                                            Map<String, TaskRow> rows, long now) throws SQLException {
+        long failed = rows.values().stream().filter(r -> r.status == TaskStatus.Failed).count();
+        long completed = rows.values().stream().filter(r -> r.status == TaskStatus.Completed).count();
+        long skipped = rows.values().stream().filter(r -> r.status == TaskStatus.Skipped).count();
+        ExecutionStatus status = failed > 0 ? ExecutionStatus.Failed : ExecutionStatus.Completed;
+        String error = failed > 0 ? failed + " task(s) failed, " + completed + " completed, " + skipped + " skipped" : null;
+        // The task finishing now is the last to complete; if it failed, the latest earlier completion wins.
+        String finalContext = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext()
+                : latestCompletedOutput(c, task.executionId()).orElse(task.initialContext());
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + executions + " SET status = ?, final_context = ?,"
+                + " error_message = ?, completed_at = ?, updated_at = ? WHERE id = ? AND status IN ('Pending', 'Running')")) {
+            ps.setString(1, status.name());
+            ps.setString(2, finalContext);
+            ps.setString(3, error);
+            ps.setLong(4, now);
+            ps.setLong(5, now);
+            ps.setString(6, task.executionId());
+            ps.executeUpdate();
+        }
+        return loadExecution(c, task.executionId()).orElseThrow();
+    }
+
+    private Optional<String> latestCompletedOutput(Connection c, String executionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT output_context FROM " + tasks
+                + " WHERE execution_id = ? AND status = 'Completed' ORDER BY completed_at DESC, task_name DESC LIMIT 1")) {
+            ps.setString(1, executionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    private Map<String, TaskRow> taskRows(Connection c, String executionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, task_name, status FROM " + tasks
+                + " WHERE execution_id = ?")) {
+            ps.setString(1, executionId);
+            Map<String, TaskRow> rows = new LinkedHashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.put(rs.getString(2), new TaskRow(rs.getString(1), TaskStatus.valueOf(rs.getString(3))));
+                }
+            }
+            return rows;
+        }
+    }
+
+    /** Mutable while {@link #finish} decides what becomes ready. */
+    private static final class TaskRow {
+        final String id;
+        TaskStatus status;
+
+        TaskRow(String id, TaskStatus status) {
+            this.id = id;
+            this.status = status;
+        }
+    }
+
+    public Optional<ExecutionRecord> findExecution(String executionId) {
+        return database.read(c -> loadExecution(c, executionId));
+    }
+
+    private Optional<ExecutionRecord> loadExecution(Connection c, String executionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + EXECUTION_COLUMNS + " FROM " + executions
+                + " WHERE id = ?")) {
+            ps.setString(1, executionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(executionRecord(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    /** The most recent executions first, optionally of one workflow. */
+    public List<ExecutionRecord> listExecutions(String workflowName, int limit) {
+        return database.read(c -> {
+            String where = workflowName == null ? "" : " WHERE workflow_name = ?";
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + EXECUTION_COLUMNS + " FROM " + executions + where
+                    + " ORDER BY started_at DESC, id LIMIT ?")) {
+                int i = 1;
+                if (workflowName != null) {
+                    ps.setString(i++, workflowName);
+                }
+                ps.setInt(i, limit);
+                List<ExecutionRecord> list = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        list.add(executionRecord(rs));
+                    }
+                }
+                return list;
+            }
+        });
+    }
+
+    /** Task rows of one execution, in the order they were written (topological). */
+    public List<TaskRecord> listTasks(String executionId) {
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + TASK_COLUMNS + " FROM " + tasks
+                    + " WHERE execution_id = ? ORDER BY COALESCE(started_at, 0), task_name")) {
+                ps.setString(1, executionId);
+                List<TaskRecord> list = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        list.add(new TaskRecord(rs.getString(1), rs.getString(2), rs.getString(3),
+                                TaskStatus.valueOf(rs.getString(4)), rs.getInt(5), rs.getInt(6), rs.getString(7),
+                                rs.getString(8), rs.getString(9), rs.getString(10), longOrNull(rs, 11),
+                                longOrNull(rs, 12), rs.getInt(13)));
+                    }
+                }
+                return list;
+            }
+        });
+    }
+
+    private static ExecutionRecord executionRecord(ResultSet rs) throws SQLException {
+        return new ExecutionRecord(rs.getString(1), rs.getString(2), rs.getString(3),
+                ExecutionStatus.valueOf(rs.getString(4)), rs.getString(5), rs.getString(6), rs.getString(7),
+                rs.getLong(8), longOrNull(rs, 9));
+    }
+
+    private static Long longOrNull(ResultSet rs, int column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
+    }
+
+}
