@@ -1,0 +1,190 @@
+package io.cloaca.python;
+
+import io.cloaca.engine.workflow.WorkflowRegistry;
+import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.EnvironmentAccess;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.PolyglotAccess;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.graalvm.polyglot.io.IOAccess;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One Python interpreter with the {@code cloaca} module installed, plus the workflow registry its
+ * scripts fill. Task functions registered by a script are called from the engine's worker threads;
+ * GraalPy's GIL serialises the Python parts.
+ *
+ * <p>Sandbox: host access only to {@code @HostAccess.Export} members, no Java class lookup, no native
+ * extensions, no subprocesses; file IO, threads and environment variables are allowed, as under CPython.
+ *
+ * <pre>{@code
+ * try (PythonRuntime python = PythonRuntime.builder().arguments(List.of("wf.py")).build()) {
+ *     int exitCode = python.runScript(Path.of("wf.py"));
+ * }
+ * }</pre>
+ */
+public final class PythonRuntime implements AutoCloseable {
+
+    private static final String SHIM_RESOURCE = "/cloaca/__init__.py";
+    private static final String INSTALL = """
+            def _install(name, source, filename):
+                import sys, types
+                module = types.ModuleType(name)
+                module.__file__ = filename
+                module.__path__ = []
+                sys.modules[name] = module
+                exec(compile(source, filename, 'exec'), module.__dict__)
+                return module
+            _install
+            """;
+
+    private final Context context;
+    private final WorkflowRegistry registry;
+    private final Value cloaca;
+    private final CloacaHost host;
+
+    private PythonRuntime(Builder b) {
+        this.registry = b.registry;
+        this.context = Context.newBuilder("python")
+                .engine(PythonEngine.get())
+                .allowHostAccess(HostAccess.newBuilder(HostAccess.EXPLICIT).allowListAccess(true).allowMapAccess(true)
+                        .build())
+                .allowHostClassLookup(name -> false)
+                .allowPolyglotAccess(PolyglotAccess.NONE)
+                .allowIO(IOAccess.ALL)
+                .allowCreateThread(true)
+                .allowCreateProcess(false)
+                .allowNativeAccess(false)
+                .allowEnvironmentAccess(EnvironmentAccess.INHERIT)
+                .arguments("python", b.arguments.toArray(String[]::new))
+                .out(b.out)
+                .err(b.err)
+                .build();
+        try {
+            this.cloaca = context.eval("python", INSTALL).execute("cloaca", shimSource(), "cloaca/__init__.py");
+            PythonErrors errors = new PythonErrors(cloaca);
+            this.host = new CloacaHost(registry, errors);
+            cloaca.getMember("_bind").execute(host);
+        } catch (RuntimeException e) {
+            context.close(true);
+            throw e;
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The workflows this runtime's scripts registered; Java code may register its own here too. */
+    public WorkflowRegistry registry() {
+        return registry;
+    }
+
+    /** The polyglot context, for embedding code that wants to evaluate Python directly. */
+    public Context context() {
+        return context;
+    }
+
+    /**
+     * Runs {@code script} as {@code __main__}: its folder goes first on {@code sys.path}; an uncaught
+     * exception prints a traceback starting at the script's own frames.
+     *
+     * @return the exit code: 0, 1 after an uncaught exception, or the code given to {@code sys.exit}
+     */
+    public int runScript(Path script) {
+        return callExitingFunction("_run_main", script.toAbsolutePath().toString());
+    }
+
+    /**
+     * Runs pytest inside this runtime (it must be importable, e.g. from Debian's python3-pytest).
+     *
+     * @return pytest's exit code
+     */
+    public int runPytest(List<String> args, List<String> extraPath) {
+        return callExitingFunction("_run_pytest", args.toArray(), extraPath.toArray());
+    }
+
+    private int callExitingFunction(String name, Object... args) {
+        try {
+            return cloaca.getMember(name).execute(args).asInt();
+        } catch (PolyglotException e) {
+            if (e.isExit()) {
+                return e.getExitStatus();
+            }
+            throw e;
+        }
+    }
+
+    /** Evaluates Python source in {@code __main__}, returning the last expression's value. */
+    public Value eval(String code) {
+        return context.eval(Source.create("python", code));
+    }
+
+    /** Shuts down every runner the scripts left open, then closes the interpreter. Idempotent. */
+    @Override
+    public void close() {
+        host.shutdownRunners();
+        try {
+            context.close(true);
+        } catch (PolyglotException | IllegalStateException ignored) {
+            // already closed, e.g. after sys.exit
+        }
+    }
+
+    private static String shimSource() {
+        try (InputStream in = PythonRuntime.class.getResourceAsStream(SHIM_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("The cloaca package is missing from the class path: " + SHIM_RESOURCE);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Options for a runtime; every one has a default. */
+    public static final class Builder {
+        private WorkflowRegistry registry = new WorkflowRegistry();
+        private List<String> arguments = new ArrayList<>(List.of(""));
+        private OutputStream out = System.out;
+        private OutputStream err = System.err;
+
+        /** {@code sys.argv}: the script path first, as under CPython (default: {@code [""]}). */
+        public Builder arguments(List<String> argv) {
+            this.arguments = new ArrayList<>(argv);
+            return this;
+        }
+
+        /** Where {@code cloaca.register_workflow_constructor} and friends register (default: a new registry). */
+        public Builder registry(WorkflowRegistry registry) {
+            this.registry = registry;
+            return this;
+        }
+
+        /** Python's stdout (default: {@code System.out}). */
+        public Builder out(OutputStream out) {
+            this.out = out;
+            return this;
+        }
+
+        /** Python's stderr (default: {@code System.err}). */
+        public Builder err(OutputStream err) {
+            this.err = err;
+            return this;
+        }
+
+        public PythonRuntime build() {
+            return new PythonRuntime(this);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.cloaca.python;
+
+import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.context.Context;
+import io.cloaca.engine.execution.ExecutionResult;
+import io.cloaca.engine.execution.Runner;
+import io.cloaca.engine.store.TaskRecord;
+import io.cloaca.engine.workflow.TaskNamespace;
+import org.graalvm.polyglot.HostAccess;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What the Python {@code cloaca.DefaultRunner} wraps. Results cross back to Python as JSON text. */
+public final class RunnerHandle {
+
+    private static final DateTimeFormatter RFC_3339 = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+
+    private final Runner runner;
+    private final PythonErrors errors;
+
+    RunnerHandle(Runner runner, PythonErrors errors) {
+        this.runner = runner;
+        this.errors = errors;
+    }
+
+    Runner runner() {
+        return runner;
+    }
+
+    /** Runs a workflow to its end; the GIL is released while this blocks, so workers can run Python tasks. */
+    @HostAccess.Export
+    public String execute(String workflowName, String contextJson) {
+        ExecutionResult result;
+        try {
+            result = runner.execute(workflowName, Context.fromJson(contextJson));
+        } catch (CloacaException e) {
+            throw errors.translate(switch (e.kind()) {
+                case NOT_FOUND -> "Workflow execution failed: Pipeline execution failed: Failed to schedule workflow: ";
+                case TIMEOUT -> "Workflow execution failed: ";
+                case ILLEGAL_STATE -> "Failed to send message to runtime thread: ";
+                default -> "Workflow execution failed: ";
+            }, e);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("execution_id", result.executionId());
+        out.put("workflow_name", result.workflowName());
+        out.put("status", result.status().name());
+        out.put("start_time", rfc3339(result.startedAt()));
+        out.put("end_time", result.completedAt() == null ? null : rfc3339(result.completedAt()));
+        out.put("error_message", result.errorMessage());
+        out.put("final_context", result.finalContext().toJsonNode());
+        return WorkflowHandle.json(out);
+    }
+
+    /** Every task row of an execution, as a JSON list of objects. */
+    @HostAccess.Export
+    public String taskResults(String executionId) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (TaskRecord t : runner.store().listTasks(executionId)) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("task_id", TaskNamespace.parse(t.taskName()).task());
+            row.put("task_name", t.taskName());
+            row.put("status", t.status().name());
+            row.put("attempts", t.attempt());
+            row.put("max_attempts", t.maxAttempts());
+            row.put("error", t.lastError());
+            row.put("started_at", t.startedAt() == null ? null : rfc3339(Instant.ofEpochMilli(t.startedAt())));
+            row.put("completed_at", t.completedAt() == null ? null : rfc3339(Instant.ofEpochMilli(t.completedAt())));
+            rows.add(row);
+        }
+        return WorkflowHandle.json(rows);
+    }
+
+    @HostAccess.Export
+    public void shutdown() {
+        runner.shutdown();
+    }
+
+    @HostAccess.Export
+    public String describe() {
+        return runner.store().database().url().redacted();
+    }
+
+    static String rfc3339(Instant instant) {
+        return RFC_3339.format(instant.atOffset(ZoneOffset.UTC));
+    }
+}

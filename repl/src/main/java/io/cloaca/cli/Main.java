@@ -1,0 +1,39 @@
+package io.cloaca.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code cloaca} command. */
+@Command(name = "cloaca", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Durable workflows on the JVM, scripted in Python with the cloaca module.",
+        subcommands = {RunCommand.class, TestCommand.class, BenchCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code (for tests and embedding). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setStopAtPositional(true);
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"cloaca " + (v == null ? "dev" : v) + " (GraalPy 25.0.3, Java "
+                    + Runtime.version() + ")"};
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.cloaca.cli;
+
+import io.cloaca.python.PythonRuntime;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code cloaca run script.py [args...]}: runs a script as CPython would, with the cloaca module. */
+@Command(name = "run", description = "Run a Python workflow script with the cloaca module.")
+final class RunCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "SCRIPT", description = "The Python script to run.")
+    Path script;
+
+    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments passed to the script as sys.argv[1:].")
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        if (!Files.isRegularFile(script)) {
+            System.err.println("cloaca run: can't open file '" + script + "': no such file");
+            return 2;
+        }
+        List<String> argv = new ArrayList<>();
+        argv.add(script.toString());
+        argv.addAll(args);
+        try (PythonRuntime python = PythonRuntime.builder().arguments(argv).build()) {
+            return python.runScript(script);
+        }
+    }
+}
