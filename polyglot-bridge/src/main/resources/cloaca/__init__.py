@@ -1065,7 +1065,8 @@ def _run_main(script):
         sys.stderr.flush()
 
 
-def _run_pytest(args, extra_path):
+def _run_pytest(args_json, extra_path_json):
+    args, extra_path = json.loads(args_json), json.loads(extra_path_json)
     for p in extra_path:
         if p not in sys.path:
             sys.path.append(p)

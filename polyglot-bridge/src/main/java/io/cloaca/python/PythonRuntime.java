@@ -111,7 +111,7 @@ public final class PythonRuntime implements AutoCloseable {
      * @return pytest's exit code
      */
     public int runPytest(List<String> args, List<String> extraPath) {
-        return callExitingFunction("_run_pytest", args.toArray(), extraPath.toArray());
+        return callExitingFunction("_run_pytest", WorkflowHandle.json(args), WorkflowHandle.json(extraPath));
     }
 
     private int callExitingFunction(String name, Object... args) {

@@ -20,6 +20,11 @@ public final class Main implements Runnable {
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setStopAtPositional(true);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            // A failure of the command itself (not of a script, which prints its own traceback).
+            commandLine.getErr().println("cloaca: " + e.getMessage());
+            return 1;
+        });
         return cli.execute(args);
     }
 

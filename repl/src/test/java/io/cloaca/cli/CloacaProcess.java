@@ -1,0 +1,50 @@
+package io.cloaca.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the real {@code ./cloaca} launcher in a child process, as a user would, and captures its output. */
+final class CloacaProcess {
+
+    /** The repository root (the parent of the repl module, where surefire/failsafe run). */
+    static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+
+    record Result(int exitCode, String stdout, String stderr) {
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- stdout\n" + stdout + "\n--- stderr\n" + stderr;
+        }
+    }
+
+    private CloacaProcess() {
+    }
+
+    static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(ROOT.resolve("cloaca").toString());
+        command.addAll(List.of(args));
+        Path out = Files.createTempFile("cloaca-out", ".txt");
+        Path err = Files.createTempFile("cloaca-err", ".txt");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("cloaca " + String.join(" ", args) + " did not finish in 5 minutes");
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+}
