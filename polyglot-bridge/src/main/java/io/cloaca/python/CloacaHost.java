@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
-import io.cloaca.engine.execution.Runner;
+import io.cloaca.engine.execution.RunnerFactory;
+import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.tenancy.Identifiers;
+import io.cloaca.engine.tenancy.TenantAdmin;
 import io.cloaca.engine.execution.RunnerConfig;
 import io.cloaca.engine.retry.BackoffStrategy;
 import io.cloaca.engine.retry.RetryCondition;
@@ -21,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The only Java object the {@code cloaca} Python package talks to. It takes plain strings, JSON text
@@ -31,11 +33,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class CloacaHost {
 
     private final WorkflowRegistry registry;
+    private final RunnerFactory runners;
     private final PythonErrors errors;
-    private final List<RunnerHandle> runners = new CopyOnWriteArrayList<>();
 
-    CloacaHost(WorkflowRegistry registry, PythonErrors errors) {
-        this.registry = registry;
+    CloacaHost(RunnerFactory runners, PythonErrors errors) {
+        this.registry = runners.registry();
+        this.runners = runners;
         this.errors = errors;
     }
 
@@ -88,18 +91,42 @@ public final class CloacaHost {
     public RunnerHandle createRunner(String url, String configJson) {
         try {
             RunnerConfig config = configJson == null ? RunnerConfig.DEFAULT : runnerConfig(readJson(configJson));
-            RunnerHandle handle = new RunnerHandle(Runner.open(url, config, registry), errors);
-            runners.add(handle);
-            return handle;
+            return new RunnerHandle(runners.open(url, config), errors);
         } catch (CloacaException e) {
             throw errors.translate("Failed to create DefaultRunner: ", e);
         }
     }
 
-    /** Shuts down every runner this script opened and did not shut down itself. */
-    void shutdownRunners() {
-        runners.forEach(RunnerHandle::shutdown);
-        runners.clear();
+    /**
+     * Opens a runner in PostgreSQL schema {@code schema} with the default configuration. Name and URL
+     * errors keep their own message; any later failure is reported as upstream words it.
+     */
+    @HostAccess.Export
+    public RunnerHandle createSchemaRunner(String url, String schema) {
+        try {
+            Identifiers.schema(schema);
+            if (!(DatabaseUrl.parse(url) instanceof DatabaseUrl.Postgres)) {
+                return new RunnerHandle(runners.openSchema(url, schema, RunnerConfig.DEFAULT), errors);
+            }
+        } catch (CloacaException e) {
+            throw errors.translate("", e);
+        }
+        try {
+            return new RunnerHandle(runners.openSchema(url, schema, RunnerConfig.DEFAULT), errors);
+        } catch (CloacaException e) {
+            throw errors.raise("ValueError", "Failed to create DefaultRunner with schema: Failed to set up schema '"
+                    + schema + "': " + e.getMessage());
+        }
+    }
+
+    /** A tenant administrator on a PostgreSQL URL; no connection is made until it is used. */
+    @HostAccess.Export
+    public AdminHandle createAdmin(String url) {
+        try {
+            return new AdminHandle(new TenantAdmin(url), errors);
+        } catch (CloacaException e) {
+            throw errors.raise("RuntimeError", e.getMessage());
+        }
     }
 
     private static RunnerConfig runnerConfig(JsonNode c) {

@@ -1,5 +1,6 @@
 package io.cloaca.python;
 
+import io.cloaca.engine.execution.RunnerFactory;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.EnvironmentAccess;
@@ -50,11 +51,12 @@ public final class PythonRuntime implements AutoCloseable {
 
     private final Context context;
     private final WorkflowRegistry registry;
+    private final RunnerFactory runners;
     private final Value cloaca;
-    private final CloacaHost host;
 
     private PythonRuntime(Builder b) {
         this.registry = b.registry;
+        this.runners = new RunnerFactory(registry);
         this.context = Context.newBuilder("python")
                 .engine(PythonEngine.get())
                 .allowHostAccess(HostAccess.newBuilder(HostAccess.EXPLICIT).allowListAccess(true).allowMapAccess(true)
@@ -72,9 +74,7 @@ public final class PythonRuntime implements AutoCloseable {
                 .build();
         try {
             this.cloaca = context.eval("python", INSTALL).execute("cloaca", shimSource(), "cloaca/__init__.py");
-            PythonErrors errors = new PythonErrors(cloaca);
-            this.host = new CloacaHost(registry, errors);
-            cloaca.getMember("_bind").execute(host);
+            cloaca.getMember("_bind").execute(new CloacaHost(runners, new PythonErrors(cloaca)));
         } catch (RuntimeException e) {
             context.close(true);
             throw e;
@@ -88,6 +88,11 @@ public final class PythonRuntime implements AutoCloseable {
     /** The workflows this runtime's scripts registered; Java code may register its own here too. */
     public WorkflowRegistry registry() {
         return registry;
+    }
+
+    /** Opens runners for this runtime's scripts; runners on one database share a pool and workers. */
+    public RunnerFactory runners() {
+        return runners;
     }
 
     /** The polyglot context, for embedding code that wants to evaluate Python directly. */
@@ -133,7 +138,7 @@ public final class PythonRuntime implements AutoCloseable {
     /** Shuts down every runner the scripts left open, then closes the interpreter. Idempotent. */
     @Override
     public void close() {
-        host.shutdownRunners();
+        runners.close();
         try {
             context.close(true);
         } catch (PolyglotException | IllegalStateException ignored) {

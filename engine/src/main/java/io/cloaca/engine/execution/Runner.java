@@ -2,7 +2,6 @@ package io.cloaca.engine.execution;
 
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
-import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.FinishResult;
@@ -19,11 +18,10 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * Runs workflows from a {@link WorkflowRegistry} against one database, durably: an execution and its
@@ -38,7 +36,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * }</pre>
  *
  * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N}, plus one timer
- * thread for retry delays and attempt timeouts. {@link #execute} blocks its caller on a completion
+ * thread for retry delays and attempt timeouts, shared with the other runners of the same database
+ * and login opened by the same {@link RunnerFactory}. {@link #execute} blocks its caller on a completion
  * signal, not a poll.
  */
 public final class Runner implements AutoCloseable {
@@ -48,49 +47,46 @@ public final class Runner implements AutoCloseable {
     public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
     private final String runnerId = UUID.randomUUID().toString();
-    private final Database database;
+    private final SharedResources resources;
+    private final String schema;
     private final ExecutionStore store;
     private final WorkflowRegistry registry;
     private final RunnerConfig config;
     private final Clock clock;
-    private final ScheduledExecutorService timers;
-    private final WorkerPool workers;
+    private final WorkerPool.Lane lane;
+    private final Consumer<Runner> onShutdown;
     private final Map<String, CompletableFuture<ExecutionResult>> waiting = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Runner(Database database, String schema, WorkflowRegistry registry, RunnerConfig config, Clock clock) {
-        this.database = database;
-        this.store = new ExecutionStore(database, schema);
+    Runner(SharedResources resources, String schema, WorkflowRegistry registry, RunnerConfig config, Clock clock,
+           Consumer<Runner> onShutdown) {
+        this.resources = resources;
+        this.schema = schema;
+        this.store = new ExecutionStore(resources.database, schema);
         this.registry = registry;
         this.config = config;
         this.clock = clock;
-        String name = "cloaca-" + runnerId.substring(0, 8);
-        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, name + "-timer");
-            t.setDaemon(true);
-            return t;
-        });
-        TaskExecutor executor = new TaskExecutor(store, registry, config, runnerId, clock, timers, this::enqueue,
-                this::onFinish);
-        this.workers = new WorkerPool(name, config.maxConcurrentTasks(), executor::run);
+        this.onShutdown = onShutdown;
+        TaskExecutor executor = new TaskExecutor(store, registry, config, runnerId, clock, resources.timers,
+                this::enqueue, this::onFinish);
+        this.lane = new WorkerPool.Lane(executor);
     }
 
     /**
      * Opens the database named by {@code url} (see {@link DatabaseUrl} for the forms), creates or
-     * upgrades its tables and starts the workers.
+     * upgrades its tables and starts the workers. Runners opened this way share nothing; use a
+     * {@link RunnerFactory} to share a pool between runners (tenants) of one database.
      *
      * @throws CloacaException INVALID_ARGUMENT for a bad URL, STORAGE when the database cannot be
      *     opened or migrated
      */
     public static Runner open(String url, RunnerConfig config, WorkflowRegistry registry) {
-        Database database = Database.open(DatabaseUrl.parse(url), config.dbPoolSize(), config.sqliteDurable());
-        try {
-            database.migrate(null);
-            return new Runner(database, null, registry, config, Clock.systemUTC());
-        } catch (RuntimeException e) {
-            database.close();
-            throw e;
-        }
+        return new RunnerFactory(registry).open(url, config);
+    }
+
+    /** The PostgreSQL schema this runner works in, or null for the connection's default. */
+    public String schema() {
+        return schema;
     }
 
     public String runnerId() {
@@ -163,7 +159,7 @@ public final class Runner implements AutoCloseable {
     }
 
     private void enqueue(String taskId) {
-        workers.submit(taskId);
+        resources.workers.submit(lane, taskId);
     }
 
     private void onFinish(FinishResult result) {
@@ -190,12 +186,14 @@ public final class Runner implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        workers.shutdown(SHUTDOWN_GRACE);
-        timers.shutdownNow();
+        if (!resources.workers.closeLane(lane, SHUTDOWN_GRACE)) {
+            LOG.warn("Runner {}: tasks still running after {} s; their claims expire with their leases",
+                    runnerId, SHUTDOWN_GRACE.toSeconds());
+        }
         waiting.forEach((id, future) -> future.completeExceptionally(CloacaException.illegalState(
                 "Runner was shut down before execution " + id + " finished; it is kept in the database")));
         waiting.clear();
-        database.close();
+        onShutdown.accept(this);
         LOG.debug("Runner {} shut down", runnerId);
     }
 

@@ -6,84 +6,109 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A fixed set of named worker threads taking task ids from one queue. A worker blocks on the queue,
- * so a task becoming ready wakes a worker at once; nothing polls. The thread count is the concurrency
- * limit: at most {@code threads} tasks run at a time.
+ * A fixed set of named worker threads serving the runners (lanes) that share them, fairly. A worker
+ * blocks on the queue, so a task becoming ready wakes a worker at once; nothing polls. The thread
+ * count bounds how many tasks run at a time across all lanes.
  */
 final class WorkerPool {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerPool.class);
-    private static final String POISON = "\u0000stop";
 
-    private final BlockingQueue<String> queue = new LinkedBlockingQueue<>();
+    /** One runner's share of the pool: its executor and how many of its tasks are running. */
+    static final class Lane {
+        private final TaskExecutor executor;
+        private final AtomicInteger running = new AtomicInteger();
+        private volatile boolean closed;
+
+        Lane(TaskExecutor executor) {
+            this.executor = executor;
+        }
+    }
+
+    private final FairQueue<Lane, String> queue = new FairQueue<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
 
-    WorkerPool(String name, int size, Consumer<String> work) {
+    WorkerPool(String name, int size) {
         for (int i = 0; i < size; i++) {
-            Thread t = new Thread(() -> loop(work), name + "-worker-" + (i + 1));
+            Thread t = new Thread(this::loop, name + "-worker-" + (i + 1));
             t.setDaemon(true);
             threads.add(t);
         }
         threads.forEach(Thread::start);
     }
 
-    void submit(String taskId) {
-        if (!stopping) {
-            queue.add(taskId);
+    int size() {
+        return threads.size();
+    }
+
+    void submit(Lane lane, String taskId) {
+        if (!lane.closed && !stopping) {
+            queue.put(lane, taskId);
         }
     }
 
-    private void loop(Consumer<String> work) {
-        while (true) {
-            String taskId;
+    private void loop() {
+        while (!stopping) {
+            FairQueue.Entry<Lane, String> next;
             try {
-                taskId = queue.take();
+                next = queue.take();
             } catch (InterruptedException e) {
                 return;
             }
-            if (POISON.equals(taskId) || stopping) {
-                return;
+            Lane lane = next.lane();
+            if (lane.closed) {
+                continue;
             }
+            lane.running.incrementAndGet();
             try {
-                work.accept(taskId);
+                lane.executor.run(next.item());
             } catch (RuntimeException e) {
                 // A worker never dies of one task: log, and take the next one.
-                LOG.error("Worker failed while handling task {}; continuing", taskId, e);
+                LOG.error("Worker failed while handling task {}; continuing", next.item(), e);
+            } finally {
+                synchronized (lane) {
+                    lane.running.decrementAndGet();
+                    lane.notifyAll();
+                }
             }
         }
     }
 
     /**
-     * Stops taking new tasks, lets running ones finish for up to {@code grace}, then interrupts.
+     * Closes one lane: its queued tasks are dropped (they stay Ready in the database) and running ones
+     * get up to {@code grace} to finish.
      *
-     * @return the task ids that were queued but never started
+     * @return true when nothing of the lane is still running
      */
-    List<String> shutdown(Duration grace) {
-        stopping = true;
-        List<String> unstarted = new ArrayList<>();
-        queue.drainTo(unstarted);
-        threads.forEach(t -> queue.add(POISON));
+    boolean closeLane(Lane lane, Duration grace) {
+        lane.closed = true;
+        queue.drain(lane);
         long deadline = System.nanoTime() + grace.toNanos();
-        for (Thread t : threads) {
-            long left = deadline - System.nanoTime();
-            try {
-                if (left > 0) {
-                    t.join(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+        synchronized (lane) {
+            while (lane.running.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+                try {
+                    lane.wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
             }
         }
-        threads.stream().filter(Thread::isAlive).forEach(Thread::interrupt);
-        unstarted.removeIf(POISON::equals);
-        return unstarted;
+        return true;
+    }
+
+    /** Stops every worker; called once no lane is left. */
+    void stop() {
+        stopping = true;
+        threads.forEach(Thread::interrupt);
     }
 }

@@ -3,8 +3,6 @@ package io.cloaca.engine.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.cloaca.engine.CloacaException;
-import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.FlywayException;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -138,23 +136,14 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Creates or upgrades the engine's tables, in {@code schema} when given (PostgreSQL), each schema
-     * with its own Flyway history table.
+     * Creates or upgrades the engine's tables, in {@code schema} when given (PostgreSQL). On PostgreSQL
+     * Flyway gets a connection of its own, because it changes the session's search_path.
      */
     public void migrate(String schema) {
-        var config = Flyway.configure(Database.class.getClassLoader())
-                .dataSource(pool)
-                .locations(dialect.migrationLocation())
-                .table("cloaca_schema_history")
-                .failOnMissingLocations(true);
-        if (schema != null) {
-            config.schemas(schema).defaultSchema(schema).createSchemas(true);
-        }
-        try {
-            config.load().migrate();
-        } catch (FlywayException e) {
-            throw CloacaException.storage("Failed to migrate " + (schema == null ? "database" : "schema '" + schema + "'")
-                    + ": " + rootMessage(e), e);
+        if (url instanceof DatabaseUrl.Postgres pg) {
+            Migrations.migrate(dialect, pg.jdbcUrl(), pg.user(), pg.password(), schema);
+        } else {
+            Migrations.migrate(dialect, pool, schema);
         }
     }
 

@@ -5,8 +5,11 @@ import io.cloaca.engine.CloacaException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -40,21 +43,44 @@ public sealed interface DatabaseUrl {
         }
     }
 
-    /** A PostgreSQL database; {@code user} and {@code password} may be null. */
-    record Postgres(String host, int port, String database, String user, String password) implements DatabaseUrl {
+    /**
+     * A PostgreSQL database; {@code user}, {@code password} and {@code schema} may be null.
+     *
+     * @param schema the schema the engine's tables live in ({@code ?schema=} or {@code ?currentSchema=}
+     *               in the URL), null for the role's default
+     * @param jdbcParameters other query parameters, passed to the JDBC driver as they are (e.g. sslmode)
+     */
+    record Postgres(String host, int port, String database, String user, String password, String schema,
+                    String jdbcParameters) implements DatabaseUrl {
         public String jdbcUrl() {
-            return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+            return "jdbc:postgresql://" + host + ":" + port + "/" + database
+                    + (jdbcParameters.isEmpty() ? "" : "?" + jdbcParameters);
         }
 
         @Override
         public String redacted() {
             String credentials = user == null ? "" : user + (password == null ? "" : ":***") + "@";
-            return "postgresql://" + credentials + host + ":" + port + "/" + database;
+            return "postgresql://" + credentials + host + ":" + port + "/" + database
+                    + (schema == null ? "" : "?schema=" + schema);
         }
 
-        /** The same server and database, logged in as someone else. */
-        public Postgres withCredentials(String newUser, String newPassword) {
-            return new Postgres(host, port, database, newUser, newPassword);
+        /** The same server and database, logged in as someone else, pinned to {@code newSchema}. */
+        public Postgres withCredentials(String newUser, String newPassword, String newSchema) {
+            return new Postgres(host, port, database, newUser, newPassword, newSchema, jdbcParameters);
+        }
+
+        /** The same location and login without a schema: what runners that may share a pool have in common. */
+        public Postgres withoutSchema() {
+            return new Postgres(host, port, database, user, password, null, jdbcParameters);
+        }
+
+        /** This URL as a {@code postgresql://} string, password included (for credentials handed to a tenant). */
+        public String toUrlString() {
+            String credentials = user == null ? "" : encode(user) + (password == null ? "" : ":" + encode(password)) + "@";
+            String query = schema == null ? jdbcParameters
+                    : "schema=" + encode(schema) + (jdbcParameters.isEmpty() ? "" : "&" + jdbcParameters);
+            return "postgresql://" + credentials + host + ":" + port + "/" + encode(database)
+                    + (query.isEmpty() ? "" : "?" + query);
         }
     }
 
@@ -124,7 +150,26 @@ public sealed interface DatabaseUrl {
             user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
             password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
         }
-        return new Postgres(host, uri.getPort() < 0 ? 5432 : uri.getPort(), database, user, password);
+        String schema = null;
+        List<String> passThrough = new ArrayList<>();
+        String query = uri.getRawQuery();
+        if (query != null && !query.isEmpty()) {
+            for (String pair : query.split("&")) {
+                int eq = pair.indexOf('=');
+                String key = decode(eq < 0 ? pair : pair.substring(0, eq));
+                if (key.equals("schema") || key.equals("currentSchema")) {
+                    schema = decode(eq < 0 ? "" : pair.substring(eq + 1));
+                } else if (!pair.isEmpty()) {
+                    passThrough.add(pair);
+                }
+            }
+        }
+        return new Postgres(host, uri.getPort() < 0 ? 5432 : uri.getPort(), database, user, password,
+                schema == null || schema.isEmpty() ? null : schema, String.join("&", passThrough));
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     private static String decode(String s) {

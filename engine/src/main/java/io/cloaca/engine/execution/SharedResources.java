@@ -1,0 +1,47 @@
+package io.cloaca.engine.execution;
+
+import io.cloaca.engine.store.Database;
+
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The connection pool, worker threads and timer thread that all runners on one database and login
+ * share: a tenant runner is a light handle over these, so a thousand tenants cost one pool and one
+ * thread set. Reference-counted by {@link RunnerFactory}.
+ */
+final class SharedResources {
+
+    final Database database;
+    final WorkerPool workers;
+    final ScheduledExecutorService timers;
+    private final Set<String> migrated = new HashSet<>();
+    int users;
+
+    SharedResources(Database database, String name, int workerThreads) {
+        this.database = database;
+        this.workers = new WorkerPool(name, workerThreads);
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, name + "-timer");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Migrates {@code schema} (null: the default) once per process; later runners of it skip Flyway. */
+    synchronized void ensureMigrated(String schema) {
+        String key = schema == null ? "" : schema;
+        if (!migrated.contains(key)) {
+            database.migrate(schema);
+            migrated.add(key);
+        }
+    }
+
+    void close() {
+        workers.stop();
+        timers.shutdownNow();
+        database.close();
+    }
+}
