@@ -87,7 +87,9 @@ final class TaskExecutor {
             outcome = new TaskOutcome.Succeeded(output == null ? "{}" : output.toJson());
         } catch (TaskFailedException e) {
             outcome = failure(task, definition, e.getMessage(), e.details());
-        } catch (Exception | StackOverflowError e) {
+        } catch (Exception | Error e) {
+            // Errors too (AssertionError, LinkageError...): escaping would kill this worker thread and
+            // leave the task Running until the watchdog fires.
             outcome = failure(task, definition, describe(e), stackTrace(e));
         } finally {
             watchdog.cancel(false);

@@ -6,9 +6,12 @@ import java.util.Locale;
 /** Which failures are worth another attempt. */
 public sealed interface RetryCondition {
 
-    /** Words that mark an error message as transient (upstream's executor list plus its value object's). */
-    List<String> TRANSIENT_MARKERS = List.of("timeout", "connection", "network", "temporary", "unavailable",
-            "busy", "overloaded", "rate limit");
+    /**
+     * Words that mark an error message as transient (upstream's executor list plus its value object's),
+     * and "timed out", which the engine's own attempt timeout says: upstream treats timeouts as transient.
+     */
+    List<String> TRANSIENT_MARKERS = List.of("timeout", "timed out", "connection", "network", "temporary",
+            "unavailable", "busy", "overloaded", "rate limit");
 
     boolean allows(String errorMessage);
 

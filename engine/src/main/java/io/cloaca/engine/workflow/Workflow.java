@@ -110,20 +110,26 @@ public final class Workflow {
     }
 
     private String computeVersion() {
+        // Every free-form string is JSON-quoted, so no two different inputs share a canonical form.
         StringBuilder canonical = new StringBuilder();
-        canonical.append("name=").append(name).append('\n');
-        canonical.append("description=").append(description).append('\n');
-        tags.forEach((k, v) -> canonical.append("tag=").append(k).append('=').append(v).append('\n'));
+        canonical.append("name=").append(quote(name)).append('\n');
+        canonical.append("description=").append(quote(description)).append('\n');
+        tags.forEach((k, v) -> canonical.append("tag=").append(quote(k)).append('=').append(quote(v)).append('\n'));
         tasks.values().stream()
                 .sorted((a, b) -> a.namespace().toString().compareTo(b.namespace().toString()))
-                .forEach(t -> canonical.append("task=").append(t.namespace()).append(" deps=")
-                        .append(t.dependencies().stream().map(Object::toString).sorted().toList()).append('\n'));
+                .forEach(t -> canonical.append("task=").append(quote(t.namespace().toString())).append(" deps=")
+                        .append(t.dependencies().stream().map(d -> quote(d.toString())).sorted().toList())
+                        .append('\n'));
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }
+    }
+
+    private static String quote(String s) {
+        return com.fasterxml.jackson.databind.node.TextNode.valueOf(s).toString();
     }
 
     @Override

@@ -1,0 +1,311 @@
+package io.cloaca.engine.execution;
+
+import io.cloaca.engine.context.Context;
+import io.cloaca.engine.retry.RetryCondition;
+import io.cloaca.engine.retry.RetryPolicy;
+import io.cloaca.engine.store.Database;
+import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.store.ExecutionStatus;
+import io.cloaca.engine.store.ExecutionStore;
+import io.cloaca.engine.store.TaskRecord;
+import io.cloaca.engine.store.TaskStatus;
+import io.cloaca.engine.workflow.TaskBody;
+import io.cloaca.engine.workflow.TaskFailedException;
+import io.cloaca.engine.workflow.Workflow;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.cloaca.engine.TestSupport.GENEROUS;
+import static io.cloaca.engine.TestSupport.context;
+import static io.cloaca.engine.TestSupport.fileRunner;
+import static io.cloaca.engine.TestSupport.memoryRunner;
+import static io.cloaca.engine.TestSupport.output;
+import static io.cloaca.engine.TestSupport.quickRetry;
+import static io.cloaca.engine.TestSupport.runOnce;
+import static io.cloaca.engine.TestSupport.taskRows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Failure propagation, retries and attempt timeouts (reference §2.5, §2.6; DESIGN §8). */
+class RunnerFailureTest {
+
+    /** A body that throws {@code error} on its first {@code failures} calls, then adds {@code done: true}. */
+    private static TaskBody failingTimes(int failures, AtomicInteger calls, Exception error) {
+        return ctx -> {
+            if (calls.incrementAndGet() <= failures) {
+                throw error;
+            }
+            return ctx.set("done", true);
+        };
+    }
+
+    private static Workflow single(String name, RetryPolicy policy, TaskBody body) {
+        return Workflow.builder(name).task("t", List.of(), policy, body).build();
+    }
+
+    // ---- failure propagation ----------------------------------------------------------------------
+
+    @Test
+    void a_failed_task_fails_the_workflow_but_its_dependents_still_run() {
+        Workflow wf = Workflow.builder("partial")
+                .task("ok", ctx -> ctx.set("ok", true))
+                .task("boom", List.of(), RetryPolicy.NONE, ctx -> {
+                    ctx.set("boom", true);
+                    throw new IllegalStateException("kaput");
+                })
+                .task("after", List.of("ok", "boom"), ctx -> ctx.set("after_ran", true))
+                .task("orphan", List.of("boom"), ctx -> ctx.set("orphan_input_size", ctx.size()))
+                .build();
+        try (Runner runner = memoryRunner(wf)) {
+            ExecutionResult result = runner.execute("partial", context("{'seed': 7}"));
+
+            assertEquals(ExecutionStatus.Failed, result.status());
+            assertEquals("1 task(s) failed, 3 completed, 0 skipped", result.errorMessage());
+
+            Map<String, TaskRecord> rows = taskRows(runner, result.executionId());
+            assertEquals(TaskStatus.Failed, rows.get("boom").status());
+            assertEquals(TaskStatus.Completed, rows.get("after").status());
+            assertEquals(TaskStatus.Completed, rows.get("orphan").status());
+
+            Context after = output(runner, result.executionId(), "after");
+            assertTrue(after.get("ok").asBoolean(), "successful dependency's output is merged in");
+            assertEquals(7, after.get("seed").asInt(), "initial context arrives through the successful root");
+            assertFalse(after.containsKey("boom"), "a failed dependency contributes nothing");
+            assertEquals(0, output(runner, result.executionId(), "orphan").get("orphan_input_size").asInt(),
+                    "a task whose only dependency failed gets an empty context");
+        }
+    }
+
+    @Test
+    void a_failed_task_records_its_error_and_no_output() {
+        Workflow wf = single("err", RetryPolicy.NONE, ctx -> {
+            throw new IllegalArgumentException("bad value 3");
+        });
+        try (Runner runner = memoryRunner(wf)) {
+            ExecutionResult result = runner.execute("err", Context.empty());
+            TaskRecord row = taskRows(runner, result.executionId()).get("t");
+            assertEquals("IllegalArgumentException: bad value 3", row.lastError());
+            assertTrue(row.errorDetails().contains("IllegalArgumentException"), "stack trace kept as details");
+            assertNull(row.outputContext());
+            assertTrue(row.completedAt() != null);
+        }
+    }
+
+    @Test
+    void a_task_failed_exception_is_stored_with_its_exact_message_and_details() {
+        Workflow wf = single("exact", RetryPolicy.NONE, ctx -> {
+            throw new TaskFailedException("ValueError: nope", "Traceback: line 3");
+        });
+        try (Runner runner = memoryRunner(wf)) {
+            ExecutionResult result = runner.execute("exact", Context.empty());
+            TaskRecord row = taskRows(runner, result.executionId()).get("t");
+            assertEquals("ValueError: nope", row.lastError());
+            assertEquals("Traceback: line 3", row.errorDetails());
+        }
+    }
+
+    @Test
+    void a_task_that_throws_an_error_fails_instead_of_killing_its_worker() {
+        Workflow wf = single("assertion", RetryPolicy.NONE, ctx -> {
+            throw new AssertionError("invariant broken");
+        });
+        RunnerConfig oneWorker = RunnerConfig.builder().maxConcurrentTasks(1).executionTimeout(GENEROUS).build();
+        try (Runner runner = memoryRunner(oneWorker, wf)) {
+            ExecutionResult result = runner.execute("assertion", Context.empty());
+            assertEquals(ExecutionStatus.Failed, result.status());
+            assertEquals("AssertionError: invariant broken",
+                    taskRows(runner, result.executionId()).get("t").lastError());
+            // The only worker survived: a second execution still runs.
+            assertEquals(ExecutionStatus.Failed, runner.execute("assertion", Context.empty()).status());
+        }
+    }
+
+    @Test
+    void when_every_task_fails_the_final_context_is_the_initial_one() {
+        Workflow wf = single("allfail", RetryPolicy.NONE, ctx -> {
+            throw new RuntimeException("x");
+        });
+        ExecutionResult result = runOnce(wf, context("{'in': 1}"));
+        assertEquals(ExecutionStatus.Failed, result.status());
+        assertEquals("1 task(s) failed, 0 completed, 0 skipped", result.errorMessage());
+        assertEquals(context("{'in': 1}").toJsonNode(), result.finalContext().toJsonNode());
+    }
+
+    @Test
+    void when_the_last_task_fails_the_final_context_is_the_latest_completed_output() {
+        Workflow wf = Workflow.builder("lastfails")
+                .task("a", ctx -> ctx.set("a", 1))
+                .task("b", List.of("a"), RetryPolicy.NONE, ctx -> {
+                    throw new RuntimeException("late failure");
+                })
+                .build();
+        ExecutionResult result = runOnce(wf, Context.empty());
+        assertEquals(ExecutionStatus.Failed, result.status());
+        assertEquals(context("{'a': 1}").toJsonNode(), result.finalContext().toJsonNode());
+    }
+
+    // ---- retries ----------------------------------------------------------------------------------
+
+    @Test
+    void a_task_that_fails_twice_then_succeeds_completes_on_its_third_attempt() {
+        AtomicInteger calls = new AtomicInteger();
+        Workflow wf = single("flaky", quickRetry(3, new RetryCondition.AllErrors()),
+                failingTimes(2, calls, new IllegalStateException("not yet")));
+        try (Runner runner = memoryRunner(wf)) {
+            ExecutionResult result = runner.execute("flaky", Context.empty());
+            assertEquals(ExecutionStatus.Completed, result.status());
+            assertEquals(3, calls.get());
+            TaskRecord row = taskRows(runner, result.executionId()).get("t");
+            assertEquals(TaskStatus.Completed, row.status());
+            assertEquals(3, row.attempt());
+            assertEquals(3, row.maxAttempts());
+            assertTrue(result.finalContext().get("done").asBoolean());
+        }
+    }
+
+    @Test
+    void a_task_that_always_fails_runs_max_attempts_times_then_fails() {
+        AtomicInteger calls = new AtomicInteger();
+        Workflow wf = single("hopeless", quickRetry(3, new RetryCondition.AllErrors()),
+                failingTimes(Integer.MAX_VALUE, calls, new IllegalStateException("still broken")));
+        try (Runner runner = memoryRunner(wf)) {
+            ExecutionResult result = runner.execute("hopeless", Context.empty());
+            assertEquals(ExecutionStatus.Failed, result.status());
+            assertEquals(3, calls.get());
+            TaskRecord row = taskRows(runner, result.executionId()).get("t");
+            assertEquals(3, row.attempt());
+            assertEquals("IllegalStateException: still broken", row.lastError());
+        }
+    }
+
+    @Test
+    void retry_condition_never_runs_the_body_once_even_with_five_attempts_allowed() {
+        AtomicInteger calls = new AtomicInteger();
+        Workflow wf = single("never", quickRetry(5, new RetryCondition.Never()),
+                failingTimes(1, calls, new IOException("connection refused")));
+        ExecutionResult result = runOnce(wf, Context.empty());
+        assertEquals(ExecutionStatus.Failed, result.status());
+        assertEquals(1, calls.get());
+    }
+
+    @Test
+    void transient_only_retries_a_connection_error_until_it_succeeds() {
+        AtomicInteger calls = new AtomicInteger();
+        Workflow wf = single("transient", quickRetry(3, new RetryCondition.TransientOnly()),
+                failingTimes(2, calls, new IOException("connection refused")));
+        ExecutionResult result = runOnce(wf, Context.empty());
+        assertEquals(ExecutionStatus.Completed, result.status());
+        assertEquals(3, calls.get());
+    }
+
+    @Test
+    void transient_only_does_not_retry_a_plain_bug() {
+        AtomicInteger calls = new AtomicInteger();
+        Workflow wf = single("bug", quickRetry(3, new RetryCondition.TransientOnly()),
+                failingTimes(2, calls, new IllegalArgumentException("invalid literal for int()")));
+        ExecutionResult result = runOnce(wf, Context.empty());
+        assertEquals(ExecutionStatus.Failed, result.status());
+        assertEquals(1, calls.get());
+    }
+
+    @Test
+    void an_error_pattern_retries_only_matching_errors() {
+        AtomicInteger matching = new AtomicInteger();
+        AtomicInteger other = new AtomicInteger();
+        RetryCondition flaky = new RetryCondition.ErrorPattern(List.of("FLAKY"));
+        Workflow wf = Workflow.builder("patterns")
+                .task("matching", List.of(), quickRetry(3, flaky),
+                        failingTimes(1, matching, new IllegalStateException("flaky disk")))
+                .task("other", List.of(), quickRetry(3, flaky),
+                        failingTimes(1, other, new IllegalStateException("disk full")))
+                .build();
+        try (Runner runner = memoryRunner(wf)) {
+            ExecutionResult result = runner.execute("patterns", Context.empty());
+            assertEquals(2, matching.get());
+            assertEquals(1, other.get());
+            Map<String, TaskRecord> rows = taskRows(runner, result.executionId());
+            assertEquals(TaskStatus.Completed, rows.get("matching").status());
+            assertEquals(TaskStatus.Failed, rows.get("other").status());
+            assertEquals("1 task(s) failed, 1 completed, 0 skipped", result.errorMessage());
+        }
+    }
+
+    @Test
+    void a_retry_starts_from_the_original_input_not_the_failed_attempts_changes() {
+        AtomicInteger calls = new AtomicInteger();
+        Workflow wf = single("fresh", quickRetry(2, new RetryCondition.AllErrors()), ctx -> {
+            boolean sawDirt = ctx.containsKey("dirty");
+            if (calls.incrementAndGet() == 1) {
+                ctx.set("dirty", true);
+                throw new IllegalStateException("first attempt fails");
+            }
+            return ctx.set("saw_dirt", sawDirt);
+        });
+        ExecutionResult result = runOnce(wf, context("{'clean': true}"));
+        assertEquals(ExecutionStatus.Completed, result.status());
+        assertFalse(result.finalContext().get("saw_dirt").asBoolean());
+        assertFalse(result.finalContext().containsKey("dirty"));
+    }
+
+    // ---- attempt timeouts -------------------------------------------------------------------------
+
+    @Test
+    void an_attempt_that_overruns_task_timeout_fails_and_its_late_result_is_dropped(@TempDir Path dir)
+            throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch bodyReturned = new CountDownLatch(1);
+        Workflow wf = single("slow", RetryPolicy.NONE, ctx -> {
+            release.await(GENEROUS.toMillis(), TimeUnit.MILLISECONDS);
+            bodyReturned.countDown();
+            return ctx.set("late", true);
+        });
+        Path file = dir.resolve("timeout.db");
+        RunnerConfig config = RunnerConfig.builder().taskTimeout(Duration.ofMillis(200)).build();
+        String executionId;
+        try (Runner runner = fileRunner(file, config, wf)) {
+            ExecutionResult result = runner.execute("slow", Context.empty());
+            executionId = result.executionId();
+            assertEquals(ExecutionStatus.Failed, result.status());
+            String error = taskRows(runner, executionId).get("t").lastError();
+            assertTrue(error.startsWith("Task timed out after"), error);
+            release.countDown();
+            assertTrue(bodyReturned.await(GENEROUS.toMillis(), TimeUnit.MILLISECONDS));
+        } // close() joins the workers, so the late body's attempt to record has happened by now
+        try (Database db = Database.open(DatabaseUrl.parse(file.toString()), 1, true)) {
+            TaskRecord row = new ExecutionStore(db, null).listTasks(executionId).get(0);
+            assertEquals(TaskStatus.Failed, row.status());
+            assertNull(row.outputContext(), "the late result must not overwrite the timeout");
+        }
+    }
+
+    @Test
+    void a_timed_out_attempt_is_retried_under_transient_only() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        Workflow wf = single("retry_timeout", quickRetry(2, new RetryCondition.TransientOnly()), ctx -> {
+            if (calls.incrementAndGet() == 1) {
+                release.await(GENEROUS.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return ctx.set("attempt", calls.get());
+        });
+        RunnerConfig config = RunnerConfig.builder().taskTimeout(Duration.ofMillis(200)).build();
+        try (Runner runner = memoryRunner(config, wf)) {
+            ExecutionResult result = runner.execute("retry_timeout", Context.empty());
+            release.countDown();
+            assertEquals(ExecutionStatus.Completed, result.status(), () -> String.valueOf(result.errorMessage()));
+            assertEquals(2, result.finalContext().get("attempt").asInt());
+            assertEquals(2, taskRows(runner, result.executionId()).get("t").attempt());
+        }
+    }
+}
