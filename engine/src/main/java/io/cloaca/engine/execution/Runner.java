@@ -146,7 +146,7 @@ public final class Runner implements AutoCloseable {
                     : submission.result().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             waiting.remove(submission.executionId());
-            throw new CloacaException(CloacaException.Kind.TIMEOUT, "Pipeline timeout after " + timeout.toSeconds() + "s");
+            throw new CloacaException(CloacaException.Kind.TIMEOUT, "Pipeline timeout after " + RunnerConfig.seconds(timeout));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw CloacaException.illegalState("Interrupted while waiting for execution " + submission.executionId());

@@ -49,6 +49,12 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
         }
     }
 
+    /** {@code 300s}, {@code 0.2s}: whole seconds when exact, as messages quote timeouts. */
+    public static String seconds(Duration d) {
+        long millis = d.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + "s" : java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString() + "s";
+    }
+
     public static Builder builder() {
         return new Builder();
     }

@@ -128,7 +128,7 @@ final class TaskExecutor {
     /** Watchdog: the attempt overran; fail it (and maybe retry) even though the body may still be running. */
     private void expire(ClaimedTask task, Workflow wf, TaskDefinition definition) {
         try {
-            String error = "Task timed out after " + config.taskTimeout().toSeconds() + "s";
+            String error = "Task timed out after " + RunnerConfig.seconds(config.taskTimeout());
             ClaimedTask next = record(task, failure(task, definition, error, null), wf, false);
             if (next != null) {
                 enqueue.accept(next.taskId());

@@ -107,11 +107,11 @@ class RunnerConcurrencyTest {
     @Test
     void a_runner_has_exactly_max_concurrent_tasks_worker_threads() {
         Workflow wf = independentTasks("threads", 1, ctx -> ctx);
+        java.util.Set<Thread> before = workerThreads();
         try (Runner runner = memoryRunner(concurrency(3), wf)) {
-            String prefix = "cloaca-" + runner.runnerId().substring(0, 8) + "-worker-";
-            long workers = Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.getName().startsWith(prefix) && t.isAlive()).count();
-            assertEquals(3, workers);
+            java.util.Set<Thread> started = workerThreads();
+            started.removeAll(before);
+            assertEquals(3, started.size());
         }
     }
 
@@ -147,5 +147,13 @@ class RunnerConcurrencyTest {
             assertHeldAtBound(runner, wf, 4, 2, entries, gate);
         }
         assertEquals(2, gauge.max.get());
+    }
+
+    private static java.util.Set<Thread> workerThreads() {
+        java.util.Set<Thread> threads = new java.util.HashSet<>();
+        Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("cloaca-") && t.getName().contains("-worker-") && t.isAlive())
+                .forEach(threads::add);
+        return threads;
     }
 }
