@@ -83,13 +83,16 @@ public final class TestSupport {
         return RunnerConfig.builder().maxConcurrentTasks(maxConcurrentTasks).build();
     }
 
-    /** A runner on a private in-memory database. */
+    /**
+     * A runner on a private database of the backend under test: an in-memory SQLite database, or with
+     * {@code -Dcloaca.test.backend=postgresql} a fresh schema on the test server (see {@link TestDatabases}).
+     */
     public static Runner memoryRunner(Workflow... workflows) {
-        return Runner.open(":memory:", RunnerConfig.DEFAULT, registryOf(workflows));
+        return memoryRunner(RunnerConfig.DEFAULT, workflows);
     }
 
     public static Runner memoryRunner(RunnerConfig config, Workflow... workflows) {
-        return Runner.open(":memory:", config, registryOf(workflows));
+        return Runner.open(TestDatabases.privateDatabaseUrl(), config, registryOf(workflows));
     }
 
     public static Runner fileRunner(Path file, RunnerConfig config, Workflow... workflows) {
