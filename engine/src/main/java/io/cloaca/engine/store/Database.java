@@ -120,7 +120,11 @@ public final class Database implements AutoCloseable {
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        if (t.getMessage() == null) {
+            return t.getClass().getSimpleName();
+        }
+        // PostgreSQL prefixes server errors with their severity; the sentence itself is the message.
+        return t.getMessage().replaceFirst("^(ERROR|FATAL): ", "");
     }
 
     public Dialect dialect() {

@@ -65,10 +65,11 @@ public final class Identifiers {
     }
 
     private static String describe(char c) {
+        String codePoint = String.format("U+%04X", (int) c);
         if (Character.isWhitespace(c)) {
-            return "whitespace";
+            return "whitespace (" + codePoint + ")";
         }
-        return "'" + c + "'";
+        return (c == '\'' ? "\"'\"" : "'" + c + "'") + " (" + codePoint + ")";
     }
 
     /** {@code "name"}: only for names that passed {@link #schema} or {@link #role}. */
