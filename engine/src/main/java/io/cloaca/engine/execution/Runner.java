@@ -3,6 +3,7 @@ package io.cloaca.engine.execution;
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.FinishResult;
 import io.cloaca.engine.workflow.Workflow;
@@ -43,9 +44,6 @@ import java.util.function.Consumer;
 public final class Runner implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
-    /** How long {@link #shutdown()} lets running tasks finish before interrupting them. */
-    public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
-
     private final String runnerId = UUID.randomUUID().toString();
     private final SharedResources resources;
     private final String schema;
@@ -55,6 +53,7 @@ public final class Runner implements AutoCloseable {
     private final Clock clock;
     private final WorkerPool.Lane lane;
     private final Consumer<Runner> onShutdown;
+    private final Maintenance maintenance;
     private final Map<String, CompletableFuture<ExecutionResult>> waiting = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -68,8 +67,10 @@ public final class Runner implements AutoCloseable {
         this.clock = clock;
         this.onShutdown = onShutdown;
         TaskExecutor executor = new TaskExecutor(store, registry, config, runnerId, clock, resources.timers,
-                this::enqueue, this::onFinish);
+                this::enqueue, this::onFinish, closed::get);
         this.lane = new WorkerPool.Lane(executor);
+        this.maintenance = new Maintenance(this);
+        maintenance.start(resources.maintenance);
     }
 
     /**
@@ -158,16 +159,75 @@ public final class Runner implements AutoCloseable {
         }
     }
 
-    private void enqueue(String taskId) {
+    void enqueue(String taskId) {
         resources.workers.submit(lane, taskId);
     }
 
-    private void onFinish(FinishResult result) {
+    /** Queues what an outcome readied and wakes whoever waits for an execution it ended. */
+    void onFinish(FinishResult result) {
         if (result.finished() != null) {
-            CompletableFuture<ExecutionResult> future = waiting.remove(result.finished().id());
-            if (future != null) {
-                future.complete(ExecutionResult.of(result.finished()));
+            executionEnded(result.finished());
+        }
+    }
+
+    void executionEnded(ExecutionRecord record) {
+        CompletableFuture<ExecutionResult> future = waiting.remove(record.id());
+        if (future != null) {
+            future.complete(ExecutionResult.of(record));
+        }
+    }
+
+    /** Ids of executions whose {@code execute} callers are waiting. */
+    java.util.Set<String> awaitedExecutions() {
+        return waiting.keySet();
+    }
+
+    /** Free worker slots of this runner's lane, as far as it can tell. */
+    int spareCapacity() {
+        return resources.workers.size() - lane.running() - lane.queued();
+    }
+
+    int runningTasks() {
+        return lane.running();
+    }
+
+    boolean isShutDown() {
+        return closed.get();
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /**
+     * Waits for an execution this runner did not necessarily start (for example one recovered after a
+     * crash) to end, and returns its result.
+     *
+     * @throws CloacaException NOT_FOUND for an unknown id; TIMEOUT when {@code timeout} passes first
+     */
+    public ExecutionResult awaitExecution(String executionId, Duration timeout) {
+        ensureOpen();
+        CompletableFuture<ExecutionResult> future = waiting.computeIfAbsent(executionId, id -> new CompletableFuture<>());
+        ExecutionRecord record = store.findExecution(executionId).orElseThrow(() -> {
+            waiting.remove(executionId);
+            return CloacaException.notFound("Execution not found: " + executionId);
+        });
+        if (record.status().isTerminal()) {
+            executionEnded(record);
+        }
+        try {
+            return timeout == null ? future.get() : future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new CloacaException(CloacaException.Kind.TIMEOUT, "Execution " + executionId
+                    + " did not end within " + RunnerConfig.seconds(timeout));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw CloacaException.illegalState("Interrupted while waiting for execution " + executionId);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
             }
+            throw new IllegalStateException(e.getCause());
         }
     }
 
@@ -178,7 +238,8 @@ public final class Runner implements AutoCloseable {
     }
 
     /**
-     * Stops taking work, lets running tasks finish for up to {@link #SHUTDOWN_GRACE}, fails pending
+     * Stops taking work, lets running tasks finish for up to the configured shutdown grace, gives back
+     * the claims of tasks it had not started, fails pending
      * {@code execute} calls, and closes the pool. Executions left unfinished stay in the database.
      * Idempotent.
      */
@@ -186,9 +247,10 @@ public final class Runner implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        if (!resources.workers.closeLane(lane, SHUTDOWN_GRACE)) {
-            LOG.warn("Runner {}: tasks still running after {} s; their claims expire with their leases",
-                    runnerId, SHUTDOWN_GRACE.toSeconds());
+        maintenance.stop();
+        if (!resources.workers.closeLane(lane, config.shutdownGrace())) {
+            LOG.warn("Runner {}: tasks still running after {}; their claims expire with their leases",
+                    runnerId, RunnerConfig.seconds(config.shutdownGrace()));
         }
         waiting.forEach((id, future) -> future.completeExceptionally(CloacaException.illegalState(
                 "Runner was shut down before execution " + id + " finished; it is kept in the database")));

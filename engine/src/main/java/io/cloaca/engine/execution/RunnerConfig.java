@@ -2,6 +2,7 @@ package io.cloaca.engine.execution;
 
 import io.cloaca.engine.CloacaException;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 
 /**
@@ -14,16 +15,30 @@ import java.time.Duration;
  * @param executionTimeout   how long {@code execute} waits; null waits forever (default: 3600 s)
  * @param dbPoolSize         connections in the pool (default: 10)
  * @param sqliteDurable      SQLite {@code synchronous=FULL} (true) or {@code NORMAL} (default: true)
- * @param leaseDuration      how long a claim stays valid (default: 60 s)
+ * @param leaseDuration      how long a claim stays valid without a heartbeat; a task whose lease has
+ *                           expired is presumed orphaned and made ready again (default: 60 s)
+ * @param heartbeatInterval  how often a runner renews the leases of the tasks it runs (default: 10 s)
+ * @param sweepInterval      how often a runner looks for expired leases (default: 30 s)
+ * @param pollInterval       how often a runner looks for ready work it did not create: other runners'
+ *                           executions, recovered tasks, due retries (default: 500 ms)
+ * @param maxRecoveries      how many times an orphaned task is made ready again before it is abandoned
+ *                           as Failed (default: 3)
+ * @param shutdownGrace      how long shutdown lets running tasks finish (default: 5 s)
  */
 public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duration executionTimeout, int dbPoolSize,
-                           boolean sqliteDurable, Duration leaseDuration) {
+                           boolean sqliteDurable, Duration leaseDuration, Duration heartbeatInterval,
+                           Duration sweepInterval, Duration pollInterval, int maxRecoveries, Duration shutdownGrace) {
 
     public static final int DEFAULT_MAX_CONCURRENT_TASKS = 4;
     public static final Duration DEFAULT_TASK_TIMEOUT = Duration.ofSeconds(300);
     public static final Duration DEFAULT_EXECUTION_TIMEOUT = Duration.ofSeconds(3600);
     public static final int DEFAULT_DB_POOL_SIZE = 10;
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_SWEEP = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_POLL = Duration.ofMillis(500);
+    public static final int DEFAULT_MAX_RECOVERIES = 3;
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
     public static final RunnerConfig DEFAULT = builder().build();
 
@@ -35,6 +50,20 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
             positive("pipeline_timeout_seconds", executionTimeout);
         }
         positive("lease_duration", leaseDuration);
+        positive("heartbeat_interval", heartbeatInterval);
+        positive("sweep_interval", sweepInterval);
+        positive("poll_interval", pollInterval);
+        if (maxRecoveries < 0) {
+            throw CloacaException.invalidArgument("max_recoveries must not be negative, got " + maxRecoveries);
+        }
+        if (shutdownGrace == null || shutdownGrace.isNegative()) {
+            throw CloacaException.invalidArgument("shutdown_grace must not be negative, got " + shutdownGrace);
+        }
+        if (heartbeatInterval.compareTo(leaseDuration) >= 0) {
+            throw CloacaException.invalidArgument("heartbeat_interval (" + seconds(heartbeatInterval)
+                    + ") must be shorter than lease_duration (" + seconds(leaseDuration)
+                    + "), or leases expire between heartbeats");
+        }
     }
 
     private static void positive(String name, long value) {
@@ -52,11 +81,29 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
     /** {@code 300s}, {@code 0.2s}: whole seconds when exact, as messages quote timeouts. */
     public static String seconds(Duration d) {
         long millis = d.toMillis();
-        return millis % 1000 == 0 ? millis / 1000 + "s" : java.math.BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString() + "s";
+        return millis % 1000 == 0 ? millis / 1000 + "s"
+                : BigDecimal.valueOf(millis, 3).stripTrailingZeros().toPlainString() + "s";
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** A builder holding this configuration's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.maxConcurrentTasks = maxConcurrentTasks;
+        b.taskTimeout = taskTimeout;
+        b.executionTimeout = executionTimeout;
+        b.dbPoolSize = dbPoolSize;
+        b.sqliteDurable = sqliteDurable;
+        b.leaseDuration = leaseDuration;
+        b.heartbeatInterval = heartbeatInterval;
+        b.sweepInterval = sweepInterval;
+        b.pollInterval = pollInterval;
+        b.maxRecoveries = maxRecoveries;
+        b.shutdownGrace = shutdownGrace;
+        return b;
     }
 
     /** Setters bear the property's name; {@link #build()} validates. */
@@ -67,6 +114,11 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
         private int dbPoolSize = DEFAULT_DB_POOL_SIZE;
         private boolean sqliteDurable = true;
         private Duration leaseDuration = DEFAULT_LEASE;
+        private Duration heartbeatInterval = DEFAULT_HEARTBEAT;
+        private Duration sweepInterval = DEFAULT_SWEEP;
+        private Duration pollInterval = DEFAULT_POLL;
+        private int maxRecoveries = DEFAULT_MAX_RECOVERIES;
+        private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
 
         public Builder maxConcurrentTasks(int value) {
             this.maxConcurrentTasks = value;
@@ -99,9 +151,34 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
             return this;
         }
 
+        public Builder heartbeatInterval(Duration value) {
+            this.heartbeatInterval = value;
+            return this;
+        }
+
+        public Builder sweepInterval(Duration value) {
+            this.sweepInterval = value;
+            return this;
+        }
+
+        public Builder pollInterval(Duration value) {
+            this.pollInterval = value;
+            return this;
+        }
+
+        public Builder maxRecoveries(int value) {
+            this.maxRecoveries = value;
+            return this;
+        }
+
+        public Builder shutdownGrace(Duration value) {
+            this.shutdownGrace = value;
+            return this;
+        }
+
         public RunnerConfig build() {
             return new RunnerConfig(maxConcurrentTasks, taskTimeout, executionTimeout, dbPoolSize, sqliteDurable,
-                    leaseDuration);
+                    leaseDuration, heartbeatInterval, sweepInterval, pollInterval, maxRecoveries, shutdownGrace);
         }
     }
 }

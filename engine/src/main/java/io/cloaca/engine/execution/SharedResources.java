@@ -17,17 +17,16 @@ final class SharedResources {
     final Database database;
     final WorkerPool workers;
     final ScheduledExecutorService timers;
+    /** Heartbeats, lease sweeps and polls of every runner sharing these resources. */
+    final ScheduledExecutorService maintenance;
     private final Set<String> migrated = new HashSet<>();
     int users;
 
     SharedResources(Database database, String name, int workerThreads) {
         this.database = database;
         this.workers = new WorkerPool(name, workerThreads);
-        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, name + "-timer");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-timer"));
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-maintenance"));
     }
 
     /** Migrates {@code schema} (null: the default) once per process; later runners of it skip Flyway. */
@@ -39,8 +38,15 @@ final class SharedResources {
         }
     }
 
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
     void close() {
         workers.stop();
+        maintenance.shutdownNow();
         timers.shutdownNow();
         database.close();
     }

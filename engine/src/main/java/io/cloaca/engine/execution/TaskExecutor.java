@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -45,9 +46,11 @@ final class TaskExecutor {
     private final ScheduledExecutorService timers;
     private final Consumer<String> enqueue;
     private final Consumer<FinishResult> onFinish;
+    private final BooleanSupplier stopping;
 
     TaskExecutor(ExecutionStore store, WorkflowRegistry registry, RunnerConfig config, String runnerId, Clock clock,
-                 ScheduledExecutorService timers, Consumer<String> enqueue, Consumer<FinishResult> onFinish) {
+                 ScheduledExecutorService timers, Consumer<String> enqueue, Consumer<FinishResult> onFinish,
+                 BooleanSupplier stopping) {
         this.store = store;
         this.registry = registry;
         this.config = config;
@@ -56,6 +59,7 @@ final class TaskExecutor {
         this.timers = timers;
         this.enqueue = enqueue;
         this.onFinish = onFinish;
+        this.stopping = stopping;
     }
 
     /** Claims and runs {@code taskId}, then any dependents handed to this worker. */
@@ -64,13 +68,18 @@ final class TaskExecutor {
         Optional<ClaimedTask> claimed = store.claim(taskId, runnerId, now + config.leaseDuration().toMillis(), now);
         ClaimedTask next = claimed.orElse(null);
         while (next != null) {
+            if (stopping.getAsBoolean()) {
+                // Shutting down: give back the claim of a task not started, so a restart takes it at once.
+                store.release(next.taskId(), runnerId, clock.millis());
+                return;
+            }
             next = attempt(next);
         }
     }
 
     private ClaimedTask attempt(ClaimedTask task) {
         Optional<Workflow> workflow = registry.find(task.workflowName());
-        if (workflow.isEmpty() || !workflow.get().hasTask(TaskNamespace.parse(task.taskName()))) {
+        if (workflow.isEmpty()) {
             // Not ours to judge: another process may know this workflow. Give it back untouched.
             LOG.warn("Task {} of execution {} belongs to workflow '{}', which this runner does not know; released",
                     task.taskName(), task.executionId(), task.workflowName());
@@ -78,6 +87,12 @@ final class TaskExecutor {
             return null;
         }
         Workflow wf = workflow.get();
+        if (!isTaskOf(wf, task.taskName())) {
+            String error = "Task '" + task.taskName() + "' is not part of workflow '" + wf.name()
+                    + "' as registered in this process (version " + wf.version() + "); it cannot be run";
+            LOG.error("Execution {}: {}", task.executionId(), error);
+            return record(task, new TaskOutcome.Failed(error, null), wf, false);
+        }
         TaskDefinition definition = wf.task(TaskNamespace.parse(task.taskName()));
         ScheduledFuture<?> watchdog = timers.schedule(() -> expire(task, wf, definition),
                 config.taskTimeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -160,6 +175,14 @@ final class TaskExecutor {
         result.ready().forEach(enqueue);
         onFinish.accept(result);
         return result.next();
+    }
+
+    private static boolean isTaskOf(Workflow wf, String taskName) {
+        try {
+            return wf.hasTask(TaskNamespace.parse(taskName));
+        } catch (CloacaException malformed) {
+            return false;
+        }
     }
 
     static String describe(Throwable e) {

@@ -6,6 +6,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,10 +24,24 @@ final class WorkerPool {
     static final class Lane {
         private final TaskExecutor executor;
         private final AtomicInteger running = new AtomicInteger();
+        /** Task ids waiting in the queue: the same task is never queued twice (timer and poller may both find it). */
+        private final Set<String> queued = ConcurrentHashMap.newKeySet();
         private volatile boolean closed;
 
         Lane(TaskExecutor executor) {
             this.executor = executor;
+        }
+
+        int running() {
+            return running.get();
+        }
+
+        int queued() {
+            return queued.size();
+        }
+
+        boolean closed() {
+            return closed;
         }
     }
 
@@ -47,7 +63,7 @@ final class WorkerPool {
     }
 
     void submit(Lane lane, String taskId) {
-        if (!lane.closed && !stopping) {
+        if (!lane.closed && !stopping && lane.queued.add(taskId)) {
             queue.put(lane, taskId);
         }
     }
@@ -61,6 +77,7 @@ final class WorkerPool {
                 return;
             }
             Lane lane = next.lane();
+            lane.queued.remove(next.item());
             if (lane.closed) {
                 continue;
             }
@@ -88,6 +105,7 @@ final class WorkerPool {
     boolean closeLane(Lane lane, Duration grace) {
         lane.closed = true;
         queue.drain(lane);
+        lane.queued.clear();
         long deadline = System.nanoTime() + grace.toNanos();
         synchronized (lane) {
             while (lane.running.get() > 0) {

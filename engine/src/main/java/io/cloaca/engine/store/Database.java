@@ -21,6 +21,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Database implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Database.class);
+
     /** How long a SQLite connection waits for another process's write lock before failing. */
     public static final int SQLITE_BUSY_TIMEOUT_MS = 30_000;
 
@@ -151,8 +153,77 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Runs {@code work} in one transaction: commit on return, rollback on any failure. */
+    /**
+     * Runs {@code work} in one transaction: commit on return, rollback on any failure. A failure that
+     * says the connection or server went away (or SQLite stayed locked past its busy timeout) is retried
+     * with backoff for up to {@link #TRANSIENT_RETRY_BUDGET}: the rolled-back transaction is simply run
+     * again on a fresh connection, so a database restart delays the engine instead of failing it.
+     */
     public <T> T inTransaction(SqlWork<T> work) {
+        return withRetry(() -> transactionOnce(work));
+    }
+
+    /** Runs read-only {@code work} on an auto-commit connection, retried like {@link #inTransaction}. */
+    public <T> T read(SqlWork<T> work) {
+        return withRetry(() -> {
+            try (Connection connection = pool.getConnection()) {
+                return work.run(connection);
+            }
+        });
+    }
+
+    /** How long transient failures are retried before they are reported. */
+    public static final java.time.Duration TRANSIENT_RETRY_BUDGET = java.time.Duration.ofSeconds(60);
+
+    private interface Attempt<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T withRetry(Attempt<T> attempt) {
+        long deadline = System.nanoTime() + TRANSIENT_RETRY_BUDGET.toNanos();
+        long backoffMillis = 50;
+        while (true) {
+            try {
+                return attempt.run();
+            } catch (SQLException e) {
+                if (!isTransient(e) || System.nanoTime() + backoffMillis * 1_000_000 > deadline || pool.isClosed()) {
+                    throw CloacaException.storage("Database error: " + rootMessage(e), e);
+                }
+                LOG.warn("Database unavailable ({}); retrying in {} ms", rootMessage(e), backoffMillis);
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw CloacaException.storage("Interrupted while waiting for the database: " + rootMessage(e), e);
+                }
+                backoffMillis = Math.min(backoffMillis * 2, 2_000);
+            }
+        }
+    }
+
+    /** Connection loss, server shutdown, serialization conflicts, SQLite busy/locked. */
+    static boolean isTransient(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException) {
+                return true;
+            }
+            if (t instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                if (state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+                        || state.equals("57P03") || state.equals("40001") || state.equals("40P01")
+                        || state.equals("53300"))) {
+                    return true;
+                }
+                int code = sql.getErrorCode();
+                if (code == 5 || code == 6) { // SQLITE_BUSY, SQLITE_LOCKED
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private <T> T transactionOnce(SqlWork<T> work) throws SQLException {
         if (writeLock != null) {
             writeLock.lock();
         }
@@ -170,23 +241,16 @@ public final class Database implements AutoCloseable {
                 }
                 throw e;
             } finally {
-                connection.setAutoCommit(true);
+                try {
+                    connection.setAutoCommit(true);
+                } catch (SQLException ignored) {
+                    // a broken connection: Hikari evicts it on return
+                }
             }
-        } catch (SQLException e) {
-            throw CloacaException.storage("Database error: " + e.getMessage(), e);
         } finally {
             if (writeLock != null) {
                 writeLock.unlock();
             }
-        }
-    }
-
-    /** Runs read-only {@code work} on an auto-commit connection. */
-    public <T> T read(SqlWork<T> work) {
-        try (Connection connection = pool.getConnection()) {
-            return work.run(connection);
-        } catch (SQLException e) {
-            throw CloacaException.storage("Database error: " + e.getMessage(), e);
         }
     }
 

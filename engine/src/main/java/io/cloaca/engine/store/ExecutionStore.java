@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -155,7 +156,7 @@ public final class ExecutionStore {
         if (taskNames.isEmpty()) {
             return Map.of();
         }
-        String marks = String.join(", ", java.util.Collections.nCopies(taskNames.size(), "?"));
+        String marks = marks(taskNames.size());
         return database.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT task_name, output_context FROM " + tasks
                     + " WHERE execution_id = ? AND status = 'Completed' AND task_name IN (" + marks + ")")) {
@@ -191,36 +192,49 @@ public final class ExecutionStore {
             if (outcome instanceof TaskOutcome.Retry) {
                 return new FinishResult(true, List.of(), null, null);
             }
-            Map<String, TaskRow> rows = taskRows(c, task.executionId());
-            List<String> ready = new ArrayList<>();
-            for (TaskNamespace ns : workflow.topologicalOrder()) {
-                TaskRow row = rows.get(ns.toString());
-                if (row == null || row.status != TaskStatus.NotStarted) {
-                    continue;
-                }
-                boolean depsDone = workflow.task(ns).dependencies().stream()
-                        .map(d -> rows.get(d.toString()))
-                        .allMatch(d -> d == null || d.status.isTerminal());
-                if (depsDone) {
-                    ready.add(row.id);
-                    row.status = TaskStatus.Ready;
-                }
-            }
-            markReady(c, ready, now);
-            ClaimedTask next = null;
-            if (claimNext && !ready.isEmpty()) {
-                String first = ready.remove(0);
-                if (markRunning(c, first, runnerId, leaseUntil, now)) {
-                    next = loadClaimed(c, first);
-                }
-            }
-            boolean allTerminal = rows.values().stream().allMatch(r -> r.status.isTerminal());
-            ExecutionRecord finished = null;
-            if (allTerminal && next == null && ready.isEmpty()) {
-                finished = finishExecution(c, task, outcome, rows, now);
-            }
-            return new FinishResult(true, ready, next, finished);
+            String output = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext() : null;
+            return propagate(c, task.executionId(), output, workflow, claimNext ? runnerId : null, leaseUntil, now);
         });
+    }
+
+    /**
+     * Readies the dependents whose dependencies are all terminal and ends the execution when every task
+     * is terminal.
+     *
+     * @param finishedOutput output of the task that just completed (the last to complete), or null if it failed
+     * @param claimFor       runner to hand one ready dependent to, or null
+     */
+    private FinishResult propagate(Connection c, String executionId, String finishedOutput, Workflow workflow,
+                                   String claimFor, long leaseUntil, long now) throws SQLException {
+        Map<String, TaskRow> rows = taskRows(c, executionId);
+        List<String> ready = new ArrayList<>();
+        for (TaskNamespace ns : workflow.topologicalOrder()) {
+            TaskRow row = rows.get(ns.toString());
+            if (row == null || row.status != TaskStatus.NotStarted) {
+                continue;
+            }
+            boolean depsDone = workflow.task(ns).dependencies().stream()
+                    .map(d -> rows.get(d.toString()))
+                    .allMatch(d -> d == null || (d.status != null && d.status.isTerminal()));
+            if (depsDone) {
+                ready.add(row.id);
+                row.status = TaskStatus.Ready;
+            }
+        }
+        markReady(c, ready, now);
+        ClaimedTask next = null;
+        if (claimFor != null && !ready.isEmpty()) {
+            String first = ready.remove(0);
+            if (markRunning(c, first, claimFor, leaseUntil, now)) {
+                next = loadClaimed(c, first);
+            }
+        }
+        boolean allTerminal = rows.values().stream().allMatch(r -> r.status != null && r.status.isTerminal());
+        ExecutionRecord finished = null;
+        if (allTerminal) {
+            finished = finishExecution(c, executionId, finishedOutput, rows, now);
+        }
+        return new FinishResult(true, ready, next, finished);
     }
 
     private void lockExecution(Connection c, String executionId) throws SQLException {
@@ -286,7 +300,7 @@ public final class ExecutionStore {
         }
     }
 
-    private ExecutionRecord finishExecution(Connection c, ClaimedTask task, TaskOutcome outcome,
+    private ExecutionRecord finishExecution(Connection c, String executionId, String finishedOutput,
                                             Map<String, TaskRow> rows, long now) throws SQLException {
         long failed = rows.values().stream().filter(r -> r.status == TaskStatus.Failed).count();
         long completed = rows.values().stream().filter(r -> r.status == TaskStatus.Completed).count();
@@ -294,8 +308,8 @@ public final class ExecutionStore {
         ExecutionStatus status = failed > 0 ? ExecutionStatus.Failed : ExecutionStatus.Completed;
         String error = failed > 0 ? failed + " task(s) failed, " + completed + " completed, " + skipped + " skipped" : null;
         // The task finishing now is the last to complete; if it failed, the latest earlier completion wins.
-        String finalContext = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext()
-                : latestCompletedOutput(c, task.executionId()).orElse(task.initialContext());
+        String finalContext = finishedOutput != null ? finishedOutput
+                : latestCompletedOutput(c, executionId).orElseGet(() -> initialContext(c, executionId));
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + executions + " SET status = ?, final_context = ?,"
                 + " error_message = ?, completed_at = ?, updated_at = ? WHERE id = ? AND status IN ('Pending', 'Running')")) {
             ps.setString(1, status.name());
@@ -303,10 +317,21 @@ public final class ExecutionStore {
             ps.setString(3, error);
             ps.setLong(4, now);
             ps.setLong(5, now);
-            ps.setString(6, task.executionId());
+            ps.setString(6, executionId);
             ps.executeUpdate();
         }
-        return loadExecution(c, task.executionId()).orElseThrow();
+        return loadExecution(c, executionId).orElseThrow();
+    }
+
+    private String initialContext(Connection c, String executionId) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT initial_context FROM " + executions + " WHERE id = ?")) {
+            ps.setString(1, executionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "{}";
+            }
+        } catch (SQLException e) {
+            throw CloacaException.storage("Database error: " + e.getMessage(), e);
+        }
     }
 
     private Optional<String> latestCompletedOutput(Connection c, String executionId) throws SQLException {
@@ -326,14 +351,14 @@ public final class ExecutionStore {
             Map<String, TaskRow> rows = new LinkedHashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    rows.put(rs.getString(2), new TaskRow(rs.getString(1), TaskStatus.valueOf(rs.getString(3))));
+                    rows.put(rs.getString(2), new TaskRow(rs.getString(1), TaskStatus.parse(rs.getString(3))));
                 }
             }
             return rows;
         }
     }
 
-    /** Mutable while {@link #finish} decides what becomes ready. */
+    /** Mutable while {@link #finish} decides what becomes ready; a null status is one this engine does not know. */
     private static final class TaskRow {
         final String id;
         TaskStatus status;
@@ -342,6 +367,150 @@ public final class ExecutionStore {
             this.id = id;
             this.status = status;
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Work this process did not create: other runners' executions, recovered tasks, due retries
+    // ---------------------------------------------------------------------------------------------
+
+    /** Ready, due tasks of the named workflows, oldest first. */
+    public List<String> findReadyTasks(Collection<String> workflowNames, long now, int limit) {
+        if (workflowNames.isEmpty() || limit < 1) {
+            return List.of();
+        }
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT t.id FROM " + tasks + " t JOIN " + executions
+                    + " e ON e.id = t.execution_id WHERE t.status = 'Ready' AND (t.retry_at IS NULL OR t.retry_at <= ?)"
+                    + " AND e.workflow_name IN (" + marks(workflowNames.size()) + ") ORDER BY t.updated_at LIMIT ?")) {
+                int i = 1;
+                ps.setLong(i++, now);
+                for (String name : workflowNames) {
+                    ps.setString(i++, name);
+                }
+                ps.setInt(i, limit);
+                List<String> ids = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
+                    }
+                }
+                return ids;
+            }
+        });
+    }
+
+    /** Extends the leases of every task {@code runnerId} is running; returns how many. */
+    public int renewLeases(String runnerId, long leaseUntil) {
+        return database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET lease_expires_at = ?"
+                    + " WHERE claimed_by = ? AND status = 'Running'")) {
+                ps.setLong(1, leaseUntil);
+                ps.setString(2, runnerId);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** A task whose owner stopped renewing its lease. */
+    public record OrphanedTask(String taskId, String executionId, String workflowName, String taskName,
+                               String previousOwner, int recoveries) {
+    }
+
+    /** Running tasks of the named workflows whose lease expired before {@code now}. */
+    public List<OrphanedTask> findExpiredLeases(Collection<String> workflowNames, long now) {
+        if (workflowNames.isEmpty()) {
+            return List.of();
+        }
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT t.id, t.execution_id, e.workflow_name, t.task_name,"
+                    + " t.claimed_by, t.recovery_attempts FROM " + tasks + " t JOIN " + executions
+                    + " e ON e.id = t.execution_id WHERE t.status = 'Running' AND t.lease_expires_at < ?"
+                    + " AND e.workflow_name IN (" + marks(workflowNames.size()) + ")")) {
+                int i = 1;
+                ps.setLong(i++, now);
+                for (String name : workflowNames) {
+                    ps.setString(i++, name);
+                }
+                List<OrphanedTask> orphans = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        orphans.add(new OrphanedTask(rs.getString(1), rs.getString(2), rs.getString(3),
+                                rs.getString(4), rs.getString(5), rs.getInt(6)));
+                    }
+                }
+                return orphans;
+            }
+        });
+    }
+
+    /**
+     * Makes an orphaned task Ready again, counting the recovery; a no-op (false) if its lease was
+     * renewed or someone else recovered it meanwhile.
+     */
+    public boolean recover(OrphanedTask orphan, long now) {
+        return database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Ready', claimed_by = NULL,"
+                    + " lease_expires_at = NULL, started_at = NULL, recovery_attempts = recovery_attempts + 1,"
+                    + " updated_at = ? WHERE id = ? AND status = 'Running' AND lease_expires_at < ?"
+                    + " AND recovery_attempts = ?")) {
+                ps.setLong(1, now);
+                ps.setString(2, orphan.taskId());
+                ps.setLong(3, now);
+                ps.setInt(4, orphan.recoveries());
+                return ps.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /**
+     * Fails an orphaned task for good (it was recovered too often) with {@code reason}, then readies its
+     * dependents and ends the execution if nothing is left, as a normal failure would.
+     */
+    public FinishResult abandon(OrphanedTask orphan, String reason, Workflow workflow, long now) {
+        return database.inTransaction(c -> {
+            lockExecution(c, orphan.executionId());
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Failed', last_error = ?,"
+                    + " error_details = ?, completed_at = ?, claimed_by = NULL, lease_expires_at = NULL, updated_at = ?"
+                    + " WHERE id = ? AND status = 'Running' AND lease_expires_at < ?")) {
+                ps.setString(1, reason);
+                ps.setString(2, reason);
+                ps.setLong(3, now);
+                ps.setLong(4, now);
+                ps.setString(5, orphan.taskId());
+                ps.setLong(6, now);
+                if (ps.executeUpdate() != 1) {
+                    return FinishResult.LOST;
+                }
+            }
+            return propagate(c, orphan.executionId(), null, workflow, null, 0, now);
+        });
+    }
+
+    /** Those of {@code executionIds} that have ended. */
+    public List<ExecutionRecord> findFinished(Collection<String> executionIds) {
+        if (executionIds.isEmpty()) {
+            return List.of();
+        }
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + EXECUTION_COLUMNS + " FROM " + executions
+                    + " WHERE status IN ('Completed', 'Failed', 'Cancelled') AND id IN (" + marks(executionIds.size()) + ")")) {
+                int i = 1;
+                for (String id : executionIds) {
+                    ps.setString(i++, id);
+                }
+                List<ExecutionRecord> list = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        list.add(executionRecord(rs));
+                    }
+                }
+                return list;
+            }
+        });
+    }
+
+    private static String marks(int n) {
+        return String.join(", ", java.util.Collections.nCopies(n, "?"));
     }
 
     public Optional<ExecutionRecord> findExecution(String executionId) {
