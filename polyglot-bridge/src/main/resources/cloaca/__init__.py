@@ -755,10 +755,25 @@ _POSITIVE = {"max_concurrent_tasks", "executor_poll_interval_ms", "scheduler_pol
              "cron_recovery_interval_seconds", "cron_lost_threshold_minutes", "cron_max_recovery_age_seconds"}
 
 
+#: Durability knobs of this engine (not in upstream's to_dict); seconds may be fractional.
+_CONFIG_EXTENSIONS = {
+    "stale_claim_threshold_seconds": 60.0,
+    "heartbeat_interval_seconds": 10.0,
+    "stale_claim_sweep_interval_seconds": 30.0,
+    "max_recovery_attempts": 3,
+    "shutdown_timeout_seconds": 5.0,
+}
+
+
 def _check_knob(name, value):
     if name == "pipeline_timeout_seconds" and value is None:
         return None
-    if isinstance(_CONFIG_DEFAULTS[name], bool):
+    if name in _CONFIG_EXTENSIONS and isinstance(_CONFIG_EXTENSIONS[name], float):
+        value = _non_negative_float(name, value)
+        if value <= 0 and name != "shutdown_timeout_seconds":
+            raise ValueError(f"{name} must be greater than 0, got {value}")
+        return value
+    if isinstance({**_CONFIG_DEFAULTS, **_CONFIG_EXTENSIONS}[name], bool):
         return _bool(name, value)
     value = _non_negative_int(name, value)
     if name in _POSITIVE and value < 1:
@@ -768,14 +783,21 @@ def _check_knob(name, value):
 
 class DefaultRunnerConfig:
     """Runner settings. Every argument defaults to None, meaning "keep the default"; every name is also
-    a read/write property. ``workflow_timeout_seconds`` is an alias of ``pipeline_timeout_seconds``."""
+    a read/write property. ``workflow_timeout_seconds`` is an alias of ``pipeline_timeout_seconds``.
+
+    Besides upstream's fifteen knobs (those ``to_dict`` returns), keyword-only durability knobs:
+    ``stale_claim_threshold_seconds`` (lease of a claimed task, 60), ``heartbeat_interval_seconds`` (10),
+    ``stale_claim_sweep_interval_seconds`` (30), ``max_recovery_attempts`` (3) and
+    ``shutdown_timeout_seconds`` (5). ``executor_poll_interval_ms`` sets how often the runner looks for
+    work it did not create (other processes' executions, recovered tasks)."""
 
     def __init__(self, max_concurrent_tasks=None, executor_poll_interval_ms=None, scheduler_poll_interval_ms=None,
                  task_timeout_seconds=None, pipeline_timeout_seconds=None, db_pool_size=None, enable_recovery=None,
                  enable_cron_scheduling=None, cron_poll_interval_seconds=None, cron_max_catchup_executions=None,
                  cron_enable_recovery=None, cron_recovery_interval_seconds=None, cron_lost_threshold_minutes=None,
                  cron_max_recovery_age_seconds=None, cron_max_recovery_attempts=None, *,
-                 workflow_timeout_seconds=None):
+                 workflow_timeout_seconds=None, stale_claim_threshold_seconds=None, heartbeat_interval_seconds=None,
+                 stale_claim_sweep_interval_seconds=None, max_recovery_attempts=None, shutdown_timeout_seconds=None):
         given = dict(locals())
         given.pop("self")
         alias = given.pop("workflow_timeout_seconds")
@@ -784,6 +806,7 @@ class DefaultRunnerConfig:
                 raise ValueError("Give pipeline_timeout_seconds or workflow_timeout_seconds, not both")
             given["pipeline_timeout_seconds"] = alias
         values = dict(_CONFIG_DEFAULTS)
+        values.update(_CONFIG_EXTENSIONS)
         for name, value in given.items():
             if value is not None:
                 values[name] = _check_knob(name, value)
@@ -804,15 +827,16 @@ class DefaultRunnerConfig:
     def __setattr__(self, name, value):
         if name == "workflow_timeout_seconds":
             name = "pipeline_timeout_seconds"
-        if name not in _CONFIG_DEFAULTS:
+        if name not in _CONFIG_DEFAULTS and name not in _CONFIG_EXTENSIONS:
             raise AttributeError(f"'DefaultRunnerConfig' object has no attribute '{name}'")
         self._values[name] = _check_knob(name, value)
 
     def __dir__(self):
-        return list(super().__dir__()) + list(_CONFIG_DEFAULTS) + ["workflow_timeout_seconds"]
+        return list(super().__dir__()) + list(_CONFIG_DEFAULTS) + list(_CONFIG_EXTENSIONS) + ["workflow_timeout_seconds"]
 
     def to_dict(self):
-        return dict(self._values)
+        """Upstream's fifteen knobs (the durability knobs are properties only)."""
+        return {k: self._values[k] for k in _CONFIG_DEFAULTS}
 
     def _to_java(self):
         return json.dumps(self._values)
@@ -923,8 +947,24 @@ class DefaultRunner:
             raise TypeError(f"context must be a cloaca.Context, got '{type(context).__name__}'")
         return PipelineResult._wrap(json.loads(self._handle.execute(workflow_name, context.to_json())), self._handle)
 
+    def wait_for(self, execution_id, timeout_seconds=None):
+        """Waits for an execution to end, even one this runner did not start (e.g. recovered after a
+        crash), and returns its PipelineResult. ValueError if it does not exist or the timeout passes."""
+        if not isinstance(execution_id, str):
+            raise TypeError(f"execution_id must be a str, got '{type(execution_id).__name__}'")
+        millis = -1 if timeout_seconds is None else int(_non_negative_float("timeout_seconds", timeout_seconds) * 1000)
+        return PipelineResult._wrap(json.loads(self._handle.awaitExecution(execution_id, millis)), self._handle)
+
+    def list_executions(self, workflow_name=None, limit=100):
+        """The most recent executions in this runner's database (or schema), newest first: dicts with
+        ``execution_id``, ``workflow_name``, ``status``, ``start_time``, ``end_time``, ``error_message``."""
+        if workflow_name is not None and not isinstance(workflow_name, str):
+            raise TypeError(f"workflow_name must be a str, got '{type(workflow_name).__name__}'")
+        return json.loads(self._handle.listExecutions(workflow_name, _non_negative_int("limit", limit)))
+
     def shutdown(self):
-        """Stops the runner; idempotent."""
+        """Stops taking work, lets running tasks finish (up to ``shutdown_timeout_seconds``) and gives
+        back the claims of tasks not started, so another runner resumes them at once. Idempotent."""
         self._handle.shutdown()
 
     def __enter__(self):

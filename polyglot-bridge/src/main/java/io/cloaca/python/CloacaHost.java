@@ -136,7 +136,17 @@ public final class CloacaHost {
                 .taskTimeout(Duration.ofSeconds(c.path("task_timeout_seconds").asLong(300)))
                 .executionTimeout(timeout.isNull() ? null : Duration.ofSeconds(timeout.asLong(3600)))
                 .dbPoolSize(c.path("db_pool_size").asInt(RunnerConfig.DEFAULT_DB_POOL_SIZE))
+                .pollInterval(Duration.ofMillis(c.path("executor_poll_interval_ms").asLong(100)))
+                .leaseDuration(seconds(c.path("stale_claim_threshold_seconds"), RunnerConfig.DEFAULT_LEASE))
+                .heartbeatInterval(seconds(c.path("heartbeat_interval_seconds"), RunnerConfig.DEFAULT_HEARTBEAT))
+                .sweepInterval(seconds(c.path("stale_claim_sweep_interval_seconds"), RunnerConfig.DEFAULT_SWEEP))
+                .maxRecoveries(c.path("max_recovery_attempts").asInt(RunnerConfig.DEFAULT_MAX_RECOVERIES))
+                .shutdownGrace(seconds(c.path("shutdown_timeout_seconds"), RunnerConfig.DEFAULT_SHUTDOWN_GRACE))
                 .build();
+    }
+
+    private static Duration seconds(JsonNode value, Duration fallback) {
+        return value.isNumber() ? Duration.ofMillis(Math.round(value.asDouble() * 1000)) : fallback;
     }
 
     /** The shim validated the values; this only maps its JSON onto the engine's types. */

@@ -4,6 +4,7 @@ import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.execution.ExecutionResult;
 import io.cloaca.engine.execution.Runner;
+import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.TaskRecord;
 import io.cloaca.engine.workflow.TaskNamespace;
 import org.graalvm.polyglot.HostAccess;
@@ -47,6 +48,38 @@ public final class RunnerHandle {
                 default -> "Workflow execution failed: ";
             }, e);
         }
+        return resultJson(result);
+    }
+
+    /** Waits for any execution of this runner's database to end; {@code timeoutMillis} below 0 waits forever. */
+    @HostAccess.Export
+    public String awaitExecution(String executionId, long timeoutMillis) {
+        try {
+            return resultJson(runner.awaitExecution(executionId,
+                    timeoutMillis < 0 ? null : java.time.Duration.ofMillis(timeoutMillis)));
+        } catch (CloacaException e) {
+            throw errors.translate("Failed to wait for execution: ", e);
+        }
+    }
+
+    /** Recent executions, newest first, as a JSON list. */
+    @HostAccess.Export
+    public String listExecutions(String workflowName, int limit) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (ExecutionRecord e : runner.store().listExecutions(workflowName, limit)) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("execution_id", e.id());
+            row.put("workflow_name", e.workflowName());
+            row.put("status", e.status().name());
+            row.put("start_time", rfc3339(Instant.ofEpochMilli(e.startedAt())));
+            row.put("end_time", e.completedAt() == null ? null : rfc3339(Instant.ofEpochMilli(e.completedAt())));
+            row.put("error_message", e.errorMessage());
+            rows.add(row);
+        }
+        return WorkflowHandle.json(rows);
+    }
+
+    private static String resultJson(ExecutionResult result) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("execution_id", result.executionId());
         out.put("workflow_name", result.workflowName());

@@ -30,7 +30,19 @@ final class RunCommand implements Callable<Integer> {
         argv.add(script.toString());
         argv.addAll(args);
         try (PythonRuntime python = PythonRuntime.builder().arguments(argv).build()) {
-            return python.runScript(script);
+            // Ctrl-C or SIGTERM: shut the runners down gracefully (running tasks finish, unstarted claims are
+            // given back) before the JVM exits, so a restarted runner resumes at once.
+            Thread onSignal = new Thread(() -> python.runners().close(), "cloaca-shutdown");
+            Runtime.getRuntime().addShutdownHook(onSignal);
+            try {
+                return python.runScript(script);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(onSignal);
+                } catch (IllegalStateException alreadyShuttingDown) {
+                    // the hook is running or has run
+                }
+            }
         }
     }
 }
