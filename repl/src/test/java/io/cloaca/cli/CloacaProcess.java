@@ -25,6 +25,17 @@ final class CloacaProcess {
     private CloacaProcess() {
     }
 
+    /** Starts the launcher without waiting; output is discarded (tests watch files instead). */
+    static Process start(Map<String, String> env, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(ROOT.resolve("cloaca").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
     static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(ROOT.resolve("cloaca").toString());

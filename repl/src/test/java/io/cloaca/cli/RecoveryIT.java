@@ -1,0 +1,130 @@
+package io.cloaca.cli;
+
+import io.cloaca.engine.store.Database;
+import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.store.ExecutionStore;
+import io.cloaca.engine.store.TaskStatus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A real {@code cloaca run} process is killed with SIGKILL in the middle of a 25-task workflow; a
+ * second process on the same database finishes it. Only the tasks that were running at the kill may
+ * run again; every other task runs exactly once.
+ */
+class RecoveryIT {
+
+    private static final String PG_URL = System.getenv().getOrDefault("CLOACA_TEST_PG_URL",
+            "postgresql://postgres@127.0.0.1:5432/postgres");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void a_killed_run_on_sqlite_is_finished_by_the_next_process() throws Exception {
+        crashAndResume("sqlite://" + dir.resolve("recovery.db"));
+    }
+
+    @Test
+    void a_killed_run_on_a_postgresql_schema_is_finished_by_the_next_process() throws Exception {
+        String schema = "recovery_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        try {
+            crashAndResume(PG_URL + "?schema=" + schema);
+        } finally {
+            var pg = (DatabaseUrl.Postgres) DatabaseUrl.parse(PG_URL);
+            try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
+                 Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
+    private void crashAndResume(String databaseUrl) throws Exception {
+        Path log = dir.resolve("steps.log");
+        Map<String, String> env = Map.of("DATABASE_URL", databaseUrl, "RECOVERY_LOG", log.toString(),
+                "RECOVERY_STEP_SECONDS", "1.5");
+        Process first = CloacaProcess.start(env, "run", "samples/python/07_recovery.py");
+        try {
+            awaitLines(log, "end ", 9, first);
+        } finally {
+            // SIGKILL the whole tree: the launcher may run java as a child rather than exec it.
+            first.descendants().forEach(ProcessHandle::destroyForcibly);
+            first.destroyForcibly();
+            first.waitFor(30, TimeUnit.SECONDS);
+        }
+        Set<String> runningAtKill = runningTasks(databaseUrl);
+        assertFalse(runningAtKill.isEmpty(), "the kill should have caught tasks running");
+
+        CloacaProcess.Result resumed = CloacaProcess.run(Map.of("DATABASE_URL", databaseUrl,
+                "RECOVERY_LOG", log.toString(), "RECOVERY_STEP_SECONDS", "0.1"),
+                "run", "samples/python/07_recovery.py", "--resume");
+        assertEquals(0, resumed.exitCode(), resumed::toString);
+        assertTrue(resumed.stdout().contains("resuming 1 unfinished execution(s)"), resumed::toString);
+        assertTrue(resumed.stdout().contains(": Completed, 24 of 24 steps in the final context"), resumed::toString);
+
+        Map<String, Long> starts = count(log, "start ");
+        Map<String, Long> ends = count(log, "end ");
+        assertEquals(25, starts.size(), "every task started: " + starts);
+        for (Map.Entry<String, Long> task : starts.entrySet()) {
+            boolean wasRunning = runningAtKill.contains(task.getKey());
+            long expectedMax = wasRunning ? 2 : 1;
+            assertTrue(task.getValue() <= expectedMax, task.getKey() + " started " + task.getValue()
+                    + " times; running at the kill: " + runningAtKill);
+            assertTrue(ends.getOrDefault(task.getKey(), 0L) >= 1, task.getKey() + " never ended");
+        }
+        Set<String> ranAgain = starts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
+                .collect(Collectors.toSet());
+        assertTrue(runningAtKill.containsAll(ranAgain), "ran again: " + ranAgain + ", running: " + runningAtKill);
+    }
+
+    private static void awaitLines(Path log, String prefix, int count, Process process)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readAllLines(log).stream().filter(l -> l.startsWith(prefix)).count() >= count) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("the first run ended before it could be killed (exit " + process.exitValue() + ")");
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the first run did not reach " + count + " finished steps in 3 minutes");
+    }
+
+    private static Map<String, Long> count(Path log, String prefix) throws IOException {
+        return Files.readAllLines(log).stream().filter(l -> l.startsWith(prefix))
+                .collect(Collectors.groupingBy(l -> l.substring(prefix.length()), TreeMap::new, Collectors.counting()));
+    }
+
+    /** Short ids (e.g. lane1_step4) of the tasks stored as Running. */
+    private static Set<String> runningTasks(String databaseUrl) {
+        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+        try (Database db = Database.open(url, 1, true)) {
+            String schema = url instanceof DatabaseUrl.Postgres pg ? pg.schema() : null;
+            ExecutionStore store = new ExecutionStore(db, schema);
+            List<String> ids = store.listExecutions("recovery_demo", 10).stream().map(e -> e.id()).toList();
+            assertEquals(1, ids.size());
+            return store.listTasks(ids.get(0)).stream().filter(t -> t.status() == TaskStatus.Running)
+                    .map(t -> t.taskName().substring(t.taskName().lastIndexOf(':') + 1)).collect(Collectors.toSet());
+        }
+    }
+}
