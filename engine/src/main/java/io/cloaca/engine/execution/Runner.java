@@ -191,7 +191,8 @@ public final class Runner implements AutoCloseable {
         return lane.running();
     }
 
-    boolean isShutDown() {
+    /** True once {@link #shutdown()} has begun. */
+    public boolean isShutDown() {
         return closed.get();
     }
 
