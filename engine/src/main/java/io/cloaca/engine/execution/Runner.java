@@ -142,15 +142,22 @@ public final class Runner implements AutoCloseable {
     public ExecutionResult execute(String workflowName, Context input) {
         Submission submission = submit(workflowName, input);
         Duration timeout = config.executionTimeout();
-        try {
-            return timeout == null ? submission.result().get()
-                    : submission.result().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
+        return await(submission.executionId(), submission.result(), timeout, () -> {
             waiting.remove(submission.executionId());
-            throw new CloacaException(CloacaException.Kind.TIMEOUT, "Pipeline timeout after " + RunnerConfig.seconds(timeout));
+            return new CloacaException(CloacaException.Kind.TIMEOUT, "Pipeline timeout after " + RunnerConfig.seconds(timeout));
+        });
+    }
+
+    /** Blocks on {@code future} for up to {@code timeout} (null: forever), unwrapping its failure. */
+    private static ExecutionResult await(String executionId, CompletableFuture<ExecutionResult> future, Duration timeout,
+                                         java.util.function.Supplier<CloacaException> onTimeout) {
+        try {
+            return timeout == null ? future.get() : future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw onTimeout.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw CloacaException.illegalState("Interrupted while waiting for execution " + submission.executionId());
+            throw CloacaException.illegalState("Interrupted while waiting for execution " + executionId);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;
@@ -216,20 +223,8 @@ public final class Runner implements AutoCloseable {
         if (record.status().isTerminal()) {
             executionEnded(record);
         }
-        try {
-            return timeout == null ? future.get() : future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new CloacaException(CloacaException.Kind.TIMEOUT, "Execution " + executionId
-                    + " did not end within " + RunnerConfig.seconds(timeout));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw CloacaException.illegalState("Interrupted while waiting for execution " + executionId);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
+        return await(executionId, future, timeout, () -> new CloacaException(CloacaException.Kind.TIMEOUT,
+                "Execution " + executionId + " did not end within " + RunnerConfig.seconds(timeout)));
     }
 
     private void ensureOpen() {

@@ -228,28 +228,36 @@ public final class Database implements AutoCloseable {
             writeLock.lock();
         }
         try (Connection connection = pool.getConnection()) {
-            connection.setAutoCommit(false);
-            try {
-                T result = work.run(connection);
-                connection.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    connection.rollback();
-                } catch (SQLException rollbackFailure) {
-                    e.addSuppressed(rollbackFailure);
-                }
-                throw e;
-            } finally {
-                try {
-                    connection.setAutoCommit(true);
-                } catch (SQLException ignored) {
-                    // a broken connection: Hikari evicts it on return
-                }
-            }
+            return inTransaction(connection, work);
         } finally {
             if (writeLock != null) {
                 writeLock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code work} as one transaction on {@code connection}: commit on return, rollback on any
+     * failure (a failed rollback is attached to the cause, never hides it), auto-commit restored.
+     */
+    public static <T> T inTransaction(Connection connection, SqlWork<T> work) throws SQLException {
+        connection.setAutoCommit(false);
+        try {
+            T result = work.run(connection);
+            connection.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            try {
+                connection.rollback();
+            } catch (SQLException rollbackFailure) {
+                e.addSuppressed(rollbackFailure);
+            }
+            throw e;
+        } finally {
+            try {
+                connection.setAutoCommit(true);
+            } catch (SQLException ignored) {
+                // a broken connection: the pool evicts it on return
             }
         }
     }

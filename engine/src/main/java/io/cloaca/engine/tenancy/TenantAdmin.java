@@ -158,18 +158,10 @@ public final class TenantAdmin {
         }
         props.setProperty("connectTimeout", "10");
         try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), props)) {
-            c.setAutoCommit(false);
-            try {
-                steps.run(c);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException rollbackFailure) {
-                    e.addSuppressed(rollbackFailure);
-                }
-                throw e;
-            }
+            Database.inTransaction(c, connection -> {
+                steps.run(connection);
+                return null;
+            });
         } catch (SQLException e) {
             throw CloacaException.storage(Database.rootMessage(e), e);
         }
