@@ -61,7 +61,7 @@ public final class Runner implements AutoCloseable {
            Consumer<Runner> onShutdown) {
         this.resources = resources;
         this.schema = schema;
-        this.store = new ExecutionStore(resources.database, schema);
+        this.store = new ExecutionStore(resources.database, schema, clock);
         this.registry = registry;
         this.config = config;
         this.clock = clock;

@@ -36,12 +36,19 @@ public final class ExecutionStore {
     private final Database database;
     private final String executions;
     private final String tasks;
+    private final java.time.Clock clock;
 
     /**
      * @param schema PostgreSQL schema holding the tables, or null for the connection's default
      *               (always null on SQLite); must already be validated
      */
     public ExecutionStore(Database database, String schema) {
+        this(database, schema, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock read once a finishing transaction holds its execution's lock (see {@link #finish}) */
+    public ExecutionStore(Database database, String schema, java.time.Clock clock) {
+        this.clock = clock;
         this.database = database;
         String prefix = schema == null ? "" : "\"" + schema + "\".";
         this.executions = prefix + "workflow_executions";
@@ -186,14 +193,17 @@ public final class ExecutionStore {
                                boolean claimNext, long leaseUntil, long now) {
         return database.inTransaction(c -> {
             lockExecution(c, task.executionId());
-            if (!recordOutcome(c, task, outcome, runnerId, now)) {
+            // Completion times follow commit order: two tasks of one execution finishing at once queue on
+            // the lock, and the one that ends the execution must not carry the earlier time.
+            long at = Math.max(now, clock.millis());
+            if (!recordOutcome(c, task, outcome, runnerId, at)) {
                 return FinishResult.LOST;
             }
             if (outcome instanceof TaskOutcome.Retry) {
                 return new FinishResult(true, List.of(), null, null);
             }
             String output = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext() : null;
-            return propagate(c, task.executionId(), output, workflow, claimNext ? runnerId : null, leaseUntil, now);
+            return propagate(c, task.executionId(), output, workflow, claimNext ? runnerId : null, leaseUntil, at);
         });
     }
 
