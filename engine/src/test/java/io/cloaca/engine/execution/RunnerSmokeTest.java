@@ -30,4 +30,15 @@ class RunnerSmokeTest {
             }
         }
     }
+
+    @Test
+    void a_workflow_registered_under_another_name_runs_under_that_name() {
+        WorkflowRegistry registry = new WorkflowRegistry();
+        registry.register("alias", Workflow.builder("own_name").task("a", ctx -> ctx.set("a", 1)).build());
+        try (Runner runner = Runner.open(io.cloaca.engine.TestDatabases.privateDatabaseUrl(), RunnerConfig.DEFAULT, registry)) {
+            ExecutionResult result = runner.execute("alias", Context.empty());
+            assertEquals(ExecutionStatus.Completed, result.status());
+            assertEquals("alias", result.workflowName());
+        }
+    }
 }
