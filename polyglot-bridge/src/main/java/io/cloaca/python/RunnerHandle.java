@@ -5,6 +5,7 @@ import io.cloaca.engine.context.Context;
 import io.cloaca.engine.execution.ExecutionResult;
 import io.cloaca.engine.execution.Runner;
 import io.cloaca.engine.store.TaskRecord;
+import io.cloaca.engine.store.TaskStatus;
 import io.cloaca.engine.workflow.TaskNamespace;
 import org.graalvm.polyglot.HostAccess;
 
@@ -69,7 +70,8 @@ public final class RunnerHandle {
             row.put("status", t.status().name());
             row.put("attempts", t.attempt());
             row.put("max_attempts", t.maxAttempts());
-            row.put("error", t.lastError());
+            // last_error keeps a retried attempt's failure; a task that then succeeded has no error
+            row.put("error", t.status() == TaskStatus.Completed ? null : t.lastError());
             row.put("started_at", t.startedAt() == null ? null : rfc3339(Instant.ofEpochMilli(t.startedAt())));
             row.put("completed_at", t.completedAt() == null ? null : rfc3339(Instant.ofEpochMilli(t.completedAt())));
             rows.add(row);

@@ -126,7 +126,7 @@ public final class Runner implements AutoCloseable {
         CompletableFuture<ExecutionResult> result = new CompletableFuture<>();
         waiting.put(executionId, result);
         try {
-            List<String> roots = store.createExecution(executionId, workflow, input.toJson(), clock.millis());
+            List<String> roots = store.createExecution(executionId, workflowName, workflow, input.toJson(), clock.millis());
             roots.forEach(this::enqueue);
         } catch (RuntimeException e) {
             waiting.remove(executionId);

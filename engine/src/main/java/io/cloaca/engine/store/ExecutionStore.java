@@ -54,15 +54,18 @@ public final class ExecutionStore {
     /**
      * Writes an execution and all its task rows in one transaction: roots Ready, the rest NotStarted.
      *
+     * @param workflowName the name the workflow is registered under, which workers look it up by; it may
+     *                     differ from {@code workflow.name()} (register_workflow_constructor("alias", ...))
      * @return ids of the Ready root tasks
      */
-    public List<String> createExecution(String executionId, Workflow workflow, String initialContext, long now) {
+    public List<String> createExecution(String executionId, String workflowName, Workflow workflow,
+                                        String initialContext, long now) {
         return database.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + executions
                     + " (id, workflow_name, workflow_version, status, initial_context, started_at, updated_at)"
                     + " VALUES (?, ?, ?, 'Running', ?, ?, ?)")) {
                 ps.setString(1, executionId);
-                ps.setString(2, workflow.name());
+                ps.setString(2, workflowName);
                 ps.setString(3, workflow.version());
                 ps.setString(4, initialContext);
                 ps.setLong(5, now);
