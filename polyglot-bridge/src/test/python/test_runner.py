@@ -199,6 +199,18 @@ class TestPipelineResult:
         assert RFC3339.match(row["started_at"]) and RFC3339.match(row["completed_at"])
         assert statuses(result) == {"greet": "Completed"}
 
+    def test_task_results_is_a_new_list_on_each_access(self, result):
+        first = result.task_results
+        first[0]["status"] = "edited"
+        assert result.task_results[0]["status"] == "Completed"
+
+    def test_result_stays_readable_after_shutdown(self, greeting):
+        with cloaca.DefaultRunner(":memory:") as runner:
+            result = runner.execute(greeting, cloaca.Context({"who": "later"}))
+        assert result.status == "Completed"
+        assert result.final_context.get("greeting") == "hello later"
+        assert statuses(result) == {"greet": "Completed"}
+
     def test_execution_id_and_workflow_name(self, result, greeting):
         assert result.workflow_name == greeting
         assert re.fullmatch(r"[0-9a-f-]{36}", result.execution_id)

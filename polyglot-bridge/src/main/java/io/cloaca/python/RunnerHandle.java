@@ -38,8 +38,11 @@ public final class RunnerHandle {
     @HostAccess.Export
     public String execute(String workflowName, String contextJson) {
         ExecutionResult result;
+        List<Map<String, Object>> tasks;
         try {
             result = runner.execute(workflowName, Context.fromJson(contextJson));
+            // Read now, while the database is open: scripts often look at task_results after shutdown.
+            tasks = taskResults(result.executionId());
         } catch (CloacaException e) {
             throw errors.translate(switch (e.kind()) {
                 case NOT_FOUND -> "Workflow execution failed: Pipeline execution failed: Failed to schedule workflow: ";
@@ -56,12 +59,12 @@ public final class RunnerHandle {
         out.put("end_time", result.completedAt() == null ? null : rfc3339(result.completedAt()));
         out.put("error_message", result.errorMessage());
         out.put("final_context", result.finalContext().toJsonNode());
+        out.put("task_results", tasks);
         return WorkflowHandle.json(out);
     }
 
-    /** Every task row of an execution, as a JSON list of objects. */
-    @HostAccess.Export
-    public String taskResults(String executionId) {
+    /** Every task row of an execution, in the order the tasks started. */
+    private List<Map<String, Object>> taskResults(String executionId) {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (TaskRecord t : runner.store().listTasks(executionId)) {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -76,7 +79,7 @@ public final class RunnerHandle {
             row.put("completed_at", t.completedAt() == null ? null : rfc3339(Instant.ofEpochMilli(t.completedAt())));
             rows.add(row);
         }
-        return WorkflowHandle.json(rows);
+        return rows;
     }
 
     @HostAccess.Export
