@@ -1,4 +1,5 @@
 """DefaultRunner construction, URLs, execute errors, shutdown, threads; PipelineResult."""
+import datetime
 import re
 import threading
 import time
@@ -8,7 +9,8 @@ import pytest
 import cloaca
 from conftest import statuses
 
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00|Z)$")
+# as upstream (chrono's to_rfc3339): UTC as +00:00, a fraction of 3, 6 or 9 digits or none
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3}|\.\d{6}|\.\d{9})?\+00:00$")
 
 
 @pytest.fixture
@@ -162,7 +164,10 @@ class TestPipelineResult:
     def test_times_are_rfc3339_utc(self, result):
         assert RFC3339.match(result.start_time), result.start_time
         assert RFC3339.match(result.end_time), result.end_time
-        assert result.start_time <= result.end_time
+        start = datetime.datetime.fromisoformat(result.start_time)
+        end = datetime.datetime.fromisoformat(result.end_time)
+        assert start.utcoffset() == datetime.timedelta(0)
+        assert start <= end
 
     def test_final_context(self, result):
         ctx = result.final_context

@@ -20,7 +20,7 @@ import java.util.Map;
 /** What the Python {@code cloaca.DefaultRunner} wraps. Results cross back to Python as JSON text. */
 public final class RunnerHandle {
 
-    private static final DateTimeFormatter RFC_3339 = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss");
 
     private final Runner runner;
     private final PythonErrors errors;
@@ -92,7 +92,16 @@ public final class RunnerHandle {
         return runner.store().database().url().redacted();
     }
 
+    /**
+     * A UTC timestamp as upstream (chrono's {@code to_rfc3339}) writes it: {@code +00:00} rather than
+     * {@code Z}, and a fraction of 3, 6 or 9 digits, left out when zero.
+     */
     static String rfc3339(Instant instant) {
-        return RFC_3339.format(instant.atOffset(ZoneOffset.UTC));
+        int nanos = instant.getNano();
+        String fraction = nanos == 0 ? ""
+                : nanos % 1_000_000 == 0 ? String.format(".%03d", nanos / 1_000_000)
+                : nanos % 1_000 == 0 ? String.format(".%06d", nanos / 1_000)
+                : String.format(".%09d", nanos);
+        return SECONDS.format(instant.atOffset(ZoneOffset.UTC)) + fraction + "+00:00";
     }
 }
