@@ -851,15 +851,15 @@ class DefaultRunnerConfig:
 class PipelineResult:
     """The outcome of ``DefaultRunner.execute``: ``status`` is "Completed" or "Failed"."""
 
-    __slots__ = ("_data", "_runner")
+    __slots__ = ("_data",)
 
     def __init__(self, *_args, **_kwargs):
         raise TypeError("PipelineResult has no constructor; DefaultRunner.execute returns one")
 
     @classmethod
-    def _wrap(cls, data, runner):
+    def _wrap(cls, data):
         r = object.__new__(cls)
-        r._data, r._runner = data, runner
+        r._data = data
         return r
 
     @property
@@ -894,10 +894,11 @@ class PipelineResult:
 
     @property
     def task_results(self):
-        """One dict per task, read from the database: ``task_id``, ``task_name`` (namespace), ``status``,
+        """One dict per task, in the order they started: ``task_id``, ``task_name`` (namespace), ``status``,
         ``attempts``, ``max_attempts``, ``error`` (the last attempt's error, None if it succeeded),
-        ``started_at``, ``completed_at`` (an addition to upstream's API)."""
-        return json.loads(self._runner.taskResults(self._data["execution_id"]))
+        ``started_at``, ``completed_at`` (an addition to upstream's API). Read when the execution ended,
+        so it stays available after the runner is shut down; a new list on each access."""
+        return _copy(self._data["task_results"])
 
     def __repr__(self):
         return f"PipelineResult(status={self.status}, error={self.error_message})"
@@ -945,7 +946,7 @@ class DefaultRunner:
             raise TypeError(f"workflow_name must be a str, got '{type(workflow_name).__name__}'")
         if not isinstance(context, Context):
             raise TypeError(f"context must be a cloaca.Context, got '{type(context).__name__}'")
-        return PipelineResult._wrap(json.loads(self._handle.execute(workflow_name, context.to_json())), self._handle)
+        return PipelineResult._wrap(json.loads(self._handle.execute(workflow_name, context.to_json())))
 
     def wait_for(self, execution_id, timeout_seconds=None):
         """Waits for an execution to end, even one this runner did not start (e.g. recovered after a
@@ -953,7 +954,7 @@ class DefaultRunner:
         if not isinstance(execution_id, str):
             raise TypeError(f"execution_id must be a str, got '{type(execution_id).__name__}'")
         millis = -1 if timeout_seconds is None else int(_non_negative_float("timeout_seconds", timeout_seconds) * 1000)
-        return PipelineResult._wrap(json.loads(self._handle.awaitExecution(execution_id, millis)), self._handle)
+        return PipelineResult._wrap(json.loads(self._handle.awaitExecution(execution_id, millis)))
 
     def list_executions(self, workflow_name=None, limit=100):
         """The most recent executions in this runner's database (or schema), newest first: dicts with
@@ -1173,6 +1174,16 @@ def _print_uncaught(e, script):
     traceback.print_exception(type(e), e, tb)
 
 
+def _exit_status(code):
+    """The process exit status for ``sys.exit(code)``, as CPython computes it."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return int(code)
+    print(code, file=sys.stderr)
+    return 1
+
+
 def _run_main(script):
     """Runs ``script`` as ``__main__``; returns 0, or 1 after printing the uncaught exception."""
     import os
@@ -1181,8 +1192,8 @@ def _run_main(script):
     try:
         runpy.run_path(script, run_name="__main__")
         return 0
-    except SystemExit:
-        raise
+    except SystemExit as e:
+        return _exit_status(e.code)
     except BaseException as e:
         _print_uncaught(e, script)
         return 1

@@ -6,6 +6,7 @@ import io.cloaca.engine.execution.ExecutionResult;
 import io.cloaca.engine.execution.Runner;
 import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.TaskRecord;
+import io.cloaca.engine.store.TaskStatus;
 import io.cloaca.engine.workflow.TaskNamespace;
 import org.graalvm.polyglot.HostAccess;
 
@@ -20,7 +21,7 @@ import java.util.Map;
 /** What the Python {@code cloaca.DefaultRunner} wraps. Results cross back to Python as JSON text. */
 public final class RunnerHandle {
 
-    private static final DateTimeFormatter RFC_3339 = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss");
 
     private final Runner runner;
     private final PythonErrors errors;
@@ -79,7 +80,9 @@ public final class RunnerHandle {
         return WorkflowHandle.json(rows);
     }
 
-    private static String resultJson(ExecutionResult result) {
+    /** The result with its task rows, read now, while the database is open: scripts often look at
+     *  task_results after shutdown. */
+    private String resultJson(ExecutionResult result) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("execution_id", result.executionId());
         out.put("workflow_name", result.workflowName());
@@ -88,12 +91,12 @@ public final class RunnerHandle {
         out.put("end_time", result.completedAt() == null ? null : rfc3339(result.completedAt()));
         out.put("error_message", result.errorMessage());
         out.put("final_context", result.finalContext().toJsonNode());
+        out.put("task_results", taskResults(result.executionId()));
         return WorkflowHandle.json(out);
     }
 
-    /** Every task row of an execution, as a JSON list of objects. */
-    @HostAccess.Export
-    public String taskResults(String executionId) {
+    /** Every task row of an execution, in the order the tasks started. */
+    private List<Map<String, Object>> taskResults(String executionId) {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (TaskRecord t : runner.store().listTasks(executionId)) {
             Map<String, Object> row = new LinkedHashMap<>();
@@ -102,12 +105,13 @@ public final class RunnerHandle {
             row.put("status", t.status().name());
             row.put("attempts", t.attempt());
             row.put("max_attempts", t.maxAttempts());
-            row.put("error", t.lastError());
+            // last_error keeps a retried attempt's failure; a task that then succeeded has no error
+            row.put("error", t.status() == TaskStatus.Completed ? null : t.lastError());
             row.put("started_at", t.startedAt() == null ? null : rfc3339(Instant.ofEpochMilli(t.startedAt())));
             row.put("completed_at", t.completedAt() == null ? null : rfc3339(Instant.ofEpochMilli(t.completedAt())));
             rows.add(row);
         }
-        return WorkflowHandle.json(rows);
+        return rows;
     }
 
     @HostAccess.Export
@@ -120,7 +124,16 @@ public final class RunnerHandle {
         return runner.store().database().url().redacted();
     }
 
+    /**
+     * A UTC timestamp as upstream (chrono's {@code to_rfc3339}) writes it: {@code +00:00} rather than
+     * {@code Z}, and a fraction of 3, 6 or 9 digits, left out when zero.
+     */
     static String rfc3339(Instant instant) {
-        return RFC_3339.format(instant.atOffset(ZoneOffset.UTC));
+        int nanos = instant.getNano();
+        String fraction = nanos == 0 ? ""
+                : nanos % 1_000_000 == 0 ? String.format(".%03d", nanos / 1_000_000)
+                : nanos % 1_000 == 0 ? String.format(".%06d", nanos / 1_000)
+                : String.format(".%09d", nanos);
+        return SECONDS.format(instant.atOffset(ZoneOffset.UTC)) + fraction + "+00:00";
     }
 }

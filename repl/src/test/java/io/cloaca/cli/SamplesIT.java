@@ -10,11 +10,78 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Runs each sample through the real launcher and checks what it prints. */
 class SamplesIT {
 
+    private static CloacaProcess.Result runSample(String file) throws Exception {
+        CloacaProcess.Result r = CloacaProcess.run(Map.of(), "run", "samples/python/" + file);
+        assertEquals(0, r.exitCode(), r::toString);
+        return r;
+    }
+
+    private static void assertPrinted(CloacaProcess.Result r, String... lines) {
+        for (String line : lines) {
+            assertTrue(r.stdout().contains(line + "\n"), () -> "missing line: " + line + "\n" + r);
+        }
+    }
+
     @Test
     void sample_01_runs_a_three_task_chain() throws Exception {
-        CloacaProcess.Result r = CloacaProcess.run(Map.of(), "run", "samples/python/01_first_workflow.py");
-        assertEquals(0, r.exitCode(), r::toString);
+        CloacaProcess.Result r = runSample("01_first_workflow.py");
         assertTrue(r.stdout().contains("fetched order 42\ndiscounted total: 11.25\nstatus: Completed\n"), r::toString);
         assertTrue(r.stdout().contains("receipt: Order 42: 2 items, 11.25 EUR"), r::toString);
+    }
+
+    @Test
+    void sample_02_handles_nested_context_data_and_reports_the_failed_task() throws Exception {
+        CloacaProcess.Result r = runSample("02_context_handling.py");
+        assertPrinted(r,
+                "before set: ['a']",
+                "after set: ['a', 'b']",
+                "summary: Ada Lovelace (gold), addresses: London, Cambridge",
+                "tags: new, newsletter",
+                "status: Failed",
+                "error: 1 task(s) failed, 4 completed, 0 skipped",
+                "failed task: check_email: Python task execution failed: ValueError: customer 17 has no email address");
+    }
+
+    @Test
+    void sample_03_runs_ten_tasks_with_two_diamonds_and_a_fan_in() throws Exception {
+        CloacaProcess.Result r = runSample("03_complex_workflow.py");
+        assertTrue(r.stdout().contains("""
+                tasks: 10
+                level 1: extract_sales
+                level 2: clean_customers, clean_orders
+                level 3: join
+                level 4: product_section, region_section, revenue_section
+                level 5: assemble_report
+                level 6: publish
+                level 7: notify
+                status: Completed
+                """), r::toString);
+        assertPrinted(r,
+                "cleaning notes: customers, orders",
+                "sections merged: product, region, revenue (3)",
+                "report | total revenue: 49.75",
+                "report | north: 19.25",
+                "published to: reports/2025-06-30.txt",
+                "completed tasks: 10");
+    }
+
+    @Test
+    void sample_04_retries_a_flaky_task_and_reports_the_one_that_failed_for_good() throws Exception {
+        CloacaProcess.Result r = runSample("04_error_handling.py");
+        String connection = "Python task execution failed: ConnectionError: connection reset by rates service";
+        String validation = "Python task execution failed: ValueError: amount must be positive, got -5";
+        assertTrue(r.stdout().contains(
+                "fetch_rates attempt 1 failed: " + connection + "\n"
+                        + "fetch_rates attempt 2 failed: " + connection + "\n"
+                        + "fetch_rates succeeded on attempt 3\n"
+                        + "validate_payment attempt 1 failed: " + validation + "\n"
+                        + "validate_payment attempt 2 failed: " + validation + "\n"), r::toString);
+        assertPrinted(r,
+                "status: Failed",
+                "error: 1 task(s) failed, 2 completed, 0 skipped",
+                "audit: payment attempt recorded",
+                "task fetch_rates: Completed after 3 attempt(s)",
+                "task validate_payment: Failed after 2 attempt(s): " + validation,
+                "task write_audit_log: Completed after 1 attempt(s)");
     }
 }

@@ -62,25 +62,18 @@ public final class ExecutionStore {
     /**
      * Writes an execution and all its task rows in one transaction: roots Ready, the rest NotStarted.
      *
+     * @param workflowName the name the workflow is registered under, which workers look it up by; it may
+     *                     differ from {@code workflow.name()} (register_workflow_constructor("alias", ...))
      * @return ids of the Ready root tasks
      */
-    public List<String> createExecution(String executionId, Workflow workflow, String initialContext, long now) {
-        return createExecution(executionId, workflow.name(), workflow, initialContext, now);
-    }
-
-    /**
-     * As {@link #createExecution(String, Workflow, String, long)}, recording the execution under
-     * {@code registeredName}: the name the workflow is registered by, which runners look it up with
-     * (it may differ from the workflow's own name, e.g. with {@code register_workflow_constructor}).
-     */
-    public List<String> createExecution(String executionId, String registeredName, Workflow workflow,
+    public List<String> createExecution(String executionId, String workflowName, Workflow workflow,
                                         String initialContext, long now) {
         return database.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + executions
                     + " (id, workflow_name, workflow_version, status, initial_context, started_at, updated_at)"
                     + " VALUES (?, ?, ?, 'Running', ?, ?, ?)")) {
                 ps.setString(1, executionId);
-                ps.setString(2, registeredName);
+                ps.setString(2, workflowName);
                 ps.setString(3, workflow.version());
                 ps.setString(4, initialContext);
                 ps.setLong(5, now);

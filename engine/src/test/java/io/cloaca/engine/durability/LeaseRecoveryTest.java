@@ -67,7 +67,7 @@ class LeaseRecoveryTest {
     private String orphanedExecution(Workflow workflow, String initialContext, long leaseUntil) {
         String id = UUID.randomUUID().toString();
         long now = System.currentTimeMillis();
-        List<String> roots = store.createExecution(id, workflow, initialContext, now);
+        List<String> roots = store.createExecution(id, workflow.name(), workflow, initialContext, now);
         assertTrue(store.claim(roots.get(0), "dead-runner", leaseUntil, now).isPresent());
         return id;
     }

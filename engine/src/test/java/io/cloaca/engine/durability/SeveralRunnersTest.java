@@ -53,7 +53,7 @@ class SeveralRunnersTest {
             List<String> ids = new ArrayList<>();
             for (int n = 0; n < EXECUTIONS; n++) {
                 String id = UUID.randomUUID().toString();
-                store.createExecution(id, workflow, Context.empty().set("n", n).toJson(), System.currentTimeMillis());
+                store.createExecution(id, workflow.name(), workflow, Context.empty().set("n", n).toJson(), System.currentTimeMillis());
                 ids.add(id);
             }
             awaitAllEnded(store, ids);

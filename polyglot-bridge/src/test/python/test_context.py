@@ -1,0 +1,307 @@
+"""cloaca.Context: a str -> JSON mapping with key-exclusive insert/update, copied in and out."""
+import datetime
+import json
+import math
+
+import pytest
+
+import cloaca
+
+
+class TestConstruction:
+    def test_empty_by_default(self):
+        ctx = cloaca.Context()
+        assert len(ctx) == 0
+        assert ctx.to_dict() == {}
+
+    def test_none_means_empty(self):
+        assert len(cloaca.Context(None)) == 0
+
+    def test_from_dict(self):
+        ctx = cloaca.Context({"a": 1, "b": "two", "c": [1, 2], "d": {"e": None}})
+        assert ctx.to_dict() == {"a": 1, "b": "two", "c": [1, 2], "d": {"e": None}}
+        assert len(ctx) == 4
+
+    @pytest.mark.parametrize("data", [[("a", 1)], "a=1", 42, ("a", 1)])
+    def test_non_dict_is_a_type_error(self, data):
+        with pytest.raises(TypeError, match="must be a dict"):
+            cloaca.Context(data)
+
+    def test_non_str_key_in_constructor_is_a_type_error(self):
+        with pytest.raises(TypeError, match="unsupported type"):
+            cloaca.Context({1: "one"})
+
+    def test_constructor_copies_its_argument(self):
+        data = {"items": [1, 2]}
+        ctx = cloaca.Context(data)
+        data["items"].append(3)
+        data["new"] = True
+        assert ctx.to_dict() == {"items": [1, 2]}
+
+
+class TestGetAndSet:
+    def test_get_missing_returns_none(self):
+        assert cloaca.Context().get("nope") is None
+
+    def test_get_missing_returns_the_default_object_itself(self):
+        sentinel = object()
+        assert cloaca.Context().get("nope", sentinel) is sentinel
+
+    def test_get_of_json_null_returns_none_not_default(self):
+        ctx = cloaca.Context({"k": None})
+        assert ctx.get("k", "default") is None
+
+    def test_set_inserts_and_replaces(self):
+        ctx = cloaca.Context()
+        ctx.set("k", 1)
+        ctx.set("k", 2)
+        assert ctx.get("k") == 2
+        assert len(ctx) == 1
+
+    def test_values_keep_their_python_types(self):
+        ctx = cloaca.Context({"i": 3, "f": 2.5, "b": True, "s": "x", "n": None})
+        assert type(ctx.get("i")) is int
+        assert type(ctx.get("f")) is float
+        assert ctx.get("b") is True
+        assert ctx.get("s") == "x"
+        assert ctx.get("n") is None
+
+    def test_64_bit_boundaries_are_accepted(self):
+        ctx = cloaca.Context()
+        ctx.set("min", -(2 ** 63))
+        ctx.set("max", 2 ** 64 - 1)
+        assert ctx.get("min") == -(2 ** 63)
+        assert ctx.get("max") == 2 ** 64 - 1
+
+    def test_get_with_non_str_key_is_a_type_error(self):
+        with pytest.raises(TypeError):
+            cloaca.Context().get(1)
+
+
+class TestInsertUpdateRemove:
+    def test_insert_new_key(self):
+        ctx = cloaca.Context()
+        ctx.insert("k", "v")
+        assert ctx.get("k") == "v"
+
+    def test_insert_existing_key_is_a_value_error(self):
+        ctx = cloaca.Context({"k": 1})
+        with pytest.raises(ValueError) as info:
+            ctx.insert("k", 2)
+        assert str(info.value) == "Key already exists: Key already exists: k"
+        assert ctx.get("k") == 1
+
+    def test_update_existing_key(self):
+        ctx = cloaca.Context({"k": 1})
+        ctx.update("k", 2)
+        assert ctx.get("k") == 2
+
+    def test_update_missing_key_is_a_key_error(self):
+        ctx = cloaca.Context()
+        with pytest.raises(KeyError, match="Key not found: Key not found: k") as info:
+            ctx.update("k", 1)
+        assert info.value.args == ("Key not found: Key not found: k",)
+        assert "k" not in ctx
+
+    def test_value_errors_come_before_key_checks(self):
+        ctx = cloaca.Context({"k": 1})
+        with pytest.raises(TypeError, match="unsupported type"):
+            ctx.insert("k", object())
+        with pytest.raises(TypeError, match="unsupported type"):
+            ctx.update("missing", object())
+
+    def test_remove_returns_the_old_value(self):
+        ctx = cloaca.Context({"k": [1, 2]})
+        assert ctx.remove("k") == [1, 2]
+        assert "k" not in ctx
+
+    def test_remove_missing_returns_none(self):
+        assert cloaca.Context().remove("nope") is None
+
+
+class TestMappingProtocol:
+    def test_getitem(self):
+        assert cloaca.Context({"k": 5})["k"] == 5
+
+    def test_getitem_missing_is_a_key_error(self):
+        with pytest.raises(KeyError, match="Key not found: 'nope'"):
+            cloaca.Context()["nope"]
+
+    def test_getitem_of_json_null_is_a_key_error(self):
+        with pytest.raises(KeyError, match="Key not found: 'k'"):
+            cloaca.Context({"k": None})["k"]
+
+    def test_getitem_of_falsy_values_works(self):
+        ctx = cloaca.Context({"zero": 0, "empty": "", "no": False, "nothing": []})
+        assert ctx["zero"] == 0
+        assert ctx["empty"] == ""
+        assert ctx["no"] is False
+        assert ctx["nothing"] == []
+
+    def test_setitem(self):
+        ctx = cloaca.Context()
+        ctx["k"] = {"a": 1}
+        ctx["k"] = {"a": 2}
+        assert ctx.get("k") == {"a": 2}
+
+    def test_delitem(self):
+        ctx = cloaca.Context({"k": 1})
+        del ctx["k"]
+        assert len(ctx) == 0
+
+    def test_delitem_missing_is_a_key_error(self):
+        with pytest.raises(KeyError, match="Key not found: 'nope'"):
+            del cloaca.Context()["nope"]
+
+    def test_contains(self):
+        ctx = cloaca.Context({"k": None})
+        assert "k" in ctx
+        assert "other" not in ctx
+
+    @pytest.mark.parametrize("key", [1, None, ("k",)])
+    def test_contains_with_non_str_is_a_type_error(self, key):
+        with pytest.raises(TypeError):
+            key in cloaca.Context({"k": 1})
+
+    def test_len(self):
+        assert len(cloaca.Context({"a": 1, "b": 2})) == 2
+
+
+class TestCopySemantics:
+    def test_get_returns_a_copy(self):
+        ctx = cloaca.Context({"items": [1], "obj": {"n": 1}})
+        items = ctx.get("items")
+        items.append(2)
+        obj = ctx.get("obj")
+        obj["n"] = 99
+        assert ctx.get("items") == [1]
+        assert ctx.get("obj") == {"n": 1}
+
+    def test_each_get_is_a_new_object(self):
+        ctx = cloaca.Context({"items": [1]})
+        assert ctx.get("items") is not ctx.get("items")
+
+    def test_set_copies_the_value(self):
+        ctx = cloaca.Context()
+        value = {"nested": [1, 2]}
+        ctx.set("k", value)
+        value["nested"].append(3)
+        assert ctx.get("k") == {"nested": [1, 2]}
+
+    def test_get_modify_set(self):
+        ctx = cloaca.Context({"items": [1]})
+        items = ctx.get("items")
+        items.append(2)
+        ctx.set("items", items)
+        assert ctx.get("items") == [1, 2]
+
+    def test_to_dict_is_a_deep_copy(self):
+        ctx = cloaca.Context({"a": {"b": [1]}})
+        d = ctx.to_dict()
+        d["a"]["b"].append(2)
+        d["c"] = 3
+        assert ctx.to_dict() == {"a": {"b": [1]}}
+
+
+class TestValueConversion:
+    def test_tuple_and_set_become_lists(self):
+        ctx = cloaca.Context({"t": (1, 2), "s": {3}, "f": frozenset([4])})
+        assert ctx.get("t") == [1, 2]
+        assert ctx.get("s") == [3]
+        assert ctx.get("f") == [4]
+
+    @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+    def test_nan_and_infinity_become_none(self, value):
+        ctx = cloaca.Context({"x": value})
+        assert ctx.get("x") is None
+        assert ctx.to_json() == '{"x":null}'
+
+    def test_deep_nesting(self):
+        value = {"a": [{"b": [{"c": (1, "two", 3.0, None, True)}]}]}
+        ctx = cloaca.Context({"deep": value})
+        assert ctx.get("deep") == {"a": [{"b": [{"c": [1, "two", 3.0, None, True]}]}]}
+
+    @pytest.mark.parametrize("value, type_name", [
+        (datetime.datetime(2025, 1, 1), "datetime"),
+        (object(), "object"),
+        (b"bytes", "bytes"),
+        (bytearray(b"x"), "bytearray"),
+        (1 + 2j, "complex"),
+    ])
+    def test_non_json_values_are_type_errors(self, value, type_name):
+        ctx = cloaca.Context()
+        with pytest.raises(TypeError, match=f"unsupported type {type_name}"):
+            ctx.set("k", value)
+        assert "k" not in ctx
+
+    def test_custom_object_is_a_type_error(self):
+        class Order:
+            pass
+
+        with pytest.raises(TypeError, match="unsupported type Order"):
+            cloaca.Context().set("order", Order())
+
+    def test_non_json_value_nested_in_a_list(self):
+        with pytest.raises(TypeError, match=r"unsupported type date: value of 'k'\[1\]\['when'\]"):
+            cloaca.Context().set("k", [1, {"when": datetime.date(2025, 1, 1)}])
+
+    def test_dict_with_int_keys_is_a_type_error(self):
+        with pytest.raises(TypeError, match="unsupported type"):
+            cloaca.Context().set("k", {1: "one"})
+
+    @pytest.mark.parametrize("method", ["set", "insert", "__setitem__"])
+    def test_every_writer_checks_values(self, method):
+        with pytest.raises(TypeError, match="unsupported type"):
+            getattr(cloaca.Context(), method)("k", {"when": datetime.time(12)})
+
+    @pytest.mark.parametrize("value", [2 ** 64, -(2 ** 63) - 1, 10 ** 30])
+    def test_ints_beyond_64_bits_are_overflow_errors(self, value):
+        with pytest.raises(OverflowError):
+            cloaca.Context().set("big", value)
+
+    def test_update_from_dict_sets_every_pair(self):
+        ctx = cloaca.Context({"a": 1})
+        ctx.update_from_dict({"a": 2, "b": 3})
+        assert ctx.to_dict() == {"a": 2, "b": 3}
+
+    def test_update_from_dict_is_all_or_nothing(self):
+        ctx = cloaca.Context({"a": 1})
+        with pytest.raises(TypeError, match="unsupported type"):
+            ctx.update_from_dict({"a": 2, "bad": object()})
+        assert ctx.to_dict() == {"a": 1}
+
+    def test_update_from_dict_requires_a_dict(self):
+        with pytest.raises(TypeError):
+            cloaca.Context().update_from_dict([("a", 1)])
+
+
+class TestJson:
+    def test_to_json_is_compact(self):
+        ctx = cloaca.Context({"a": [1, 2]})
+        assert ctx.to_json() == '{"a":[1,2]}'
+
+    def test_round_trip(self):
+        data = {"s": "é ✓", "n": 1, "f": 0.5, "l": [None, True], "o": {"x": {}}}
+        ctx = cloaca.Context.from_json(cloaca.Context(data).to_json())
+        assert ctx.to_dict() == data
+
+    def test_from_json_returns_a_context(self):
+        assert isinstance(cloaca.Context.from_json('{"a": 1}'), cloaca.Context)
+
+    @pytest.mark.parametrize("text", ["[1, 2]", "42", '"str"', "null"])
+    def test_from_json_of_a_non_object_is_a_value_error(self, text):
+        with pytest.raises(ValueError, match="^Failed to deserialize from JSON: Serialization error: "):
+            cloaca.Context.from_json(text)
+
+    @pytest.mark.parametrize("text", ["{not json", "", "{'a': 1}"])
+    def test_from_json_of_invalid_text_is_a_value_error(self, text):
+        with pytest.raises(ValueError, match="^Failed to deserialize from JSON"):
+            cloaca.Context.from_json(text)
+
+    def test_repr(self):
+        assert repr(cloaca.Context({"a": 1})) == 'Context({"a":1})'
+        assert repr(cloaca.Context()) == "Context({})"
+
+    def test_to_json_is_valid_json(self):
+        ctx = cloaca.Context({"quote": 'say "hi"', "nl": "a\nb"})
+        assert json.loads(ctx.to_json()) == {"quote": 'say "hi"', "nl": "a\nb"}

@@ -1,0 +1,46 @@
+"""Module-level names: smoke helpers, backend and version info, exported names."""
+import re
+
+import pytest
+
+import cloaca
+
+
+def test_hello_world():
+    assert cloaca.hello_world() == "Hello from Cloaca backend!"
+
+
+def test_hello_class():
+    hello = cloaca.HelloClass()
+    assert hello.get_message() == "Hello from HelloClass!"
+    assert repr(hello) == "HelloClass(message='Hello from HelloClass!')"
+
+
+def test_backend():
+    assert cloaca.get_backend() == cloaca.__backend__ == "sqlite"
+
+
+def test_version():
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*", cloaca.__version__)
+    assert cloaca.get_version() == cloaca.__version__
+
+
+@pytest.mark.parametrize("name", [
+    "Context", "task", "WorkflowBuilder", "Workflow", "register_workflow_constructor", "DefaultRunnerConfig",
+    "DefaultRunner", "PipelineResult", "WorkflowResult", "TaskNamespace", "WorkflowContext", "RetryPolicy",
+    "RetryPolicyBuilder", "BackoffStrategy", "RetryCondition", "hello_world", "HelloClass", "get_backend",
+])
+def test_public_names_are_exported(name):
+    assert name in cloaca.__all__
+    assert hasattr(cloaca, name)
+
+
+def test_star_import():
+    namespace = {}
+    exec("from cloaca import *", namespace)
+    assert "DefaultRunner" in namespace and "Context" in namespace
+
+
+def test_no_custom_exception_classes():
+    exported = [getattr(cloaca, n) for n in cloaca.__all__]
+    assert not any(isinstance(o, type) and issubclass(o, BaseException) for o in exported)

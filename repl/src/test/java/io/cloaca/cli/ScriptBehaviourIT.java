@@ -1,0 +1,253 @@
+package io.cloaca.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code cloaca run} behaves like {@code python3 script.py}: small scripts, run through the real launcher. */
+class ScriptBehaviourIT {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String source) throws IOException {
+        Path file = dir.resolve(name);
+        Files.writeString(file, source);
+        return file;
+    }
+
+    private static CloacaProcess.Result run(Map<String, String> env, Path script, String... args) throws Exception {
+        String[] command = new String[args.length + 2];
+        command[0] = "run";
+        command[1] = script.toString();
+        System.arraycopy(args, 0, command, 2, args.length);
+        return CloacaProcess.run(env, command);
+    }
+
+    private static void assertNoJavaStackTrace(CloacaProcess.Result r) {
+        assertFalse(r.stderr().contains("\tat "), r::toString);
+        assertFalse(r.stderr().contains("Exception in thread"), r::toString);
+        assertFalse(r.stderr().contains("org.graalvm"), r::toString);
+        assertFalse(r.stderr().contains("polyglot.ForeignException"), r::toString);
+    }
+
+    @Test
+    void the_script_runs_as_main() throws Exception {
+        Path script = write("main_check.py", """
+                print(f"name={__name__}")
+                if __name__ == "__main__":
+                    print("main block ran")
+                """);
+        CloacaProcess.Result r = run(Map.of(), script);
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("name=__main__\nmain block ran\n", r.stdout(), r::toString);
+    }
+
+    @Test
+    void sys_argv_is_the_script_path_then_the_arguments() throws Exception {
+        Path script = write("args.py", """
+                import sys
+                print(repr(sys.argv))
+                """);
+        CloacaProcess.Result r = run(Map.of(), script, "one", "two words", "--flag");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("['" + script + "', 'one', 'two words', '--flag']\n", r.stdout(), r::toString);
+    }
+
+    @Test
+    void a_module_next_to_the_script_is_importable() throws Exception {
+        write("pricing.py", """
+                VAT = 0.2
+
+                def gross(net):
+                    return round(net * (1 + VAT), 2)
+                """);
+        Path script = write("uses_module.py", """
+                import pricing
+                from pricing import gross
+                print(gross(10.0), pricing.VAT)
+                """);
+        CloacaProcess.Result r = run(Map.of(), script);
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("12.0 0.2\n", r.stdout(), r::toString);
+    }
+
+    @Test
+    void environment_variables_are_readable() throws Exception {
+        Path script = write("env.py", """
+                import os
+                print(os.environ["CLOACA_IT_GREETING"])
+                print(os.environ.get("CLOACA_IT_UNSET", "unset"))
+                print(os.getenv("CLOACA_IT_GREETING"))
+                """);
+        CloacaProcess.Result r = run(Map.of("CLOACA_IT_GREETING", "hello from the environment"), script);
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("hello from the environment\nunset\nhello from the environment\n", r.stdout(), r::toString);
+    }
+
+    @Test
+    void an_uncaught_exception_prints_a_python_traceback_and_exits_1() throws Exception {
+        Path script = write("fails.py", """
+                def parse(value):
+                    return int(value)
+
+                print("before the error")
+                parse("not a number")
+                print("never printed")
+                """);
+        CloacaProcess.Result r = run(Map.of(), script);
+        assertEquals(1, r.exitCode(), r::toString);
+        assertEquals("before the error\n", r.stdout(), r::toString);
+        assertTrue(r.stderr().contains("Traceback (most recent call last):"), r::toString);
+        assertTrue(r.stderr().contains("File \"" + script + "\", line 5, in <module>"), r::toString);
+        assertTrue(r.stderr().contains("File \"" + script + "\", line 2, in parse"), r::toString);
+        assertTrue(r.stderr().contains("ValueError: invalid literal for int() with base 10: 'not a number'"),
+                r::toString);
+        assertNoJavaStackTrace(r);
+    }
+
+    @Test
+    void a_cloaca_error_surfaces_as_a_python_exception() throws Exception {
+        Path script = write("cloaca_error.py", """
+                import cloaca
+                with cloaca.DefaultRunner(":memory:") as runner:
+                    runner.execute("no_such_workflow", cloaca.Context())
+                """);
+        CloacaProcess.Result r = run(Map.of(), script);
+        assertEquals(1, r.exitCode(), r::toString);
+        assertTrue(r.stderr().contains("File \"" + script + "\", line 3, in <module>"), r::toString);
+        assertTrue(r.stderr().contains("ValueError: Workflow execution failed: Pipeline execution failed: "
+                + "Failed to schedule workflow: Workflow not found in registry: no_such_workflow"), r::toString);
+        assertNoJavaStackTrace(r);
+    }
+
+    @Test
+    void a_syntax_error_names_the_file_and_exits_1() throws Exception {
+        Path script = write("broken_syntax.py", """
+                print("this line is fine")
+                def missing_paren(:
+                    pass
+                """);
+        CloacaProcess.Result r = run(Map.of(), script);
+        assertEquals(1, r.exitCode(), r::toString);
+        assertEquals("", r.stdout(), r::toString);
+        assertTrue(r.stderr().contains("File \"" + script + "\", line 2"), r::toString);
+        assertTrue(r.stderr().contains("SyntaxError"), r::toString);
+        assertNoJavaStackTrace(r);
+    }
+
+    @Test
+    void sys_exit_sets_the_exit_code() throws Exception {
+        Path three = write("exit3.py", """
+                import sys
+                print("leaving")
+                sys.exit(3)
+                print("not reached")
+                """);
+        CloacaProcess.Result r = run(Map.of(), three);
+        assertEquals(3, r.exitCode(), r::toString);
+        assertEquals("leaving\n", r.stdout(), r::toString);
+        assertNoJavaStackTrace(r);
+
+        Path message = write("exit_message.py", "import sys\nsys.exit('configuration missing')\n");
+        CloacaProcess.Result m = run(Map.of(), message);
+        assertEquals(1, m.exitCode(), m::toString);
+        assertTrue(m.stderr().contains("configuration missing"), m::toString);
+
+        Path zero = write("exit0.py", "raise SystemExit\n");
+        assertEquals(0, run(Map.of(), zero).exitCode());
+    }
+
+    @Test
+    void print_order_is_preserved_including_output_from_tasks() throws Exception {
+        Path script = write("order.py", """
+                import threading
+                import cloaca
+
+                with cloaca.WorkflowBuilder("print_order"):
+                    @cloaca.task(id="first")
+                    def first(context):
+                        print("task first")
+                        return context
+
+                    @cloaca.task(id="second", dependencies=["first"])
+                    def second(context):
+                        print("task second")
+                        return context
+
+                for i in range(200):
+                    print(f"line {i}")
+                worker = threading.Thread(target=lambda: print("from a thread"))
+                worker.start()
+                worker.join()
+                with cloaca.DefaultRunner(":memory:") as runner:
+                    print("before execute")
+                    result = runner.execute("print_order", cloaca.Context())
+                    print(f"after execute: {result.status}")
+                print("done", flush=False)
+                """);
+        CloacaProcess.Result r = run(Map.of(), script);
+        assertEquals(0, r.exitCode(), r::toString);
+        String expected = IntStream.range(0, 200).mapToObj(i -> "line " + i + "\n").collect(Collectors.joining())
+                + "from a thread\nbefore execute\ntask first\ntask second\nafter execute: Completed\ndone\n";
+        assertEquals(expected, r.stdout(), r::toString);
+    }
+
+    @Test
+    void threads_and_file_io_work() throws Exception {
+        Path script = write("threads_io.py", """
+                import json
+                import os
+                import sys
+                import threading
+                from concurrent.futures import ThreadPoolExecutor
+
+                out_dir = sys.argv[1]
+                lock = threading.Lock()
+                totals = []
+
+                def work(n):
+                    path = os.path.join(out_dir, f"part-{n}.json")
+                    with open(path, "w") as f:
+                        json.dump({"n": n, "square": n * n}, f)
+                    with open(path) as f:
+                        value = json.load(f)["square"]
+                    with lock:
+                        totals.append(value)
+
+                threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                with ThreadPoolExecutor(max_workers=4) as pool:
+                    doubled = sorted(pool.map(lambda n: n * 2, range(5)))
+                print(sum(totals), len(os.listdir(out_dir)), doubled)
+                """);
+        Path outDir = Files.createDirectory(dir.resolve("out"));
+        CloacaProcess.Result r = run(Map.of(), script, outDir.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("140 8 [0, 2, 4, 6, 8]\n", r.stdout(), r::toString);
+        assertTrue(Files.exists(outDir.resolve("part-7.json")));
+    }
+
+    @Test
+    void a_missing_script_gives_a_clear_message_and_exit_2() throws Exception {
+        Path missing = dir.resolve("does_not_exist.py");
+        CloacaProcess.Result r = run(Map.of(), missing);
+        assertEquals(2, r.exitCode(), r::toString);
+        assertTrue(r.stderr().contains("can't open file '" + missing + "'"), r::toString);
+        assertEquals("", r.stdout(), r::toString);
+        assertNoJavaStackTrace(r);
+    }
+}
