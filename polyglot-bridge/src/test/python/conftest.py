@@ -5,7 +5,9 @@ Python runtime, so task ids and workflow names are process-wide: tests derive un
 their own node id (``wf_name``) to stay independent of each other and of the order they run in.
 """
 import itertools
+import os
 import re
+import uuid
 
 import pytest
 
@@ -32,17 +34,31 @@ def uid(request):
     return lambda name: f"{base}_{name}"
 
 
+#: The backend the runner fixtures use: "sqlite" (default) or "postgresql" (a fresh schema on
+#: CLOACA_TEST_PG_URL, named with CLOACA_TEST_SCHEMA_PREFIX, whose schemas the JUnit harness drops).
+BACKEND = os.environ.get("CLOACA_TEST_BACKEND", "sqlite")
+PG_URL = os.environ.get("CLOACA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SCHEMA_PREFIX = os.environ.get("CLOACA_TEST_SCHEMA_PREFIX", "pytest_")
+
+
+def private_database_url(tmp_path=None):
+    """A database no other test uses, on the backend under test."""
+    if BACKEND == "postgresql":
+        return f"{PG_URL}?schema={SCHEMA_PREFIX}{uuid.uuid4().hex[:12]}"
+    return ":memory:" if tmp_path is None else f"sqlite://{tmp_path / 'cloaca.db'}"
+
+
 @pytest.fixture(scope="session")
 def runner():
-    """One in-memory runner shared by the tests that only need to execute workflows."""
-    with cloaca.DefaultRunner(":memory:") as r:
+    """One runner shared by the tests that only need to execute workflows."""
+    with cloaca.DefaultRunner(private_database_url()) as r:
         yield r
 
 
 @pytest.fixture
 def fresh_runner(tmp_path):
-    """A runner of this test's own, on a SQLite file in the test's temp dir."""
-    with cloaca.DefaultRunner(f"sqlite://{tmp_path / 'cloaca.db'}") as r:
+    """A runner of this test's own, on a database of its own."""
+    with cloaca.DefaultRunner(private_database_url(tmp_path)) as r:
         yield r
 
 
