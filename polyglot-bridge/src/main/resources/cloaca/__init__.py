@@ -1141,8 +1141,16 @@ def _run_main(script):
     try:
         runpy.run_path(script, run_name="__main__")
         return 0
-    except SystemExit:
-        raise
+    except SystemExit as e:
+        # Returned, not re-raised: GraalPy reports a SystemExit that reaches the host as status 1
+        # whatever its code. Same rules as CPython: None is 0, an int is itself, anything else is
+        # printed to stderr and gives 1.
+        if e.code is None:
+            return 0
+        if isinstance(e.code, int):
+            return e.code
+        print(e.code, file=sys.stderr)
+        return 1
     except BaseException as e:
         _print_uncaught(e, script)
         return 1
