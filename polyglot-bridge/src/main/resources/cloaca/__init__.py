@@ -1193,6 +1193,8 @@ def _run_main(script):
         runpy.run_path(script, run_name="__main__")
         return 0
     except SystemExit as e:
+        # Returned, not re-raised: GraalPy reports a SystemExit that reaches the host as status 1
+        # whatever its code.
         return _exit_status(e.code)
     except BaseException as e:
         _print_uncaught(e, script)
