@@ -122,10 +122,11 @@ def test_two_tenants_executions_are_separated():
         # task_results reads the execution's rows through the runner that ran it, from its schema.
         assert [t["status"] for t in result_a.task_results] == ["Completed"]
         assert [t["status"] for t in result_b.task_results] == ["Completed"]
-        # No public call lists a schema's executions, so ask each tenant's runner (its host handle)
-        # for the other tenant's execution: its schema has no such rows.
-        assert runner_b._handle.taskResults(result_a.execution_id) == "[]"
-        assert runner_a._handle.taskResults(result_b.execution_id) == "[]"
+        # Each tenant's runner lists only its own schema's executions and cannot wait for the other's.
+        assert [e["execution_id"] for e in runner_a.list_executions()] == [result_a.execution_id]
+        assert [e["execution_id"] for e in runner_b.list_executions()] == [result_b.execution_id]
+        with pytest.raises(ValueError, match="Execution not found"):
+            runner_b.wait_for(result_a.execution_id, timeout_seconds=5)
     finally:
         runner_a.shutdown()
         runner_b.shutdown()
@@ -139,8 +140,8 @@ def test_with_schema_reopens_an_existing_schema():
     second = cloaca.DefaultRunner.with_schema(PG_URL, schema)
     try:
         # The earlier execution is still stored in the schema the second runner opened.
-        assert [t["status"] for t in
-                __import__("json").loads(second._handle.taskResults(result.execution_id))] == ["Completed"]
+        assert second.wait_for(result.execution_id, timeout_seconds=5).status == "Completed"
+        assert [e["execution_id"] for e in second.list_executions()] == [result.execution_id]
         again = second.execute("tenancy_stamp_wf", cloaca.Context({"tenant": "second"}))
         assert again.status == "Completed"
         assert again.final_context.get("stamped_for") == "second"

@@ -2,7 +2,8 @@ package io.cloaca.python;
 
 import io.cloaca.engine.store.DatabaseUrl;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,14 +39,24 @@ class PythonSuiteTest {
 
     private final String prefix = "pytest_" + UUID.randomUUID().toString().replace("-", "").substring(0, 8) + "_";
 
-    @Test
-    void the_python_test_suite_passes_inside_graalpy() {
+    /**
+     * The whole suite with its runners on SQLite, then again on PostgreSQL schemas (test_tenancy.py,
+     * PostgreSQL-only, runs once).
+     */
+    @ParameterizedTest(name = "runners on {0}")
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void the_python_test_suite_passes_inside_graalpy(String backend) {
         assertTrue(Files.isDirectory(DIST_PACKAGES.resolve("_pytest")),
                 "pytest is missing: install Debian's python3-pytest (bash .ci/run does)");
+        List<String> args = new ArrayList<>(List.of("src/test/python", "-q", "-rfE"));
+        if (backend.equals("postgresql")) {
+            args.add("--ignore=src/test/python/test_tenancy.py");
+        }
         try (PythonRuntime python = PythonRuntime.builder().arguments(List.of("pytest")).build()) {
-            python.eval("import os\nos.environ['CLOACA_TEST_SCHEMA_PREFIX'] = '" + prefix + "'\n");
-            int exitCode = python.runPytest(List.of("src/test/python", "-q", "-rfE"), List.of(DIST_PACKAGES.toString()));
-            assertEquals(0, exitCode, "pytest failed; its report is above");
+            python.eval("import os\nos.environ['CLOACA_TEST_SCHEMA_PREFIX'] = '" + prefix + "'\n"
+                    + "os.environ['CLOACA_TEST_BACKEND'] = '" + backend + "'\n");
+            int exitCode = python.runPytest(args, List.of(DIST_PACKAGES.toString()));
+            assertEquals(0, exitCode, "pytest failed on " + backend + "; its report is above");
         }
     }
 

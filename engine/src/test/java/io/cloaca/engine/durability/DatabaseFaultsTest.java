@@ -71,14 +71,16 @@ class DatabaseFaultsTest {
         CountDownLatch gate = new CountDownLatch(1);
         WorkflowRegistry registry = new WorkflowRegistry();
         registry.register(countedChain(6, runs, reached, gate));
-        String url = TestDatabases.PG_URL + "?schema=" + TestDatabases.newSchemaName();
+        // A name of its own, so that only this runner's connections are cut, not other test runs' on the server.
+        String applicationName = "cloaca_faults_" + Long.toHexString(System.nanoTime());
+        String url = TestDatabases.PG_URL + "?schema=" + TestDatabases.newSchemaName() + "&ApplicationName=" + applicationName;
         try (Runner runner = Runner.open(url, RunnerConfig.DEFAULT, registry)) {
             Runner.Submission submission = runner.submit("chain", Context.empty());
             assertTrue(reached.await(60, TimeUnit.SECONDS));
             int killed;
             try (Connection admin = TestDatabases.adminConnection(); Statement st = admin.createStatement();
                  ResultSet rs = st.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                         + " WHERE application_name = 'cloaca' AND pid <> pg_backend_pid()")) {
+                         + " WHERE application_name = '" + applicationName + "' AND pid <> pg_backend_pid()")) {
                 rs.next();
                 killed = rs.getInt(1);
             }
