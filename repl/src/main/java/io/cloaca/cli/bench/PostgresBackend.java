@@ -11,51 +11,44 @@ import java.sql.Statement;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Fresh schemas on the given PostgreSQL database, dropped (with everything in them) on close: one for
- * the engine's tables (Flyway migrates only an empty or already-migrated schema) and {@code <name>_raw}
- * for the raw baseline's table.
- *
- * <p>{@code Runner.open} takes no schema yet (tenant runners are DESIGN §5), so the engine logs in as a
- * throwaway role that owns the schema and whose default {@code search_path} is that schema: it is set
- * once per physical connection by the server at log-in, never with {@code SET} on a pooled
- * connection. The raw baseline uses the given credentials and schema-qualified SQL.
- * Names and password are hex made here, so they are safe to splice into DDL (which takes no parameters).
+ * Fresh schemas on the given PostgreSQL database, dropped (with everything in them) on close, or by a
+ * shutdown hook if the run is interrupted: {@code cloaca_bench_<hex>} for the engine, which runners
+ * reach with {@code ?schema=} (the engine creates, migrates and qualifies it), and
+ * {@code cloaca_bench_<hex>_raw} for the raw baseline's table. The names are hex made here, so they are
+ * safe to splice into DDL.
  */
 final class PostgresBackend implements Backend {
 
     private final DatabaseUrl.Postgres url;
-    private final String name;
-    private final String password;
+    private final String schema;
+    private final String rawSchema;
+    private final AtomicBoolean dropped = new AtomicBoolean();
+    private final Thread dropOnExit;
 
     PostgresBackend(String postgresUrl) {
         if (!(DatabaseUrl.parse(postgresUrl) instanceof DatabaseUrl.Postgres pg)) {
             throw new IllegalArgumentException("--postgres needs a postgresql:// URL, got " + postgresUrl);
         }
-        this.url = pg;
-        SecureRandom random = new SecureRandom();
+        this.url = pg.withoutSchema();
         byte[] id = new byte[4];
-        random.nextBytes(id);
-        byte[] secret = new byte[16];
-        random.nextBytes(secret);
-        this.name = "cloaca_bench_" + HexFormat.of().formatHex(id);
-        this.password = HexFormat.of().formatHex(secret);
-        try (Connection c = admin(); Statement st = c.createStatement()) {
-            c.setAutoCommit(false);
-            st.execute("CREATE ROLE " + name + " LOGIN PASSWORD '" + password + "'");
-            st.execute("CREATE SCHEMA " + name + " AUTHORIZATION " + name);
-            st.execute("ALTER ROLE " + name + " SET search_path = " + name);
-            st.execute("CREATE SCHEMA " + name + "_raw");
-            c.commit();
+        new SecureRandom().nextBytes(id);
+        this.schema = "cloaca_bench_" + HexFormat.of().formatHex(id);
+        this.rawSchema = schema + "_raw";
+        this.dropOnExit = new Thread(this::drop, "cloaca-bench-drop-schemas");
+        Runtime.getRuntime().addShutdownHook(dropOnExit);
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA " + rawSchema);
         } catch (SQLException e) {
             close();
-            throw new IllegalStateException("Cannot prepare PostgreSQL schema " + name + " on " + url.redacted()
-                    + ": " + e.getMessage(), e);
+            throw new IllegalStateException("Cannot create schema " + rawSchema + " on " + url.redacted() + ": "
+                    + e.getMessage(), e);
         }
     }
 
-    private Connection admin() throws SQLException {
+    private Connection connect() throws SQLException {
         Properties props = new Properties();
         if (url.user() != null) {
             props.setProperty("user", url.user());
@@ -67,9 +60,9 @@ final class PostgresBackend implements Backend {
         return DriverManager.getConnection(url.jdbcUrl(), props);
     }
 
-    /** The schema (and role) name, for messages. */
+    /** The engine's schema name; the raw baseline's is this plus "_raw". */
     String schema() {
-        return name;
+        return schema;
     }
 
     @Override
@@ -79,17 +72,17 @@ final class PostgresBackend implements Backend {
 
     @Override
     public String engineUrl(Setup setup) {
-        return "postgresql://" + name + ":" + password + "@" + url.host() + ":" + url.port() + "/" + url.database();
+        return url.withCredentials(url.user(), url.password(), schema).toUrlString();
     }
 
     @Override
     public Connection rawConnection(Setup setup) throws SQLException {
-        return admin();
+        return connect();
     }
 
     @Override
     public String rawTable() {
-        return name + "_raw.bench_raw_tasks";
+        return rawSchema + ".bench_raw_tasks";
     }
 
     @Override
@@ -99,28 +92,37 @@ final class PostgresBackend implements Backend {
 
     @Override
     public String version() {
-        try (Connection c = admin(); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SHOW server_version")) {
+        try (Connection c = connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_setting('server_version'),"
+                     + " current_setting('synchronous_commit'), current_setting('fsync')")) {
             rs.next();
-            String version = "PostgreSQL " + rs.getString(1);
-            try (ResultSet sc = st.executeQuery("SHOW synchronous_commit")) {
-                sc.next();
-                version += ", synchronous_commit=" + sc.getString(1);
-            }
-            return version;
+            return "PostgreSQL " + rs.getString(1) + ", synchronous_commit=" + rs.getString(2) + ", fsync="
+                    + rs.getString(3);
         } catch (SQLException e) {
             return "PostgreSQL (version unknown: " + e.getMessage() + ")";
         }
     }
 
+    private void drop() {
+        if (!dropped.compareAndSet(false, true)) {
+            return;
+        }
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            st.execute("DROP SCHEMA IF EXISTS " + rawSchema + " CASCADE");
+        } catch (SQLException e) {
+            System.err.println("cloaca bench: could not drop schemas " + schema + " and " + rawSchema + ": "
+                    + e.getMessage());
+        }
+    }
+
     @Override
     public void close() {
-        try (Connection c = admin(); Statement st = c.createStatement()) {
-            st.execute("DROP SCHEMA IF EXISTS " + name + " CASCADE");
-            st.execute("DROP SCHEMA IF EXISTS " + name + "_raw CASCADE");
-            st.execute("DROP ROLE IF EXISTS " + name);
-        } catch (SQLException e) {
-            System.err.println("cloaca bench: could not drop schema/role " + name + ": " + e.getMessage());
+        drop();
+        try {
+            Runtime.getRuntime().removeShutdownHook(dropOnExit);
+        } catch (IllegalStateException ignored) {
+            // already shutting down: the hook has run or will find the schemas dropped
         }
     }
 }
