@@ -1,15 +1,48 @@
 package io.cloaca.cli;
 
+import io.cloaca.cli.bench.BenchOptions;
+import io.cloaca.cli.bench.BenchReport;
+import io.cloaca.cli.bench.BenchSuite;
+import io.cloaca.cli.bench.ReportFormatter;
+import io.cloaca.cli.bench.Scale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.util.concurrent.Callable;
 
-/** {@code cloaca bench}: measures the engine beside raw-database baselines. */
-@Command(name = "bench", description = "Measure throughput and latency beside raw-database baselines.")
+/** {@code cloaca bench}: measures the engine beside raw-database baselines (docs/benchmarks.md). */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure throughput and latency beside raw-database baselines measured in the same run.",
+                "SQLite (temporary files, synchronous FULL and NORMAL) always; PostgreSQL with --postgres.",
+                "Progress goes to stderr, the report to stdout."})
 final class BenchCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--quick", description = "Smaller counts: the whole run takes under a minute.")
+    boolean quick;
+
+    @Option(names = "--smoke", hidden = true, description = "A handful of iterations, to check every figure is produced.")
+    boolean smoke;
+
+    @Option(names = "--postgres", paramLabel = "URL",
+            description = "Also measure PostgreSQL, e.g. postgresql://postgres@127.0.0.1:5432/postgres, in a fresh "
+                    + "schema (and role) dropped afterwards.")
+    String postgresUrl;
+
+    @Option(names = "--markdown", description = "Print the report as Markdown (for docs/benchmarks.md).")
+    boolean markdown;
+
     @Override
-    public Integer call() {
-        System.err.println("cloaca bench: the benchmark is being written; see docs/benchmarks.md");
-        return 2;
+    public Integer call() throws Exception {
+        Scale scale = smoke ? Scale.SMOKE : quick ? Scale.QUICK : Scale.FULL;
+        BenchReport report = new BenchSuite(new BenchOptions(scale, postgresUrl), System.err).run();
+        var out = spec.commandLine().getOut();
+        out.print(markdown ? ReportFormatter.markdown(report) : ReportFormatter.text(report));
+        out.flush();
+        return 0;
     }
 }

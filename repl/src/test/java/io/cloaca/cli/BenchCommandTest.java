@@ -1,0 +1,48 @@
+package io.cloaca.cli;
+
+import io.cloaca.cli.bench.Figure;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs {@code cloaca bench} in its tiny hidden mode and checks that it reports every figure for every
+ * SQLite setup, with a number. No timing is asserted: the figures are for people, not for tests.
+ */
+class BenchCommandTest {
+
+    @Test
+    void smoke_run_reports_every_figure_for_both_sqlite_modes() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(new PrintWriter(out));
+        int exit = cli.execute("bench", "--smoke", "--markdown");
+        String report = out.toString();
+        assertEquals(0, exit, report);
+
+        List<String[]> rows = new ArrayList<>();
+        for (String line : report.split("\n")) {
+            if (line.startsWith("| ") && !line.startsWith("| Setup ")) {
+                String[] cells = line.substring(2, line.length() - 2).split(" \\| ");
+                rows.add(cells);
+            }
+        }
+        for (String setup : List.of("SQLite FULL", "SQLite NORMAL")) {
+            for (Figure figure : Figure.values()) {
+                boolean reported = rows.stream().anyMatch(r -> r.length == 6 && r[0].equals(setup)
+                        && r[1].equals(figure.label()) && r[2].matches("^[0-9][0-9,.]* .*"));
+                assertTrue(reported, setup + " lacks '" + figure.label() + "' with a number:\n" + report);
+            }
+        }
+        for (String fact : List.of("Cores", "Java", "GraalPy", "SQLite")) {
+            assertTrue(report.contains("- **" + fact + "**: "), "machine fact " + fact + " missing:\n" + report);
+        }
+    }
+}
