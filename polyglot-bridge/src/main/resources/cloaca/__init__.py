@@ -7,12 +7,10 @@ managers) into calls on one Java host object, and carries contexts across as JSO
 
 import builtins
 import collections.abc
-import inspect
 import json
 import math
 import sys
 import threading
-import traceback
 
 __version__ = "0.1.0"
 #: Kept for scripts written for upstream's mid-2025 wheels; the backend is chosen by URL at run time.
@@ -563,7 +561,7 @@ def _invoke(spec, input_json):
     ctx = Context._wrap(json.loads(input_json))
     try:
         result = spec.fn(ctx)
-        if inspect.iscoroutine(result):
+        if isinstance(result, collections.abc.Coroutine):
             import asyncio
             result = asyncio.run(result)
         if result is None:
@@ -574,6 +572,7 @@ def _invoke(spec, input_json):
         output = result.to_json()
     except Exception as e:
         error = f"Python task execution failed: {type(e).__name__}: {e}"
+        import traceback  # only on the error path: importing it costs start-up time
         details = "".join(traceback.format_exception(type(e), e, e.__traceback__))
         if spec.on_failure is not None:
             _call_callback("on_failure", spec, spec.id, error, Context._wrap(json.loads(input_json)))
@@ -1166,6 +1165,7 @@ def get_version():
 # --------------------------------------------------------------------------------------------------
 
 def _print_uncaught(e, script):
+    import traceback
     tb = e.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename != script:
         tb = tb.tb_next

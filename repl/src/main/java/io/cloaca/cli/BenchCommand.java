@@ -36,8 +36,23 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--markdown", description = "Print the report as Markdown (for docs/benchmarks.md).")
     boolean markdown;
 
+    @Option(names = "--tenants", paramLabel = "N",
+            description = "Instead: open N tenant runners (schemas) on the --postgres server in one JVM, run a one-task "
+                    + "workflow in each, and report provisioning time, server connections, threads and heap.")
+    Integer tenants;
+
     @Override
     public Integer call() throws Exception {
+        if (tenants != null) {
+            if (postgresUrl == null) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--tenants needs --postgres URL");
+            }
+            var result = new io.cloaca.cli.bench.TenantScaleBench(postgresUrl, tenants, System.err).run();
+            var out = spec.commandLine().getOut();
+            out.print(io.cloaca.cli.bench.TenantScaleBench.format(result, markdown));
+            out.flush();
+            return 0;
+        }
         Scale scale = smoke ? Scale.SMOKE : quick ? Scale.QUICK : Scale.FULL;
         BenchReport report = new BenchSuite(new BenchOptions(scale, postgresUrl), System.err).run();
         var out = spec.commandLine().getOut();

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
  * The connection pool, worker threads and timer thread that all runners on one database and login
@@ -25,7 +26,11 @@ final class SharedResources {
     SharedResources(Database database, String name, int workerThreads) {
         this.database = database;
         this.workers = new WorkerPool(name, workerThreads);
-        this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-timer"));
+        // Every attempt schedules a timeout watchdog and cancels it when the attempt ends; without
+        // remove-on-cancel the cancelled entries would pile up for the whole task timeout.
+        ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1, r -> daemon(r, name + "-timer"));
+        timerPool.setRemoveOnCancelPolicy(true);
+        this.timers = timerPool;
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-maintenance"));
     }
 

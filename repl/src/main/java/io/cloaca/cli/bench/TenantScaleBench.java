@@ -147,9 +147,32 @@ public final class TenantScaleBench {
         }
     }
 
-    public static void main(String[] args) throws Exception {
-        int n = args.length > 0 ? Integer.parseInt(args[0]) : 100;
-        String url = args.length > 1 ? args[1] : "postgresql://postgres@127.0.0.1:5432/postgres";
-        System.out.println(new TenantScaleBench(url, n, System.out).run());
+    /** The result as a table, each engine figure beside its baseline and DESIGN.md's target. */
+    public static String format(Result r, boolean markdown) {
+        String[][] rows = {
+                {"tenant runners opened, one workflow run in each", String.valueOf(r.tenants()), "", "1,000"},
+                {"provisioning per tenant (with_schema: create + migrate), p50 / p99 / mean ms",
+                        ms(r.provisionMs()), "plain CREATE SCHEMA + 2 tables: " + ms(r.baselineMs()), "<= 100 ms"},
+                {"one-task workflow in a fresh tenant, p50 / p99 / mean ms", ms(r.executeMs()), "", ""},
+                {"server connections used (pg_stat_activity)", String.valueOf(r.serverConnections()),
+                        "pool size " + r.poolSize(), "<= pool size"},
+                {"JVM threads (before -> after)", r.threadsBefore() + " -> " + r.jvmThreads(), "", "bounded"},
+                {"heap used after GC", r.heapUsedMb() + " MB", "", ""}};
+        StringBuilder out = new StringBuilder();
+        if (markdown) {
+            out.append("| figure | engine | baseline | target |\n|---|---|---|---|\n");
+            for (String[] row : rows) {
+                out.append("| ").append(String.join(" | ", row)).append(" |\n");
+            }
+        } else {
+            for (String[] row : rows) {
+                out.append(String.format("%-80s %-28s %-40s %s%n", (Object[]) row));
+            }
+        }
+        return out.toString();
+    }
+
+    private static String ms(Stats s) {
+        return String.format("%.1f / %.1f / %.1f", s.p50(), s.p99(), s.mean());
     }
 }
