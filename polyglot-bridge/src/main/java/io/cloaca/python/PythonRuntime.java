@@ -69,6 +69,10 @@ public final class PythonRuntime implements AutoCloseable {
                 .allowNativeAccess(false)
                 .allowEnvironmentAccess(EnvironmentAccess.INHERIT)
                 .arguments("python", b.arguments.toArray(String[]::new))
+                // Ctrl-C and SIGTERM belong to the host: the JVM's shutdown hooks stop runners gracefully.
+                // A Python SIGINT handler would only raise KeyboardInterrupt once the main thread returns
+                // from Java, i.e. after the workflow it waits for has finished.
+                .option("python.InstallSignalHandlers", "false")
                 .out(b.out)
                 .err(b.err)
                 .build();

@@ -57,6 +57,39 @@ class RecoveryIT {
         }
     }
 
+    @Test
+    void ctrl_c_lets_running_tasks_finish_and_hands_the_rest_to_the_next_process_at_once() throws Exception {
+        String databaseUrl = "sqlite://" + dir.resolve("interrupted.db");
+        Path log = dir.resolve("interrupted.log");
+        Process first = CloacaProcess.start(Map.of("DATABASE_URL", databaseUrl, "RECOVERY_LOG", log.toString(),
+                "RECOVERY_STEP_SECONDS", "1.5"), "run", "samples/python/07_recovery.py");
+        try {
+            awaitLines(log, "end ", 9, first);
+            ProcessHandle java = first.toHandle().info().command().orElse("").endsWith("java") ? first.toHandle()
+                    : first.descendants().filter(p -> p.info().command().orElse("").endsWith("java")).findFirst()
+                    .orElseThrow();
+            new ProcessBuilder("kill", "-INT", String.valueOf(java.pid())).start().waitFor();
+            assertTrue(first.waitFor(60, TimeUnit.SECONDS), "the interrupted run did not stop");
+        } finally {
+            first.descendants().forEach(ProcessHandle::destroyForcibly);
+            first.destroyForcibly();
+        }
+        assertEquals(Set.of(), runningTasks(databaseUrl), "Ctrl-C must leave no claimed task behind");
+        Map<String, Long> before = count(log, "start ");
+        assertTrue(before.size() < 25, "the run was interrupted before the end: " + before.keySet());
+
+        // The claims were given back: no lease has to expire (the sample's lease is 3 s, the sweep 1 s,
+        // so this only shows that nothing ran twice and everything finished).
+        CloacaProcess.Result resumed = CloacaProcess.run(Map.of("DATABASE_URL", databaseUrl,
+                "RECOVERY_LOG", log.toString(), "RECOVERY_STEP_SECONDS", "0.1"),
+                "run", "samples/python/07_recovery.py", "--resume");
+        assertEquals(0, resumed.exitCode(), resumed::toString);
+        assertTrue(resumed.stdout().contains(": Completed, 24 of 24 steps in the final context"), resumed::toString);
+        Map<String, Long> starts = count(log, "start ");
+        assertEquals(25, starts.size());
+        starts.forEach((task, n) -> assertEquals(1L, n, task + " ran " + n + " times"));
+    }
+
     private void crashAndResume(String databaseUrl) throws Exception {
         Path log = dir.resolve("steps.log");
         Map<String, String> env = Map.of("DATABASE_URL", databaseUrl, "RECOVERY_LOG", log.toString(),
