@@ -51,6 +51,7 @@ public final class Runner implements AutoCloseable {
     private final WorkflowRegistry registry;
     private final RunnerConfig config;
     private final Clock clock;
+    private final TaskExecutor executor;
     private final WorkerPool.Lane lane;
     private final Consumer<Runner> onShutdown;
     private final Maintenance maintenance;
@@ -66,7 +67,7 @@ public final class Runner implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.onShutdown = onShutdown;
-        TaskExecutor executor = new TaskExecutor(store, registry, config, runnerId, clock, resources.timers,
+        this.executor = new TaskExecutor(store, registry, config, runnerId, clock, resources.timers,
                 this::enqueue, this::onFinish, closed::get);
         this.lane = new WorkerPool.Lane(executor);
         this.maintenance = new Maintenance(this);
@@ -123,8 +124,16 @@ public final class Runner implements AutoCloseable {
         CompletableFuture<ExecutionResult> result = new CompletableFuture<>();
         waiting.put(executionId, result);
         try {
-            List<String> roots = store.createExecution(executionId, workflowName, workflow, input.toJson(), clock.millis());
-            roots.forEach(this::enqueue);
+            // Roots this runner has room for are claimed in the creating transaction (one commit fewer
+            // each); the others stay Ready for whichever runner gets to them first.
+            long now = clock.millis();
+            ExecutionStore.Created created = store.createExecution(executionId, workflowName, workflow, input.toJson(),
+                    runnerId, Math.max(0, spareCapacity()), now + config.leaseDuration().toMillis(), now);
+            created.claimed().forEach(task -> {
+                executor.preclaimed(task);
+                enqueue(task.taskId());
+            });
+            created.ready().forEach(this::enqueue);
         } catch (RuntimeException e) {
             waiting.remove(executionId);
             throw e;
@@ -247,6 +256,12 @@ public final class Runner implements AutoCloseable {
         if (!resources.workers.closeLane(lane, config.shutdownGrace())) {
             LOG.warn("Runner {}: tasks still running after {}; their claims expire with their leases",
                     runnerId, RunnerConfig.seconds(config.shutdownGrace()));
+        }
+        try {
+            executor.releasePreclaimed();
+        } catch (RuntimeException e) {
+            LOG.warn("Runner {}: could not give back unstarted claims; they expire with their leases: {}",
+                    runnerId, e.getMessage());
         }
         waiting.forEach((id, future) -> future.completeExceptionally(CloacaException.illegalState(
                 "Runner was shut down before execution " + id + " finished; it is kept in the database")));

@@ -62,11 +62,31 @@ final class TaskExecutor {
         this.stopping = stopping;
     }
 
-    /** Claims and runs {@code taskId}, then any dependents handed to this worker. */
+    /** Tasks claimed before they were queued (roots claimed when their execution was created), by id. */
+    private final java.util.concurrent.ConcurrentMap<String, ClaimedTask> preclaimed =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Remembers a task this runner already claimed, to be run when its id comes off the queue. */
+    void preclaimed(ClaimedTask task) {
+        preclaimed.put(task.taskId(), task);
+    }
+
+    /** Gives back the claims of pre-claimed tasks that never came off the queue (at shutdown). */
+    void releasePreclaimed() {
+        for (String taskId : List.copyOf(preclaimed.keySet())) {
+            if (preclaimed.remove(taskId) != null) {
+                store.release(taskId, runnerId, clock.millis());
+            }
+        }
+    }
+
+    /** Claims (unless already claimed) and runs {@code taskId}, then any dependents handed to this worker. */
     void run(String taskId) {
-        long now = clock.millis();
-        Optional<ClaimedTask> claimed = store.claim(taskId, runnerId, now + config.leaseDuration().toMillis(), now);
-        ClaimedTask next = claimed.orElse(null);
+        ClaimedTask next = preclaimed.remove(taskId);
+        if (next == null) {
+            long now = clock.millis();
+            next = store.claim(taskId, runnerId, now + config.leaseDuration().toMillis(), now).orElse(null);
+        }
         while (next != null) {
             if (stopping.getAsBoolean()) {
                 // Shutting down: give back the claim of a task not started, so a restart takes it at once.

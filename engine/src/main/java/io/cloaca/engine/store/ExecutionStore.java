@@ -68,6 +68,20 @@ public final class ExecutionStore {
      */
     public List<String> createExecution(String executionId, String workflowName, Workflow workflow,
                                         String initialContext, long now) {
+        return createExecution(executionId, workflowName, workflow, initialContext, null, 0, 0, now).ready();
+    }
+
+    /** A new execution's root tasks: claimed in the creating transaction, or left Ready for any runner. */
+    public record Created(List<String> ready, List<ClaimedTask> claimed) {
+    }
+
+    /**
+     * As {@link #createExecution(String, String, Workflow, String, long)}, and up to {@code claimLimit}
+     * root tasks are written already claimed by {@code claimFor} (lease until {@code leaseUntil}): a
+     * runner that will run them at once saves the claim's commit.
+     */
+    public Created createExecution(String executionId, String workflowName, Workflow workflow, String initialContext,
+                                   String claimFor, int claimLimit, long leaseUntil, long now) {
         return database.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + executions
                     + " (id, workflow_name, workflow_version, status, initial_context, started_at, updated_at)"
@@ -81,27 +95,42 @@ public final class ExecutionStore {
                 ps.executeUpdate();
             }
             List<String> ready = new ArrayList<>();
+            List<ClaimedTask> claimed = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tasks
-                    + " (id, execution_id, task_name, status, attempt, max_attempts, updated_at)"
-                    + " VALUES (?, ?, ?, ?, 1, ?, ?)")) {
+                    + " (id, execution_id, task_name, status, attempt, max_attempts, claimed_by, lease_expires_at,"
+                    + " started_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)")) {
                 for (TaskNamespace ns : workflow.topologicalOrder()) {
                     TaskDefinition task = workflow.task(ns);
                     String id = UUID.randomUUID().toString();
+                    int maxAttempts = Math.max(1, task.retryPolicy().maxAttempts());
                     boolean root = task.dependencies().isEmpty();
+                    boolean claim = root && claimFor != null && claimed.size() < claimLimit;
+                    TaskStatus status = claim ? TaskStatus.Running : root ? TaskStatus.Ready : TaskStatus.NotStarted;
                     ps.setString(1, id);
                     ps.setString(2, executionId);
                     ps.setString(3, ns.toString());
-                    ps.setString(4, (root ? TaskStatus.Ready : TaskStatus.NotStarted).name());
-                    ps.setInt(5, Math.max(1, task.retryPolicy().maxAttempts()));
-                    ps.setLong(6, now);
+                    ps.setString(4, status.name());
+                    ps.setInt(5, maxAttempts);
+                    ps.setString(6, claim ? claimFor : null);
+                    if (claim) {
+                        ps.setLong(7, leaseUntil);
+                        ps.setLong(8, now);
+                    } else {
+                        ps.setNull(7, java.sql.Types.BIGINT);
+                        ps.setNull(8, java.sql.Types.BIGINT);
+                    }
+                    ps.setLong(9, now);
                     ps.addBatch();
-                    if (root) {
+                    if (claim) {
+                        claimed.add(new ClaimedTask(id, executionId, workflowName, ns.toString(), 1, maxAttempts,
+                                initialContext));
+                    } else if (root) {
                         ready.add(id);
                     }
                 }
                 ps.executeBatch();
             }
-            return ready;
+            return new Created(ready, claimed);
         });
     }
 
