@@ -82,6 +82,7 @@ final class TaskExecutor {
 
     /** Claims (unless already claimed) and runs {@code taskId}, then any dependents handed to this worker. */
     void run(String taskId) {
+        Carried carried = new Carried();
         ClaimedTask next = preclaimed.remove(taskId);
         if (next == null) {
             long now = clock.millis();
@@ -93,11 +94,20 @@ final class TaskExecutor {
                 store.release(next.taskId(), runnerId, clock.millis());
                 return;
             }
-            next = attempt(next);
+            next = attempt(next, carried);
         }
     }
 
-    private ClaimedTask attempt(ClaimedTask task) {
+    /**
+     * The output a worker just committed, kept for the dependent it claimed in the same transaction: a
+     * chain's next task gets its input without reading it back. Per worker thread, so never shared.
+     */
+    private static final class Carried {
+        String taskName;
+        String output;
+    }
+
+    private ClaimedTask attempt(ClaimedTask task, Carried carried) {
         Optional<Workflow> workflow = registry.find(task.workflowName());
         if (workflow.isEmpty()) {
             // Not ours to judge: another process may know this workflow. Give it back untouched.
@@ -118,7 +128,7 @@ final class TaskExecutor {
                 config.taskTimeout().toMillis(), TimeUnit.MILLISECONDS);
         TaskOutcome outcome;
         try {
-            Context output = definition.body().run(input(task, definition));
+            Context output = definition.body().run(input(task, definition, carried));
             outcome = new TaskOutcome.Succeeded(output == null ? "{}" : output.toJson());
         } catch (TaskFailedException e) {
             outcome = failure(task, definition, e.getMessage(), e.details());
@@ -129,12 +139,19 @@ final class TaskExecutor {
         } finally {
             watchdog.cancel(false);
         }
-        return record(task, outcome, wf, true);
+        ClaimedTask next = record(task, outcome, wf, true);
+        carried.taskName = outcome instanceof TaskOutcome.Succeeded ? task.taskName() : null;
+        carried.output = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext() : null;
+        return next;
     }
 
-    private Context input(ClaimedTask task, TaskDefinition definition) {
+    private Context input(ClaimedTask task, TaskDefinition definition, Carried carried) {
         if (definition.dependencies().isEmpty()) {
             return Context.fromJson(task.initialContext());
+        }
+        if (definition.dependencies().size() == 1 && carried.output != null
+                && definition.dependencies().get(0).toString().equals(carried.taskName)) {
+            return Context.fromJson(carried.output);
         }
         List<String> names = definition.dependencies().stream().map(TaskNamespace::toString).toList();
         Map<String, String> outputs = store.completedOutputs(task.executionId(), names);

@@ -141,17 +141,18 @@ public final class ExecutionStore {
      */
     public Optional<ClaimedTask> claim(String taskId, String runnerId, long leaseUntil, long now) {
         return database.inTransaction(c -> {
-            if (!markRunning(c, taskId, runnerId, leaseUntil, now)) {
+            if (!markRunning(c, taskId, runnerId, leaseUntil, now, TaskStatus.Ready)) {
                 return Optional.empty();
             }
             return Optional.of(loadClaimed(c, taskId));
         });
     }
 
-    private boolean markRunning(Connection c, String taskId, String runnerId, long leaseUntil, long now)
-            throws SQLException {
+    private boolean markRunning(Connection c, String taskId, String runnerId, long leaseUntil, long now,
+                                TaskStatus expected) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Running', claimed_by = ?,"
-                + " lease_expires_at = ?, started_at = ?, retry_at = NULL, updated_at = ? WHERE id = ? AND status = 'Ready'")) {
+                + " lease_expires_at = ?, started_at = ?, retry_at = NULL, updated_at = ? WHERE id = ? AND status = '"
+                + expected.name() + "'")) {
             ps.setString(1, runnerId);
             ps.setLong(2, leaseUntil);
             ps.setLong(3, now);
@@ -235,7 +236,8 @@ public final class ExecutionStore {
                 return new FinishResult(true, List.of(), null, null);
             }
             String output = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext() : null;
-            return propagate(c, task.executionId(), output, workflow, claimNext ? runnerId : null, leaseUntil, at);
+            return propagate(c, task.executionId(), task.workflowName(), task.initialContext(), output, workflow,
+                    claimNext ? runnerId : null, leaseUntil, at);
         });
     }
 
@@ -246,10 +248,12 @@ public final class ExecutionStore {
      * @param finishedOutput output of the task that just completed (the last to complete), or null if it failed
      * @param claimFor       runner to hand one ready dependent to, or null
      */
-    private FinishResult propagate(Connection c, String executionId, String finishedOutput, Workflow workflow,
-                                   String claimFor, long leaseUntil, long now) throws SQLException {
+    private FinishResult propagate(Connection c, String executionId, String workflowName, String initialContext,
+                                   String finishedOutput, Workflow workflow, String claimFor, long leaseUntil, long now)
+            throws SQLException {
         Map<String, TaskRow> rows = taskRows(c, executionId);
         List<String> ready = new ArrayList<>();
+        ClaimedTask next = null;
         for (TaskNamespace ns : workflow.topologicalOrder()) {
             TaskRow row = rows.get(ns.toString());
             if (row == null || row.status != TaskStatus.NotStarted) {
@@ -258,19 +262,23 @@ public final class ExecutionStore {
             boolean depsDone = workflow.task(ns).dependencies().stream()
                     .map(d -> rows.get(d.toString()))
                     .allMatch(d -> d == null || (d.status != null && d.status.isTerminal()));
-            if (depsDone) {
-                ready.add(row.id);
-                row.status = TaskStatus.Ready;
+            if (!depsDone) {
+                continue;
             }
+            // The first dependent goes straight from NotStarted to Running for the finishing worker; a
+            // task that never ran is on attempt 1, so its claim needs no read-back.
+            if (next == null && claimFor != null
+                    && markRunning(c, row.id, claimFor, leaseUntil, now, TaskStatus.NotStarted)) {
+                row.status = TaskStatus.Running;
+                next = new ClaimedTask(row.id, executionId, workflowName, ns.toString(), 1,
+                        Math.max(1, workflow.task(ns).retryPolicy().maxAttempts()),
+                        initialContext != null ? initialContext : initialContext(c, executionId));
+                continue;
+            }
+            ready.add(row.id);
+            row.status = TaskStatus.Ready;
         }
         markReady(c, ready, now);
-        ClaimedTask next = null;
-        if (claimFor != null && !ready.isEmpty()) {
-            String first = ready.remove(0);
-            if (markRunning(c, first, claimFor, leaseUntil, now)) {
-                next = loadClaimed(c, first);
-            }
-        }
         boolean allTerminal = rows.values().stream().allMatch(r -> r.status != null && r.status.isTerminal());
         ExecutionRecord finished = null;
         if (allTerminal) {
@@ -280,6 +288,9 @@ public final class ExecutionStore {
     }
 
     private void lockExecution(Connection c, String executionId) throws SQLException {
+        if (database.dialect().singleWriter()) {
+            return; // SQLite: the write lock already serialises every finishing transaction
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT id FROM " + executions + " WHERE id = ?"
                 + database.dialect().forUpdate())) {
             ps.setString(1, executionId);
@@ -524,7 +535,7 @@ public final class ExecutionStore {
                     return FinishResult.LOST;
                 }
             }
-            return propagate(c, orphan.executionId(), null, workflow, null, 0, now);
+            return propagate(c, orphan.executionId(), orphan.workflowName(), null, null, workflow, null, 0, now);
         });
     }
 
