@@ -38,9 +38,8 @@ public final class RunnerHandle {
     /** Runs a workflow to its end; the GIL is released while this blocks, so workers can run Python tasks. */
     @HostAccess.Export
     public String execute(String workflowName, String contextJson) {
-        ExecutionResult result;
         try {
-            result = runner.execute(workflowName, Context.fromJson(contextJson));
+            return resultJson(runner.execute(workflowName, Context.fromJson(contextJson)));
         } catch (CloacaException e) {
             throw errors.translate(switch (e.kind()) {
                 case NOT_FOUND -> "Workflow execution failed: Pipeline execution failed: Failed to schedule workflow: ";
@@ -49,7 +48,6 @@ public final class RunnerHandle {
                 default -> "Workflow execution failed: ";
             }, e);
         }
-        return resultJson(result);
     }
 
     /** Waits for any execution of this runner's database to end; {@code timeoutMillis} below 0 waits forever. */
@@ -66,8 +64,17 @@ public final class RunnerHandle {
     /** Recent executions, newest first, as a JSON list. */
     @HostAccess.Export
     public String listExecutions(String workflowName, int limit) {
+        if (runner.isShutDown()) {
+            throw errors.raise("ValueError", "Failed to list executions: Runner is shut down");
+        }
+        List<ExecutionRecord> executions;
+        try {
+            executions = runner.store().listExecutions(workflowName, limit);
+        } catch (CloacaException e) {
+            throw errors.translate("Failed to list executions: ", e);
+        }
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (ExecutionRecord e : runner.store().listExecutions(workflowName, limit)) {
+        for (ExecutionRecord e : executions) {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("execution_id", e.id());
             row.put("workflow_name", e.workflowName());
