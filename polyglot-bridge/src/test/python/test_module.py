@@ -44,3 +44,27 @@ def test_star_import():
 def test_no_custom_exception_classes():
     exported = [getattr(cloaca, n) for n in cloaca.__all__]
     assert not any(isinstance(o, type) and issubclass(o, BaseException) for o in exported)
+
+
+# --- the sandbox of user scripts (DESIGN §7): what a workflow script may not do ---
+
+def test_java_classes_cannot_be_looked_up():
+    import java
+    with pytest.raises(Exception, match="(?i)not (found|allowed|accessible)|denied|access"):
+        java.type("java.lang.System")
+
+
+def test_processes_cannot_be_created():
+    import subprocess
+    with pytest.raises(Exception):
+        subprocess.run(["true"], check=True)
+
+
+def test_native_extensions_cannot_be_loaded():
+    with pytest.raises(ImportError):
+        import ctypes  # noqa: F401
+
+
+def test_the_host_object_exposes_only_its_exported_methods():
+    with pytest.raises(AttributeError):
+        cloaca._host.runners  # a private field of the Java host object
