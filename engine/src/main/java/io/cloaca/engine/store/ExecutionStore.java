@@ -196,14 +196,12 @@ public final class ExecutionStore {
         if (taskNames.isEmpty()) {
             return Map.of();
         }
-        String marks = marks(taskNames.size());
+        String marks = Rows.marks(taskNames.size());
         return database.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT task_name, output_context FROM " + tasks
                     + " WHERE execution_id = ? AND status = 'Completed' AND task_name IN (" + marks + ")")) {
                 ps.setString(1, executionId);
-                for (int i = 0; i < taskNames.size(); i++) {
-                    ps.setString(i + 2, taskNames.get(i));
-                }
+                Rows.bind(ps, 2, taskNames);
                 Map<String, String> outputs = new HashMap<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -434,20 +432,10 @@ public final class ExecutionStore {
         return database.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT t.id FROM " + tasks + " t JOIN " + executions
                     + " e ON e.id = t.execution_id WHERE t.status = 'Ready' AND (t.retry_at IS NULL OR t.retry_at <= ?)"
-                    + " AND e.workflow_name IN (" + marks(workflowNames.size()) + ") ORDER BY t.updated_at LIMIT ?")) {
-                int i = 1;
-                ps.setLong(i++, now);
-                for (String name : workflowNames) {
-                    ps.setString(i++, name);
-                }
-                ps.setInt(i, limit);
-                List<String> ids = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        ids.add(rs.getString(1));
-                    }
-                }
-                return ids;
+                    + " AND e.workflow_name IN (" + Rows.marks(workflowNames.size()) + ") ORDER BY t.updated_at LIMIT ?")) {
+                ps.setLong(1, now);
+                ps.setInt(Rows.bind(ps, 2, workflowNames), limit);
+                return Rows.list(ps, rs -> rs.getString(1));
             }
         });
     }
@@ -478,20 +466,11 @@ public final class ExecutionStore {
             try (PreparedStatement ps = c.prepareStatement("SELECT t.id, t.execution_id, e.workflow_name, t.task_name,"
                     + " t.claimed_by, t.recovery_attempts FROM " + tasks + " t JOIN " + executions
                     + " e ON e.id = t.execution_id WHERE t.status = 'Running' AND t.lease_expires_at < ?"
-                    + " AND e.workflow_name IN (" + marks(workflowNames.size()) + ")")) {
-                int i = 1;
-                ps.setLong(i++, now);
-                for (String name : workflowNames) {
-                    ps.setString(i++, name);
-                }
-                List<OrphanedTask> orphans = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        orphans.add(new OrphanedTask(rs.getString(1), rs.getString(2), rs.getString(3),
-                                rs.getString(4), rs.getString(5), rs.getInt(6)));
-                    }
-                }
-                return orphans;
+                    + " AND e.workflow_name IN (" + Rows.marks(workflowNames.size()) + ")")) {
+                ps.setLong(1, now);
+                Rows.bind(ps, 2, workflowNames);
+                return Rows.list(ps, rs -> new OrphanedTask(rs.getString(1), rs.getString(2), rs.getString(3),
+                        rs.getString(4), rs.getString(5), rs.getInt(6)));
             }
         });
     }
@@ -546,24 +525,11 @@ public final class ExecutionStore {
         }
         return database.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT " + EXECUTION_COLUMNS + " FROM " + executions
-                    + " WHERE status IN ('Completed', 'Failed', 'Cancelled') AND id IN (" + marks(executionIds.size()) + ")")) {
-                int i = 1;
-                for (String id : executionIds) {
-                    ps.setString(i++, id);
-                }
-                List<ExecutionRecord> list = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        list.add(executionRecord(rs));
-                    }
-                }
-                return list;
+                    + " WHERE status IN ('Completed', 'Failed', 'Cancelled') AND id IN (" + Rows.marks(executionIds.size()) + ")")) {
+                Rows.bind(ps, 1, executionIds);
+                return Rows.list(ps, ExecutionStore::executionRecord);
             }
         });
-    }
-
-    private static String marks(int n) {
-        return String.join(", ", java.util.Collections.nCopies(n, "?"));
     }
 
     public Optional<ExecutionRecord> findExecution(String executionId) {
@@ -591,13 +557,7 @@ public final class ExecutionStore {
                     ps.setString(i++, workflowName);
                 }
                 ps.setInt(i, limit);
-                List<ExecutionRecord> list = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        list.add(executionRecord(rs));
-                    }
-                }
-                return list;
+                return Rows.list(ps, ExecutionStore::executionRecord);
             }
         });
     }
@@ -608,16 +568,10 @@ public final class ExecutionStore {
             try (PreparedStatement ps = c.prepareStatement("SELECT " + TASK_COLUMNS + " FROM " + tasks
                     + " WHERE execution_id = ? ORDER BY COALESCE(started_at, 0), task_name")) {
                 ps.setString(1, executionId);
-                List<TaskRecord> list = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        list.add(new TaskRecord(rs.getString(1), rs.getString(2), rs.getString(3),
-                                TaskStatus.valueOf(rs.getString(4)), rs.getInt(5), rs.getInt(6), rs.getString(7),
-                                rs.getString(8), rs.getString(9), rs.getString(10), longOrNull(rs, 11),
-                                longOrNull(rs, 12), rs.getInt(13)));
-                    }
-                }
-                return list;
+                return Rows.list(ps, rs -> new TaskRecord(rs.getString(1), rs.getString(2), rs.getString(3),
+                        TaskStatus.valueOf(rs.getString(4)), rs.getInt(5), rs.getInt(6), rs.getString(7),
+                        rs.getString(8), rs.getString(9), rs.getString(10), longOrNull(rs, 11),
+                        longOrNull(rs, 12), rs.getInt(13)));
             }
         });
     }
