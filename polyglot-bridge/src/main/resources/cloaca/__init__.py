@@ -1204,6 +1204,33 @@ def _run_main(script):
         sys.stderr.flush()
 
 
+_console = None
+
+
+def _repl_push(line):
+    """Feeds one line to the interactive console: -1 while a statement needs more lines, -2 when it ran,
+    else the exit status the line asked for (``exit(n)``, ``sys.exit(n)``)."""
+    global _console
+    if _console is None:
+        import code
+
+        def leave(code=None):
+            raise SystemExit(code)
+
+        _console = code.InteractiveConsole({"__name__": "__main__", "__doc__": None, "cloaca": sys.modules[__name__],
+                                            "exit": leave, "quit": leave})
+    try:
+        return -1 if _console.push(line) else -2
+    except SystemExit as e:
+        return _exit_status(e.code)
+
+
+def _repl_reset():
+    """Drops a half-typed statement (Ctrl-C at the prompt)."""
+    if _console is not None:
+        _console.resetbuffer()
+
+
 def _run_pytest(args_json, extra_path_json):
     args, extra_path = json.loads(args_json), json.loads(extra_path_json)
     for p in extra_path:

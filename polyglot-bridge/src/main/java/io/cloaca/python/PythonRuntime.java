@@ -134,6 +134,27 @@ public final class PythonRuntime implements AutoCloseable {
         }
     }
 
+    /**
+     * Feeds one line typed at an interactive prompt to a Python console (with {@code cloaca} imported);
+     * output and tracebacks go to the runtime's stdout and stderr.
+     *
+     * @return {@link #REPL_MORE} while the statement needs more lines, {@link #REPL_DONE} when it ran,
+     *     else the exit status the line asked for ({@code exit(n)})
+     */
+    public int replPush(String line) {
+        return cloaca.getMember("_repl_push").execute(line).asInt();
+    }
+
+    /** {@link #replPush} result: show the continuation prompt. */
+    public static final int REPL_MORE = -1;
+    /** {@link #replPush} result: the statement ran. */
+    public static final int REPL_DONE = -2;
+
+    /** Forgets a half-typed statement. */
+    public void replReset() {
+        cloaca.getMember("_repl_reset").execute();
+    }
+
     /** Evaluates Python source in {@code __main__}, returning the last expression's value. */
     public Value eval(String code) {
         return context.eval(Source.create("python", code));

@@ -25,11 +25,16 @@ final class CloacaProcess {
     private CloacaProcess() {
     }
 
-    /** Starts the launcher without waiting; output is discarded (tests watch files instead). */
-    static Process start(Map<String, String> env, String... args) throws IOException {
+    private static List<String> command(String... args) {
         List<String> command = new ArrayList<>();
         command.add(ROOT.resolve("cloaca").toString());
         command.addAll(List.of(args));
+        return command;
+    }
+
+    /** Starts the launcher without waiting; output is discarded (tests watch files instead). */
+    static Process start(Map<String, String> env, String... args) throws IOException {
+        List<String> command = command(args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
         pb.environment().putAll(env);
@@ -37,16 +42,23 @@ final class CloacaProcess {
     }
 
     static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(ROOT.resolve("cloaca").toString());
-        command.addAll(List.of(args));
+        return runWithInput(env, "", args);
+    }
+
+    /** Runs the launcher with {@code input} as its standard input. */
+    static Result runWithInput(Map<String, String> env, String input, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = command(args);
         Path out = Files.createTempFile("cloaca-out", ".txt");
         Path err = Files.createTempFile("cloaca-err", ".txt");
         try {
-            ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile())
+            Path in = Files.createTempFile("cloaca-in", ".txt");
+            Files.writeString(in, input, StandardCharsets.UTF_8);
+            ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectInput(in.toFile())
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().putAll(env);
             Process p = pb.start();
+            in.toFile().deleteOnExit();
             if (!p.waitFor(5, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 throw new AssertionError("cloaca " + String.join(" ", args) + " did not finish in 5 minutes");
