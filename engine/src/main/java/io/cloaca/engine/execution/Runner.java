@@ -13,7 +13,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -36,10 +35,11 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N}, plus one timer
- * thread for retry delays and attempt timeouts, shared with the other runners of the same database
- * and login opened by the same {@link RunnerFactory}. {@link #execute} blocks its caller on a completion
- * signal, not a poll.
+ * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N}, one timer thread
+ * (retry delays, attempt timeouts) and one maintenance thread (heartbeats, lease sweeps, polls for
+ * work other processes created; see {@link Maintenance}), shared with the other runners of the same
+ * database and login opened by the same {@link RunnerFactory}. {@link #execute} blocks its caller on a
+ * completion signal, not a poll.
  */
 public final class Runner implements AutoCloseable {
 

@@ -210,4 +210,28 @@ class TenantAdminTest {
             }
         }
     }
+
+    @Test
+    void a_runner_whose_role_may_not_create_schemas_fails_clearly_and_creates_nothing() throws SQLException {
+        String weak = uniqueName("nocreate");
+        try (Connection c = TestDatabases.adminConnection(); Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE " + weak + " LOGIN");
+        }
+        try {
+            var pg = (DatabaseUrl.Postgres) DatabaseUrl.parse(TestDatabases.PG_URL);
+            String url = pg.withCredentials(weak, null, null).toUrlString();
+            String schema = uniqueName("s");
+            WorkflowRegistry registry = new WorkflowRegistry();
+            try (var factory = new io.cloaca.engine.execution.RunnerFactory(registry)) {
+                CloacaException e = assertCloaca(CloacaException.Kind.STORAGE,
+                        () -> factory.openSchema(url, schema, RunnerConfig.DEFAULT));
+                assertTrue(e.getMessage().contains("permission denied"), e.getMessage());
+            }
+            assertFalse(schemaExists(schema));
+        } finally {
+            try (Connection c = TestDatabases.adminConnection(); Statement st = c.createStatement()) {
+                st.execute("DROP ROLE " + weak);
+            }
+        }
+    }
 }
