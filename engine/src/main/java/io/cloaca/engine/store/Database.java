@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A connection pool on one database, with its dialect and the one way to run a transaction. SQLite
@@ -30,14 +29,14 @@ public final class Database implements AutoCloseable {
     private final Dialect dialect;
     private final HikariDataSource pool;
     private final Path temporaryFile;
-    private final ReentrantLock writeLock;
+    private final GroupCommit groupCommit;
 
     private Database(DatabaseUrl url, Dialect dialect, HikariDataSource pool, Path temporaryFile) {
         this.url = url;
         this.dialect = dialect;
         this.pool = pool;
         this.temporaryFile = temporaryFile;
-        this.writeLock = dialect.singleWriter() ? new ReentrantLock(true) : null;
+        this.groupCommit = dialect.singleWriter() ? new GroupCommit(pool) : null;
     }
 
     /**
@@ -127,6 +126,11 @@ public final class Database implements AutoCloseable {
         }
         // PostgreSQL prefixes server errors with their severity; the sentence itself is the message.
         return t.getMessage().replaceFirst("^(ERROR|FATAL): ", "");
+    }
+
+    /** The group committer of a single-writer database, else null. */
+    GroupCommit groupCommit() {
+        return groupCommit;
     }
 
     public Dialect dialect() {
@@ -224,15 +228,11 @@ public final class Database implements AutoCloseable {
     }
 
     private <T> T transactionOnce(SqlWork<T> work) throws SQLException {
-        if (writeLock != null) {
-            writeLock.lock();
+        if (groupCommit != null) {
+            return groupCommit.run(work);
         }
         try (Connection connection = pool.getConnection()) {
             return inTransaction(connection, work);
-        } finally {
-            if (writeLock != null) {
-                writeLock.unlock();
-            }
         }
     }
 
