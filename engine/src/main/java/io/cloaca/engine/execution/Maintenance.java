@@ -77,7 +77,7 @@ final class Maintenance {
     }
 
     private void heartbeat() {
-        if (runner.runningTasks() > 0) {
+        if (runner.holdsClaims()) {
             store.renewLeases(runner.runnerId(), now() + config.leaseDuration().toMillis());
         }
     }

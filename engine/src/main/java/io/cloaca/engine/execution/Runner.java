@@ -203,8 +203,9 @@ public final class Runner implements AutoCloseable {
         return resources.workers.size() - lane.running() - lane.queued();
     }
 
-    int runningTasks() {
-        return lane.running();
+    /** Whether this runner holds claims that need their leases renewed: running tasks, or claimed ones queued. */
+    boolean holdsClaims() {
+        return lane.running() > 0 || executor.holdsQueuedClaims();
     }
 
     /** True once {@link #shutdown()} has begun. */

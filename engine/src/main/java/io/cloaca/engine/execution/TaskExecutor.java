@@ -71,6 +71,11 @@ final class TaskExecutor {
         preclaimed.put(task.taskId(), task);
     }
 
+    /** Whether claimed tasks wait in the queue: their leases need renewing like those of running tasks. */
+    boolean holdsQueuedClaims() {
+        return !preclaimed.isEmpty();
+    }
+
     /** Gives back the claims of pre-claimed tasks that never came off the queue (at shutdown). */
     void releasePreclaimed() {
         for (String taskId : List.copyOf(preclaimed.keySet())) {
