@@ -10,7 +10,7 @@ import collections.abc
 import json
 import math
 import sys
-import threading
+import _thread
 
 __version__ = "0.1.0"
 #: Kept for scripts written for upstream's mid-2025 wheels; the backend is chosen by URL at run time.
@@ -444,7 +444,9 @@ class _TaskSpec:
 _tasks = {}
 #: Tasks decorated outside any builder (the tutorials' style), by id; bound when a builder adds them.
 _loose_tasks = {}
-_local = threading.local()
+# _thread's local, not threading's: importing threading costs about half a second of start-up on
+# GraalPy, and the builder stack needs nothing else from it.
+_local = _thread._local()
 
 
 def _builder_stack():

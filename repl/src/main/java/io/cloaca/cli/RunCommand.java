@@ -29,6 +29,7 @@ final class RunCommand implements Callable<Integer> {
         List<String> argv = new ArrayList<>();
         argv.add(script.toString());
         argv.addAll(args);
+        EngineWarmUp.start();
         try (PythonRuntime python = PythonRuntime.builder().arguments(argv).build()) {
             // Ctrl-C or SIGTERM: shut the runners down gracefully (running tasks finish, unstarted claims are
             // given back) before the JVM exits, so a restarted runner resumes at once.

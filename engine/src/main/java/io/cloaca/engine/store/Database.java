@@ -59,6 +59,10 @@ public final class Database implements AutoCloseable {
         if (url.inMemory()) {
             try {
                 temporary = Files.createTempFile("cloaca-memory-", ".db");
+                // close() deletes these; this covers a JVM that exits without closing (daemon threads).
+                for (String suffix : new String[] {"", "-wal", "-shm"}) {
+                    Path.of(temporary + suffix).toFile().deleteOnExit();
+                }
             } catch (IOException e) {
                 throw CloacaException.storage("Cannot create the temporary file behind :memory: " + e.getMessage(), e);
             }
