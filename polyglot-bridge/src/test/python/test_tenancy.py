@@ -99,6 +99,7 @@ def test_with_schema_unreachable_server():
     message = str(err.value)
     assert "Failed to create DefaultRunner with schema" in message
     assert f"Failed to set up schema '{schema}'" in message
+    assert "Connection to 127.0.0.1:1 refused" in message  # the reason, not only that it failed
 
 
 def test_with_schema_arguments_must_be_strings():
