@@ -91,7 +91,7 @@ public final class Database implements AutoCloseable {
         sqlite.setUrl("jdbc:sqlite:" + file);
         HikariConfig hikari = baseConfig("cloaca-sqlite", poolSize);
         hikari.setDataSource(sqlite);
-        return new Database(url, Dialect.SQLITE, start(hikari, file.toString()), temporary);
+        return new Database(url, Dialect.SQLITE, start(hikari, "Cannot open SQLite database '" + file + "'"), temporary);
     }
 
     private static Database openPostgres(DatabaseUrl.Postgres url, int poolSize) {
@@ -115,7 +115,7 @@ public final class Database implements AutoCloseable {
         HikariConfig hikari = baseConfig("cloaca-pg", poolSize);
         hikari.setConnectionTimeout(Math.max(CONNECT_TIMEOUT.toMillis(), timeoutSeconds * 1000L));
         hikari.setDataSource(postgres);
-        return new Database(url, Dialect.POSTGRESQL, start(hikari, url.redacted()), null);
+        return new Database(url, Dialect.POSTGRESQL, start(hikari, "Cannot connect to database " + url.redacted()), null);
     }
 
     private static HikariConfig baseConfig(String name, int poolSize) {
@@ -134,16 +134,16 @@ public final class Database implements AutoCloseable {
      * would sleep a second after a refused connection before reporting it; this reports the driver's
      * reason at once.
      */
-    private static HikariDataSource start(HikariConfig config, String where) {
+    private static HikariDataSource start(HikariConfig config, String failure) {
         try (Connection ignored = config.getDataSource().getConnection()) {
             // the login succeeded: that is the whole check
         } catch (SQLException e) {
-            throw CloacaException.storage("Cannot connect to database " + where + ": " + connectFailure(e), e);
+            throw CloacaException.storage(failure + ": " + connectFailure(e), e);
         }
         try {
             return new HikariDataSource(config);
         } catch (RuntimeException e) {
-            throw CloacaException.storage("Cannot connect to database " + where + ": " + rootMessage(e), e);
+            throw CloacaException.storage(failure + ": " + rootMessage(e), e);
         }
     }
 
