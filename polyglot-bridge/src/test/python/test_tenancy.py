@@ -94,7 +94,7 @@ def test_with_schema_rejects_sqlite_clearly(url):
 
 def test_with_schema_unreachable_server():
     schema = unique()
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(RuntimeError) as err:
         cloaca.DefaultRunner.with_schema("postgresql://postgres@127.0.0.1:1/postgres", schema)
     message = str(err.value)
     assert "Failed to create DefaultRunner with schema" in message

@@ -99,7 +99,8 @@ public final class CloacaHost {
 
     /**
      * Opens a runner in PostgreSQL schema {@code schema} with the default configuration. Name and URL
-     * errors keep their own message; any later failure is reported as upstream words it.
+     * errors keep their own message; any later failure is reported as upstream words it, a database that
+     * cannot be reached as a RuntimeError (as upstream's later releases), anything else as a ValueError.
      */
     @HostAccess.Export
     public RunnerHandle createSchemaRunner(String url, String schema) {
@@ -114,8 +115,8 @@ public final class CloacaHost {
         try {
             return new RunnerHandle(runners.openSchema(url, schema, RunnerConfig.DEFAULT), errors);
         } catch (CloacaException e) {
-            throw errors.raise("ValueError", "Failed to create DefaultRunner with schema: Failed to set up schema '"
-                    + schema + "': " + e.getMessage());
+            throw errors.translate("Failed to create DefaultRunner with schema: Failed to set up schema '"
+                    + schema + "': ", e);
         }
     }
 
