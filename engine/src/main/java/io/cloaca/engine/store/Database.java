@@ -96,16 +96,23 @@ public final class Database implements AutoCloseable {
 
     private static Database openPostgres(DatabaseUrl.Postgres url, int poolSize) {
         PGSimpleDataSource postgres = new PGSimpleDataSource();
-        postgres.setApplicationName("cloaca");
-        postgres.setTcpKeepAlive(true);
+        postgres.setURL(url.jdbcUrl());
+        // Setters after setURL override it: set only what the URL leaves open.
+        if (url.jdbcParameter("ApplicationName") == null) {
+            postgres.setApplicationName("cloaca");
+        }
+        if (url.jdbcParameter("tcpKeepAlive") == null) {
+            postgres.setTcpKeepAlive(true);
+        }
         // One bound for every step of a login (TCP connect, TLS, authentication), so that a server that
         // does not answer is reported after the connect timeout; the URL's own connect_timeout wins.
         String urlTimeout = url.jdbcParameter("connectTimeout");
         int timeoutSeconds = urlTimeout != null && urlTimeout.matches("[0-9]{1,6}")
                 ? Integer.parseInt(urlTimeout) : (int) CONNECT_TIMEOUT.toSeconds();
         postgres.setConnectTimeout(timeoutSeconds);
-        postgres.setLoginTimeout(timeoutSeconds);
-        postgres.setURL(url.jdbcUrl());
+        if (url.jdbcParameter("loginTimeout") == null) {
+            postgres.setLoginTimeout(timeoutSeconds);
+        }
         if (url.user() != null) {
             postgres.setUser(url.user());
         }

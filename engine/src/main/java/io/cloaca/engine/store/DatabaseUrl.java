@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
 import static io.cloaca.engine.store.PostgresUrlParser.encode;
 
 /**
- * A parsed database location. The accepted forms (DESIGN.md §4, upstream's later normalisation):
+ * A parsed database location. The accepted forms (README "Database URLs"):
  * <ul>
  *   <li>{@code postgresql://[user[:password]@]host[:port][,host[:port]...]/database[?param=value&...]}
  *       and {@code postgres://...}: PostgreSQL as libpq reads its URIs (percent-encoded user, password

@@ -87,6 +87,23 @@ class ConnectFailureTest {
         }
     }
 
+    @Test
+    void parameters_in_the_url_reach_the_server_over_the_engines_defaults() {
+        String name = "cloaca_probe_" + suffix();
+        DatabaseUrl url = DatabaseUrl.parse(TestDatabases.PG_URL + (TestDatabases.PG_URL.contains("?") ? "&" : "?")
+                + "application_name=" + name + "&options=-c%20statement_timeout%3D4321");
+        try (Database db = Database.open(url, 1, true)) {
+            assertEquals(name + " 4321ms", db.read(c -> {
+                try (Statement st = c.createStatement();
+                     var rs = st.executeQuery("SELECT current_setting('application_name') || ' '"
+                             + " || current_setting('statement_timeout')")) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            }));
+        }
+    }
+
     /** A server that accepts connections and never answers: the URL's connect_timeout ends the one attempt. */
     @Test
     void a_silent_server_is_given_up_after_the_connect_timeout_in_one_attempt() throws Exception {

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** URL rules of DESIGN §4 and reference §2.12. */
+/** The database URL forms of the README ("Database URLs"), and what a malformed one is told. */
 class DatabaseUrlTest {
 
     private static Path sqliteFile(String url) {
