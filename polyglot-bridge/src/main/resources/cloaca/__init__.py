@@ -46,8 +46,10 @@ _INT_MAX = 2 ** 64 - 1
 _ACCEPTED = "None, bool, int, float, str, list, tuple, set and dict with str keys"
 
 
-def _to_json(value, where="value"):
-    """A copy of ``value`` made only of JSON types, or TypeError/OverflowError saying what is wrong."""
+def _to_json(value, where=None):
+    """A copy of ``value`` made only of JSON types, or TypeError/OverflowError/ValueError saying what is
+    wrong. ``where`` names ``value`` in messages; None means ``value`` is a whole context's dict, whose
+    values are then named by their keys."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -55,20 +57,40 @@ def _to_json(value, where="value"):
             raise OverflowError(f"{where}: int {value} does not fit in 64 bits")
         return int(value)
     if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else float(value)
+        if not math.isfinite(value):
+            raise _non_finite(where, value)
+        return float(value)
     if isinstance(value, dict) or (isinstance(value, collections.abc.Mapping)):
         out = {}
         for k, v in value.items():
             if not isinstance(k, str):
-                raise TypeError(f"unsupported type: {where} has a key of type '{type(k).__name__}' ({k!r}); "
-                                f"context dict keys must be str")
-            out[k] = _to_json(v, f"{where}[{k!r}]")
+                raise TypeError(f"unsupported type: {where or 'the context'} has a key of type "
+                                f"'{type(k).__name__}' ({k!r}); context dict keys must be str")
+            out[k] = _to_json(v, f"value of {k!r}" if where is None else f"{where}[{k!r}]")
         return out
     if isinstance(value, (list, tuple, set, frozenset)) or (
             isinstance(value, collections.abc.Sequence) and not isinstance(value, (bytes, bytearray))):
         return [_to_json(v, f"{where}[{i}]") for i, v in enumerate(value)]
     raise TypeError(f"unsupported type {type(value).__name__}: {where} is not JSON-serialisable "
                     f"(accepted: {_ACCEPTED})")
+
+
+def _non_finite(where, value):
+    # Upstream stored these as null, which loses the value without a word.
+    return ValueError(f"{where} is {value!r}: a context holds JSON, which has no NaN or infinity; "
+                      f"store None or a str instead")
+
+
+def _find_non_finite(value, where=None):
+    """``(name, value)`` of the first NaN or infinity inside a parsed JSON value, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in items:
+        found = _find_non_finite(v, f"value of {k!r}" if where is None else f"{where}[{k!r}]")
+        if found is not None:
+            return found
+    return None
 
 
 def _copy(value):
@@ -93,7 +115,8 @@ class Context:
     """A mapping from str to JSON values, passed from task to task and persisted after each one.
 
     Values are copied in and out: mutating what ``get`` returned does not change the context; set it
-    again. Anything that is not JSON-serialisable is refused when it is stored, with a TypeError.
+    again. Anything that is not JSON-serialisable is refused when it is stored, with a TypeError (a
+    ValueError for NaN and infinity).
     """
 
     __slots__ = ("_data",)
@@ -103,7 +126,7 @@ class Context:
             data = {}
         if not isinstance(data, dict):
             raise TypeError(f"Context() argument must be a dict, got '{type(data).__name__}'")
-        self._data = _to_json(data, "context")
+        self._data = _to_json(data)
 
     @classmethod
     def _wrap(cls, data):
@@ -128,7 +151,7 @@ class Context:
         _check_key(key)
         converted = _to_json(value, f"value of {key!r}")
         if key in self._data:
-            raise ValueError(f"Key already exists: Key already exists: {key}")
+            raise ValueError(f"Key already exists: {key}")
         self._data[key] = converted
 
     def update(self, key, value):
@@ -136,7 +159,7 @@ class Context:
         _check_key(key)
         converted = _to_json(value, f"value of {key!r}")
         if key not in self._data:
-            raise KeyError(f"Key not found: Key not found: {key}")
+            raise KeyError(f"Key not found: {key}")
         self._data[key] = converted
 
     def remove(self, key):
@@ -151,20 +174,31 @@ class Context:
         """Sets every pair of ``data``; nothing is changed if any value is refused."""
         if not isinstance(data, dict):
             raise TypeError(f"update_from_dict() argument must be a dict, got '{type(data).__name__}'")
-        self._data.update(_to_json(data, "data"))
+        self._data.update(_to_json(data))
 
     def to_json(self):
         return json.dumps(self._data, separators=(",", ":"), ensure_ascii=False)
 
     @staticmethod
     def from_json(json_str):
+        """A Context holding the JSON object ``json_str``; ValueError for any other text, and for the
+        NaN and Infinity that Python's json module writes but JSON does not have."""
+        constants = []
+
+        def constant(name):
+            constants.append(name)
+            return float(name)
+
         try:
-            data = json.loads(json_str)
+            data = json.loads(json_str, parse_constant=constant)
         except (TypeError, ValueError) as e:
             raise ValueError(f"Failed to deserialize from JSON: Serialization error: {e}") from None
         if not isinstance(data, dict):
             raise ValueError("Failed to deserialize from JSON: Serialization error: "
                              f"expected a JSON object, got {type(data).__name__}")
+        if constants:
+            raise ValueError("Failed to deserialize from JSON: Serialization error: "
+                             f"{_non_finite(*_find_non_finite(data))}")
         return Context._wrap(data)
 
     def __len__(self):
@@ -703,6 +737,10 @@ class WorkflowBuilder:
         stack = _builder_stack()
         if stack and stack[-1] is self:
             stack.pop()
+        if exc_type is not None:
+            # Building a half-declared workflow would replace the block's error with a validation error
+            # about the missing rest (upstream does; the user then reads the wrong message).
+            return False
         prefix = self._namespace("")
         specs = {ns[len(prefix):]: spec for ns, spec in _tasks.items() if ns.startswith(prefix)}
         for task_id, spec in self._added.items():
