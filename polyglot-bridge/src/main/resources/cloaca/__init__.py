@@ -12,7 +12,8 @@ import math
 import sys
 import _thread
 
-__version__ = "0.1.0"
+#: The Maven project version of cloaca-jvm (as ``cloaca --version``); set when the JVM binds the module.
+__version__ = "unknown"
 #: Kept for scripts written for upstream's mid-2025 wheels; the backend is chosen by URL at run time.
 __backend__ = "sqlite"
 
@@ -28,8 +29,12 @@ _host = None
 
 
 def _bind(host):
-    global _host
+    """Called by the JVM once the module is loaded: ``host`` is the CloacaHost every call goes to."""
+    global _host, __version__
     _host = host
+    __version__ = host.version()
+    for name, value in json.loads(host.runnerDefaults()).items():
+        (_CONFIG_DEFAULTS if name in _CONFIG_DEFAULTS else _CONFIG_EXTENSIONS)[name] = value
 
 
 def _raise(kind, message):
@@ -772,13 +777,16 @@ def register_workflow_constructor(name, constructor):
 # Runner
 # --------------------------------------------------------------------------------------------------
 
+#: Upstream's fifteen knobs, in upstream's order. Those the engine reads (None here) take their defaults
+#: from the Java RunnerConfig when the module is bound (_bind), so that Python and Java never disagree;
+#: the others are kept for upstream's API and change nothing.
 _CONFIG_DEFAULTS = {
-    "max_concurrent_tasks": 4,
-    "executor_poll_interval_ms": 100,
+    "max_concurrent_tasks": None,
+    "executor_poll_interval_ms": None,
     "scheduler_poll_interval_ms": 100,
-    "task_timeout_seconds": 300,
-    "pipeline_timeout_seconds": 3600,
-    "db_pool_size": 10,
+    "task_timeout_seconds": None,
+    "pipeline_timeout_seconds": None,
+    "db_pool_size": None,
     "enable_recovery": True,
     "enable_cron_scheduling": True,
     "cron_poll_interval_seconds": 30,
@@ -794,20 +802,23 @@ _POSITIVE = {"max_concurrent_tasks", "executor_poll_interval_ms", "scheduler_pol
              "cron_recovery_interval_seconds", "cron_lost_threshold_minutes", "cron_max_recovery_age_seconds"}
 
 
-#: Durability knobs of this engine (not in upstream's to_dict); seconds may be fractional.
+#: Durability knobs of this engine (not in upstream's to_dict), defaults from RunnerConfig as above.
 _CONFIG_EXTENSIONS = {
-    "stale_claim_threshold_seconds": 60.0,
-    "heartbeat_interval_seconds": 10.0,
-    "stale_claim_sweep_interval_seconds": 30.0,
-    "max_recovery_attempts": 3,
-    "shutdown_timeout_seconds": 5.0,
+    "stale_claim_threshold_seconds": None,
+    "heartbeat_interval_seconds": None,
+    "stale_claim_sweep_interval_seconds": None,
+    "max_recovery_attempts": None,
+    "shutdown_timeout_seconds": None,
 }
+#: Knobs given in seconds that may be fractional.
+_FRACTIONAL_SECONDS = {"stale_claim_threshold_seconds", "heartbeat_interval_seconds",
+                       "stale_claim_sweep_interval_seconds", "shutdown_timeout_seconds"}
 
 
 def _check_knob(name, value):
     if name == "pipeline_timeout_seconds" and value is None:
         return None
-    if name in _CONFIG_EXTENSIONS and isinstance(_CONFIG_EXTENSIONS[name], float):
+    if name in _FRACTIONAL_SECONDS:
         value = _non_negative_float(name, value)
         if value <= 0 and name != "shutdown_timeout_seconds":
             raise ValueError(f"{name} must be greater than 0, got {value}")
@@ -825,10 +836,12 @@ class DefaultRunnerConfig:
     a read/write property. ``workflow_timeout_seconds`` is an alias of ``pipeline_timeout_seconds``.
 
     Besides upstream's fifteen knobs (those ``to_dict`` returns), keyword-only durability knobs:
-    ``stale_claim_threshold_seconds`` (lease of a claimed task, 60), ``heartbeat_interval_seconds`` (10),
-    ``stale_claim_sweep_interval_seconds`` (30), ``max_recovery_attempts`` (3) and
-    ``shutdown_timeout_seconds`` (5). ``executor_poll_interval_ms`` sets how often the runner looks for
-    work it did not create (other processes' executions, recovered tasks)."""
+    ``stale_claim_threshold_seconds`` (lease of a claimed task), ``heartbeat_interval_seconds``,
+    ``stale_claim_sweep_interval_seconds``, ``max_recovery_attempts`` and ``shutdown_timeout_seconds``.
+    ``executor_poll_interval_ms`` sets how often the runner looks for work it did not create (other
+    processes' executions, recovered tasks). The defaults are the engine's (Java ``RunnerConfig``), so
+    ``DefaultRunner(url)`` and ``DefaultRunner.with_config(url, DefaultRunnerConfig())`` run alike; read
+    them from a new config's properties."""
 
     def __init__(self, max_concurrent_tasks=None, executor_poll_interval_ms=None, scheduler_poll_interval_ms=None,
                  task_timeout_seconds=None, pipeline_timeout_seconds=None, db_pool_size=None, enable_recovery=None,
@@ -966,8 +979,9 @@ class DefaultRunner:
         return DefaultRunner(database_url, config)
 
     @staticmethod
-    def with_schema(database_url, schema):
-        """A runner whose tables live in PostgreSQL schema ``schema`` (created and migrated if missing).
+    def with_schema(database_url, schema, config=None):
+        """A runner whose tables live in PostgreSQL schema ``schema`` (created and migrated if missing),
+        configured by ``config`` (a DefaultRunnerConfig; None for the defaults).
 
         Tenant runners on the same URL share one connection pool and one set of workers, served fairly.
         """
@@ -975,8 +989,11 @@ class DefaultRunner:
             raise TypeError(f"database_url must be a str, got '{type(database_url).__name__}'")
         if not isinstance(schema, str):
             raise TypeError(f"schema must be a str, got '{type(schema).__name__}'")
+        if config is not None and not isinstance(config, DefaultRunnerConfig):
+            raise TypeError(f"config must be a DefaultRunnerConfig, got '{type(config).__name__}'")
         runner = object.__new__(DefaultRunner)
-        runner._handle = _host.createSchemaRunner(database_url, schema)
+        runner._handle = _host.createSchemaRunner(database_url, schema,
+                                                  None if config is None else config._to_java())
         return runner
 
     def execute(self, workflow_name, context):
