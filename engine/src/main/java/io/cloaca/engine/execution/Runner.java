@@ -2,10 +2,13 @@ package io.cloaca.engine.execution;
 
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
+import io.cloaca.engine.store.ClaimedTask;
+import io.cloaca.engine.store.Claimant;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.FinishResult;
+import io.cloaca.engine.store.LivenessLock;
 import io.cloaca.engine.workflow.Workflow;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.slf4j.Logger;
@@ -54,12 +57,13 @@ public final class Runner implements AutoCloseable {
     private final TaskExecutor executor;
     private final WorkerPool.Lane lane;
     private final Consumer<Runner> onShutdown;
+    private final Claimant claimant;
     private final Maintenance maintenance;
     private final Map<String, CompletableFuture<ExecutionResult>> waiting = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     Runner(SharedResources resources, String schema, WorkflowRegistry registry, RunnerConfig config, Clock clock,
-           Consumer<Runner> onShutdown) {
+           boolean backgroundMaintenance, Consumer<Runner> onShutdown) {
         this.resources = resources;
         this.schema = schema;
         this.store = new ExecutionStore(resources.database, schema, clock);
@@ -67,11 +71,14 @@ public final class Runner implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.onShutdown = onShutdown;
-        this.executor = new TaskExecutor(store, registry, config, runnerId, clock, resources.timers,
+        this.claimant = new Claimant(runnerId, resources.liveness.owner(), config.leaseDuration().toMillis());
+        this.executor = new TaskExecutor(store, registry, config, claimant, clock, resources.timers,
                 this::enqueue, this::onFinish, closed::get);
         this.lane = new WorkerPool.Lane(executor);
         this.maintenance = new Maintenance(this);
-        maintenance.start(resources.maintenance);
+        if (backgroundMaintenance) {
+            maintenance.start(resources.maintenance);
+        }
     }
 
     /**
@@ -126,9 +133,8 @@ public final class Runner implements AutoCloseable {
         try {
             // Roots this runner has room for are claimed in the creating transaction (one commit fewer
             // each); the others stay Ready for whichever runner gets to them first.
-            long now = clock.millis();
             ExecutionStore.Created created = store.createExecution(executionId, workflowName, workflow, input.toJson(),
-                    runnerId, Math.max(0, spareCapacity()), now + config.leaseDuration().toMillis(), now);
+                    claimant, Math.max(0, spareCapacity()), clock.millis());
             created.claimed().forEach(task -> {
                 executor.preclaimed(task);
                 enqueue(task.taskId());
@@ -203,9 +209,27 @@ public final class Runner implements AutoCloseable {
         return resources.workers.size() - lane.running() - lane.queued();
     }
 
-    /** Whether this runner holds claims that need their leases renewed: running tasks, or claimed ones queued. */
-    boolean holdsClaims() {
-        return lane.running() > 0 || executor.holdsQueuedClaims();
+    /** The claims this runner holds (queued or running), whose leases heartbeats renew. */
+    java.util.Collection<ClaimedTask> heldClaims() {
+        return executor.heldClaims();
+    }
+
+    /** The liveness lock of this runner's process on its database, shared with the runners of the same pool. */
+    LivenessLock liveness() {
+        return resources.liveness;
+    }
+
+    /**
+     * Runs one round of the background work now: a heartbeat, a lease sweep and a poll for ready work
+     * (whatever the idle back-off). The background loops do the same on their own schedule; this is for
+     * tests that drive time with a settable clock (with a {@link RunnerFactory} that schedules no
+     * background work) and for embedders that want recovery at a moment of their choosing.
+     *
+     * @throws CloacaException ILLEGAL_STATE after shutdown; STORAGE when the database fails
+     */
+    public MaintenanceReport runMaintenanceOnce() {
+        ensureOpen();
+        return maintenance.runOnce();
     }
 
     /** True once {@link #shutdown()} has begun. */
@@ -244,8 +268,8 @@ public final class Runner implements AutoCloseable {
     }
 
     /**
-     * Stops taking work, lets running tasks finish for up to the configured shutdown grace, gives back
-     * the claims of tasks it had not started, fails pending
+     * Stops taking work, lets running tasks finish for up to the configured shutdown grace (renewing
+     * their leases meanwhile), gives back the claims of tasks it had not started, stops heartbeats, fails pending
      * {@code execute} calls, and closes the pool. Executions left unfinished stay in the database.
      * Idempotent.
      */
@@ -253,7 +277,7 @@ public final class Runner implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        maintenance.stop();
+        // Heartbeats go on while running tasks drain, so that no other runner takes a task about to finish.
         if (!resources.workers.closeLane(lane, config.shutdownGrace())) {
             LOG.warn("Runner {}: tasks still running after {}; their claims expire with their leases",
                     runnerId, RunnerConfig.seconds(config.shutdownGrace()));
@@ -261,9 +285,9 @@ public final class Runner implements AutoCloseable {
         try {
             executor.releasePreclaimed();
         } catch (RuntimeException e) {
-            LOG.warn("Runner {}: could not give back unstarted claims; they expire with their leases: {}",
-                    runnerId, e.getMessage());
+            LOG.warn("Runner {}: could not give back unstarted claims; they expire with their leases", runnerId, e);
         }
+        maintenance.stop();
         waiting.forEach((id, future) -> future.completeExceptionally(CloacaException.illegalState(
                 "Runner was shut down before execution " + id + " finished; it is kept in the database")));
         waiting.clear();
