@@ -2,6 +2,7 @@ package io.cloaca.cli;
 
 import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.TaskStatus;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A real {@code cloaca run} process is killed with SIGKILL in the middle of a 25-task workflow; a
  * second process on the same database finishes it. Only the tasks that were running at the kill may
- * run again; every other task runs exactly once.
+ * run again; every other task runs exactly once. The sample keeps the default 60 s lease, and the
+ * second process must finish the whole execution before the earliest lease of the killed claims runs
+ * out: only the dead process's free liveness lock can have let it take them over, not a timing.
  */
 class RecoveryIT {
 
@@ -105,7 +108,9 @@ class RecoveryIT {
         }
         Set<String> runningAtKill = runningTasks(databaseUrl);
         assertFalse(runningAtKill.isEmpty(), "the kill should have caught tasks running");
+        long earliestLease = earliestLease(databaseUrl);
 
+        long resumeStarted = System.currentTimeMillis();
         CloacaProcess.Result resumed = CloacaProcess.run(Map.of("DATABASE_URL", databaseUrl,
                 "RECOVERY_LOG", log.toString(), "RECOVERY_STEP_SECONDS", "0.1"),
                 "run", "samples/python/07_recovery.py", "--resume");
@@ -126,6 +131,53 @@ class RecoveryIT {
         Set<String> ranAgain = starts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
                 .collect(Collectors.toSet());
         assertTrue(runningAtKill.containsAll(ranAgain), "ran again: " + ranAgain + ", running: " + runningAtKill);
+
+        ExecutionRecord execution = execution(databaseUrl);
+        assertTrue(execution.completedAt() < earliestLease, "the execution ended at " + execution.completedAt()
+                + ", after the killed claims' leases ran out at " + earliestLease
+                + ": the dead process was not noticed, the lease was waited for");
+        long firstRerun = firstStartOf(databaseUrl, runningAtKill);
+        System.out.printf("resumed process: first recovered task started %d ms after the process, whole execution"
+                + " ended %d ms after it; the killed claims' leases ran %d ms longer%n", firstRerun - resumeStarted,
+                execution.completedAt() - resumeStarted, earliestLease - execution.completedAt());
+    }
+
+    private static <T> T withStore(String databaseUrl, java.util.function.BiFunction<Database, ExecutionStore, T> work) {
+        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+        try (Database db = Database.open(url, 1, true)) {
+            String schema = url instanceof DatabaseUrl.Postgres pg ? pg.schema() : null;
+            return work.apply(db, new ExecutionStore(db, schema));
+        }
+    }
+
+    private static ExecutionRecord execution(String databaseUrl) {
+        return withStore(databaseUrl, (db, store) -> {
+            List<ExecutionRecord> executions = store.listExecutions("recovery_demo", 10);
+            assertEquals(1, executions.size());
+            return executions.get(0);
+        });
+    }
+
+    /** When the first of {@code tasks} (short ids) started its last attempt, epoch millis. */
+    private static long firstStartOf(String databaseUrl, Set<String> tasks) {
+        return withStore(databaseUrl, (db, store) -> store.listTasks(execution(databaseUrl).id()).stream()
+                .filter(t -> tasks.contains(t.taskName().substring(t.taskName().lastIndexOf(':') + 1)))
+                .mapToLong(t -> t.startedAt()).min().orElseThrow());
+    }
+
+    /** The earliest lease expiry (epoch millis, database clock) of the tasks stored as Running. */
+    private static long earliestLease(String databaseUrl) {
+        return withStore(databaseUrl, (db, store) -> {
+            String schema = DatabaseUrl.parse(databaseUrl) instanceof DatabaseUrl.Postgres pg ? pg.schema() : null;
+            try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
+                 var rs = st.executeQuery("SELECT MIN(lease_expires_at) FROM " + (schema == null ? "" : schema + ".")
+                         + "task_executions WHERE status = 'Running'")) {
+                rs.next();
+                return rs.getLong(1);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static void awaitLines(Path log, String prefix, int count, Process process)
