@@ -11,7 +11,8 @@ again after the crash: only those that were running when the process died (their
 been committed). Tasks that had completed are never run again.
 
 DATABASE_URL picks the database (default: sqlite://recovery_demo.db next to where you run it);
-RECOVERY_LOG the log file (default: the database file name plus ".log").
+RECOVERY_LOG the log file (default: the database file name plus ".log"); RECOVERY_STEPS the number of
+steps per lane (default 6).
 """
 import os
 import sys
@@ -21,7 +22,10 @@ import cloaca
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite://recovery_demo.db")
 LOG_FILE = os.environ.get("RECOVERY_LOG", "recovery_demo.log")
-LANES, STEPS = 4, 6      # four parallel lanes of six steps, then one task that joins them
+LANES = 4                # four parallel lanes of six steps, then one task that joins them
+# Another number of steps is another version of the workflow: an execution started with one version is
+# failed, not continued, by a process that has another (try it with --resume).
+STEPS = int(os.environ.get("RECOVERY_STEPS", "6"))
 STEP_SECONDS = float(os.environ.get("RECOVERY_STEP_SECONDS", "0.4"))
 
 

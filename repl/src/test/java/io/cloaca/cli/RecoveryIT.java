@@ -93,6 +93,34 @@ class RecoveryIT {
         starts.forEach((task, n) -> assertEquals(1L, n, task + " ran " + n + " times"));
     }
 
+    @Test
+    void a_run_resumed_by_a_process_with_another_version_of_the_workflow_is_failed_naming_both_versions()
+            throws Exception {
+        String databaseUrl = "sqlite://" + dir.resolve("versions.db");
+        Path log = dir.resolve("versions.log");
+        Process first = CloacaProcess.start(Map.of("DATABASE_URL", databaseUrl, "RECOVERY_LOG", log.toString(),
+                "RECOVERY_STEP_SECONDS", "1.5"), "run", "samples/python/07_recovery.py");
+        try {
+            awaitLines(log, "end ", 5, first);
+        } finally {
+            first.descendants().forEach(ProcessHandle::destroyForcibly);
+            first.destroyForcibly();
+            first.waitFor(30, TimeUnit.SECONDS);
+        }
+        // Five steps per lane instead of six: another workflow graph, another version.
+        CloacaProcess.Result resumed = CloacaProcess.run(Map.of("DATABASE_URL", databaseUrl,
+                "RECOVERY_LOG", log.toString(), "RECOVERY_STEP_SECONDS", "0.1", "RECOVERY_STEPS", "5"),
+                "run", "samples/python/07_recovery.py", "--resume");
+        assertEquals(0, resumed.exitCode(), resumed::toString);
+        assertTrue(resumed.stdout().contains(": Failed"), resumed::toString);
+        ExecutionRecord execution = execution(databaseUrl);
+        assertTrue(execution.errorMessage().contains("was started with version " + execution.workflowVersion())
+                && execution.errorMessage().contains("but this process has version"), execution.errorMessage());
+        Set<TaskStatus> left = withStore(databaseUrl, (db, store) -> store.listTasks(execution.id()).stream()
+                .map(t -> t.status()).collect(Collectors.toSet()));
+        assertTrue(Set.of(TaskStatus.Completed, TaskStatus.Failed).containsAll(left), "tasks left waiting: " + left);
+    }
+
     private void crashAndResume(String databaseUrl) throws Exception {
         Path log = dir.resolve("steps.log");
         Map<String, String> env = Map.of("DATABASE_URL", databaseUrl, "RECOVERY_LOG", log.toString(),

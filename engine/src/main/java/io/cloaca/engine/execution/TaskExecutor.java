@@ -142,6 +142,10 @@ final class TaskExecutor {
             return null;
         }
         Workflow wf = workflow.get();
+        if (!wf.version().equals(task.workflowVersion())) {
+            failPinned(task, wf);
+            return null;
+        }
         if (!isTaskOf(wf, task.taskName())) {
             String error = "Task '" + task.taskName() + "' is not part of workflow '" + wf.name()
                     + "' as registered in this process (version " + wf.version() + "); it cannot be run";
@@ -188,6 +192,25 @@ final class TaskExecutor {
             }
         }
         return Context.of(ContextMerge.merge(ordered));
+    }
+
+    /**
+     * An execution runs only on the workflow version it started with: one whose version this process
+     * does not have (the workflow changed between deploys, or was redefined) is failed, with both
+     * versions named, rather than run on a different graph or left waiting for ever.
+     */
+    private void failPinned(ClaimedTask task, Workflow wf) {
+        String error = "Execution " + task.executionId() + " of workflow '" + task.workflowName()
+                + "' was started with version " + task.workflowVersion() + ", but this process has version "
+                + wf.version() + "; an execution only runs on the version it started with, so it is failed";
+        LOG.error(error);
+        FinishResult result;
+        try {
+            result = store.failExecution(task, error, clock.millis());
+        } finally {
+            held.remove(task.token());
+        }
+        onFinish.accept(result);
     }
 
     private TaskOutcome failure(ClaimedTask task, TaskDefinition definition, String error, String details) {

@@ -657,6 +657,53 @@ public final class ExecutionStore {
         });
     }
 
+    /**
+     * Ends an execution as Failed with {@code error}, from a task this runner claimed in it: that task
+     * and every task not yet started fail with the error, so nothing is left waiting. Tasks other
+     * runners are running finish as usual, without ending the execution again. Used when the execution
+     * cannot go on here at all (its workflow version is not the one registered).
+     *
+     * @return LOST if the claim no longer held, otherwise the ended execution as {@code finished}
+     */
+    public FinishResult failExecution(ClaimedTask task, String error, long now) {
+        return database.inTransaction(c -> {
+            lockExecution(c, task.executionId());
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Failed', last_error = ?,"
+                    + " completed_at = ?, claimed_by = NULL, claim_owner = NULL, lease_expires_at = NULL, updated_at = ?"
+                    + " WHERE id = ? AND status = 'Running' AND claim_token = ?")) {
+                ps.setString(1, error);
+                ps.setLong(2, now);
+                ps.setLong(3, now);
+                ps.setString(4, task.taskId());
+                ps.setString(5, task.token());
+                if (!Rows.changedOne(ps.executeUpdate(), "failing task " + task.taskId())) {
+                    return FinishResult.LOST;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Failed', last_error = ?,"
+                    + " completed_at = ?, updated_at = ? WHERE execution_id = ? AND status IN ('NotStarted', 'Ready')")) {
+                ps.setString(1, error);
+                ps.setLong(2, now);
+                ps.setLong(3, now);
+                ps.setString(4, task.executionId());
+                ps.executeUpdate();
+            }
+            String finalContext = latestCompletedOutput(c, task.executionId())
+                    .orElseGet(() -> initialContext(c, task.executionId()));
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + executions + " SET status = 'Failed',"
+                    + " final_context = ?, error_message = ?, completed_at = ?, updated_at = ? WHERE id = ?"
+                    + " AND status IN ('Pending', 'Running')")) {
+                ps.setString(1, finalContext);
+                ps.setString(2, error);
+                ps.setLong(3, now);
+                ps.setLong(4, now);
+                ps.setString(5, task.executionId());
+                Rows.changedOne(ps.executeUpdate(), "failing execution " + task.executionId());
+            }
+            return new FinishResult(true, List.of(), null, loadExecution(c, task.executionId()).orElseThrow());
+        });
+    }
+
     /** Those of {@code executionIds} that have ended. */
     public List<ExecutionRecord> findFinished(Collection<String> executionIds) {
         if (executionIds.isEmpty()) {

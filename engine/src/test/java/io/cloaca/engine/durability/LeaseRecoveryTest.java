@@ -222,6 +222,27 @@ class LeaseRecoveryTest {
     }
 
     @Test
+    void an_execution_of_another_workflow_version_is_failed_naming_both_versions_and_nothing_is_left_waiting() {
+        Workflow before = Workflow.builder("evolving").task("a", ctx -> ctx).task("b", List.of("a"), ctx -> ctx).build();
+        Workflow now = Workflow.builder("evolving").task("a", ctx -> ctx).task("c", List.of("a"), ctx -> ctx).build();
+        // Started by a process that had the old definition and died with the first task claimed.
+        String id = claimedExecution(before, "{}", deadOwner());
+        Runner runner = runner(registryOf(now, PAIR));
+        assertEquals(1, runner.runMaintenanceOnce().recovered());
+        ExecutionResult result = runner.awaitExecution(id, GENEROUS);
+        assertEquals(ExecutionStatus.Failed, result.status());
+        String error = result.errorMessage();
+        assertTrue(error.contains("started with version " + before.version()) && error.contains(
+                "this process has version " + now.version()), error);
+        for (TaskRecord task : store.listTasks(id)) {
+            assertEquals(TaskStatus.Failed, task.status(), task.taskName());
+            assertEquals(error, task.lastError());
+        }
+        assertEquals(ExecutionStatus.Completed, runner.execute("evolving", Context.empty()).status(),
+                "executions of the current version still run");
+    }
+
+    @Test
     void a_stored_context_that_is_not_an_object_fails_its_task_clearly_and_the_runner_goes_on() {
         String id = claimedExecution(PAIR, "[1, 2, 3]", deadOwner());
         Runner runner = runner(registryOf(PAIR));
