@@ -92,8 +92,11 @@ final class Maintenance {
     }
 
     /** One round of every loop, now, whatever the idle back-off; see {@link Runner#runMaintenanceOnce()}. */
-    MaintenanceReport runOnce() {
+    synchronized MaintenanceReport runOnce() {
         int renewed = heartbeat();
+        if (runner.isShutDown()) {
+            return new MaintenanceReport(renewed, 0, 0, 0, 0);
+        }
         int[] swept = sweep();
         int queued = poll(true);
         return new MaintenanceReport(renewed, swept[0], swept[1], swept[2], queued);

@@ -61,6 +61,8 @@ public final class Runner implements AutoCloseable {
     private final Maintenance maintenance;
     private final Map<String, CompletableFuture<ExecutionResult>> waiting = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set once shutdown has drained and stopped heartbeats. */
+    private volatile boolean stopped;
 
     Runner(SharedResources resources, String schema, WorkflowRegistry registry, RunnerConfig config, Clock clock,
            boolean backgroundMaintenance, Consumer<Runner> onShutdown) {
@@ -221,14 +223,17 @@ public final class Runner implements AutoCloseable {
 
     /**
      * Runs one round of the background work now: a heartbeat, a lease sweep and a poll for ready work
-     * (whatever the idle back-off). The background loops do the same on their own schedule; this is for
-     * tests that drive time with a settable clock (with a {@link RunnerFactory} that schedules no
-     * background work) and for embedders that want recovery at a moment of their choosing.
+     * (whatever the idle back-off); while shutdown drains running tasks, the heartbeat only. The
+     * background loops do the same on their own schedule; this is for tests that drive time with a
+     * settable clock (with a {@link RunnerFactory} that schedules no background work) and for embedders
+     * that want recovery at a moment of their choosing.
      *
-     * @throws CloacaException ILLEGAL_STATE after shutdown; STORAGE when the database fails
+     * @throws CloacaException ILLEGAL_STATE once shutdown has finished; STORAGE when the database fails
      */
     public MaintenanceReport runMaintenanceOnce() {
-        ensureOpen();
+        if (stopped) {
+            throw CloacaException.illegalState("Runner is shut down");
+        }
         return maintenance.runOnce();
     }
 
@@ -288,6 +293,7 @@ public final class Runner implements AutoCloseable {
             LOG.warn("Runner {}: could not give back unstarted claims; they expire with their leases", runnerId, e);
         }
         maintenance.stop();
+        stopped = true;
         waiting.forEach((id, future) -> future.completeExceptionally(CloacaException.illegalState(
                 "Runner was shut down before execution " + id + " finished; it is kept in the database")));
         waiting.clear();
