@@ -54,8 +54,8 @@ final class Maintenance {
         this.config = runner.config();
     }
 
-    void start(ScheduledExecutorService scheduler) {
-        loops.add(scheduler.scheduleWithFixedDelay(guard("heartbeat", true, this::heartbeat),
+    void start(ScheduledExecutorService scheduler, ScheduledExecutorService heartbeats) {
+        loops.add(heartbeats.scheduleWithFixedDelay(guard("heartbeat", true, this::heartbeat),
                 config.heartbeatInterval().toMillis(), config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS));
         loops.add(scheduler.scheduleWithFixedDelay(guard("sweep", false, this::sweep),
                 0, config.sweepInterval().toMillis(), TimeUnit.MILLISECONDS));

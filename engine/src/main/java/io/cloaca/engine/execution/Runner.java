@@ -39,8 +39,8 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N}, one timer thread
- * (retry delays, attempt timeouts) and one maintenance thread (heartbeats, lease sweeps, polls for
- * work other processes created; see {@link Maintenance}), shared with the other runners of the same
+ * (retry delays, attempt timeouts), one maintenance thread (lease sweeps, polls for work other
+ * processes created, the liveness-lock check; see {@link Maintenance}) and one heartbeat thread, shared with the other runners of the same
  * database and login opened by the same {@link RunnerFactory}. {@link #execute} blocks its caller on a
  * completion signal, not a poll.
  */
@@ -59,7 +59,10 @@ public final class Runner implements AutoCloseable {
     private final Consumer<Runner> onShutdown;
     private final Claimant claimant;
     private final Maintenance maintenance;
+    /** Callers waiting for an execution to end share one future per execution; guarded by {@code this}. */
     private final Map<String, CompletableFuture<ExecutionResult>> waiting = new ConcurrentHashMap<>();
+    /** How many callers wait on each future: one giving up (a timeout) must not orphan the others. */
+    private final Map<String, Integer> waiters = new java.util.HashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Set once shutdown has drained and stopped heartbeats. */
     private volatile boolean stopped;
@@ -79,7 +82,7 @@ public final class Runner implements AutoCloseable {
         this.lane = new WorkerPool.Lane(executor);
         this.maintenance = new Maintenance(this);
         if (backgroundMaintenance) {
-            maintenance.start(resources.maintenance);
+            maintenance.start(resources.maintenance, resources.heartbeats);
         }
     }
 
@@ -130,8 +133,7 @@ public final class Runner implements AutoCloseable {
         ensureOpen();
         Workflow workflow = registry.get(workflowName);
         String executionId = UUID.randomUUID().toString();
-        CompletableFuture<ExecutionResult> result = new CompletableFuture<>();
-        waiting.put(executionId, result);
+        CompletableFuture<ExecutionResult> result = addWaiter(executionId);
         try {
             // Roots this runner has room for are claimed in the creating transaction (one commit fewer
             // each); the others stay Ready for whichever runner gets to them first.
@@ -143,8 +145,17 @@ public final class Runner implements AutoCloseable {
             });
             created.ready().forEach(this::enqueue);
         } catch (RuntimeException e) {
-            waiting.remove(executionId);
+            dropWaiter(executionId);
+            if (closed.get()) {
+                throw new CloacaException(CloacaException.Kind.ILLEGAL_STATE, "Runner is shut down", e);
+            }
             throw e;
+        }
+        if (closed.get()) {
+            // Shutdown began while this execution was being written: its lane takes no more work, so give
+            // back what was claimed for it and tell the caller, as shutdown tells every waiter.
+            executor.releasePreclaimed();
+            result.completeExceptionally(shutDownBefore(executionId));
         }
         return new Submission(executionId, result);
     }
@@ -160,9 +171,32 @@ public final class Runner implements AutoCloseable {
         Submission submission = submit(workflowName, input);
         Duration timeout = config.executionTimeout();
         return await(submission.executionId(), submission.result(), timeout, () -> {
-            waiting.remove(submission.executionId());
+            dropWaiter(submission.executionId());
             return new CloacaException(CloacaException.Kind.TIMEOUT, "Pipeline timeout after " + RunnerConfig.seconds(timeout));
         });
+    }
+
+    /** Registers a caller waiting for {@code executionId}; returns the future every such caller shares. */
+    private synchronized CompletableFuture<ExecutionResult> addWaiter(String executionId) {
+        waiters.merge(executionId, 1, Integer::sum);
+        CompletableFuture<ExecutionResult> future = waiting.computeIfAbsent(executionId, id -> new CompletableFuture<>());
+        if (closed.get()) {
+            // Shutdown may already have failed the waiters it knew of: no caller is left blocked.
+            future.completeExceptionally(shutDownBefore(executionId));
+        }
+        return future;
+    }
+
+    /** A caller stopped waiting (timeout, error); the future goes when no other caller waits on it. */
+    private synchronized void dropWaiter(String executionId) {
+        if (waiters.computeIfPresent(executionId, (id, n) -> n > 1 ? n - 1 : null) == null) {
+            waiting.remove(executionId);
+        }
+    }
+
+    private static CloacaException shutDownBefore(String executionId) {
+        return CloacaException.illegalState("Runner was shut down before execution " + executionId
+                + " finished; it is kept in the database");
     }
 
     /** Blocks on {@code future} for up to {@code timeout} (null: forever), unwrapping its failure. */
@@ -195,7 +229,11 @@ public final class Runner implements AutoCloseable {
     }
 
     void executionEnded(ExecutionRecord record) {
-        CompletableFuture<ExecutionResult> future = waiting.remove(record.id());
+        CompletableFuture<ExecutionResult> future;
+        synchronized (this) {
+            future = waiting.remove(record.id());
+            waiters.remove(record.id());
+        }
         if (future != null) {
             future.complete(ExecutionResult.of(record));
         }
@@ -254,16 +292,23 @@ public final class Runner implements AutoCloseable {
      */
     public ExecutionResult awaitExecution(String executionId, Duration timeout) {
         ensureOpen();
-        CompletableFuture<ExecutionResult> future = waiting.computeIfAbsent(executionId, id -> new CompletableFuture<>());
-        ExecutionRecord record = store.findExecution(executionId).orElseThrow(() -> {
-            waiting.remove(executionId);
-            return CloacaException.notFound("Execution not found: " + executionId);
-        });
+        CompletableFuture<ExecutionResult> future = addWaiter(executionId);
+        ExecutionRecord record;
+        try {
+            record = store.findExecution(executionId).orElseThrow(
+                    () -> CloacaException.notFound("Execution not found: " + executionId));
+        } catch (RuntimeException e) {
+            dropWaiter(executionId);
+            throw e;
+        }
         if (record.status().isTerminal()) {
             executionEnded(record);
         }
-        return await(executionId, future, timeout, () -> new CloacaException(CloacaException.Kind.TIMEOUT,
-                "Execution " + executionId + " did not end within " + RunnerConfig.seconds(timeout)));
+        return await(executionId, future, timeout, () -> {
+            dropWaiter(executionId);
+            return new CloacaException(CloacaException.Kind.TIMEOUT,
+                    "Execution " + executionId + " did not end within " + RunnerConfig.seconds(timeout));
+        });
     }
 
     private void ensureOpen() {
@@ -294,9 +339,11 @@ public final class Runner implements AutoCloseable {
         }
         maintenance.stop();
         stopped = true;
-        waiting.forEach((id, future) -> future.completeExceptionally(CloacaException.illegalState(
-                "Runner was shut down before execution " + id + " finished; it is kept in the database")));
-        waiting.clear();
+        synchronized (this) {
+            waiting.forEach((id, future) -> future.completeExceptionally(shutDownBefore(id)));
+            waiting.clear();
+            waiters.clear();
+        }
         onShutdown.accept(this);
         LOG.debug("Runner {} shut down", runnerId);
     }

@@ -28,8 +28,10 @@ final class SharedResources {
     final LivenessLock liveness;
     final WorkerPool workers;
     final ScheduledExecutorService timers;
-    /** Heartbeats, lease sweeps and polls of every runner sharing these resources. */
+    /** Lease sweeps and polls of every runner sharing these resources, and the liveness check. */
     final ScheduledExecutorService maintenance;
+    /** Heartbeats, on a thread of their own: a slow sweep or poll of one tenant cannot delay them. */
+    final ScheduledExecutorService heartbeats;
     private final Set<String> migrated = new HashSet<>();
     int users;
 
@@ -43,6 +45,7 @@ final class SharedResources {
         timerPool.setRemoveOnCancelPolicy(true);
         this.timers = timerPool;
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-maintenance"));
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-heartbeat"));
         maintenance.scheduleWithFixedDelay(() -> {
             try {
                 liveness.check();
@@ -70,6 +73,7 @@ final class SharedResources {
     void close() {
         workers.stop();
         maintenance.shutdownNow();
+        heartbeats.shutdownNow();
         timers.shutdownNow();
         liveness.close();
         database.close();
