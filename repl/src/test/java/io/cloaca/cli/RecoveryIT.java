@@ -98,15 +98,7 @@ class RecoveryIT {
             throws Exception {
         String databaseUrl = "sqlite://" + dir.resolve("versions.db");
         Path log = dir.resolve("versions.log");
-        Process first = CloacaProcess.start(Map.of("DATABASE_URL", databaseUrl, "RECOVERY_LOG", log.toString(),
-                "RECOVERY_STEP_SECONDS", "1.5"), "run", "samples/python/07_recovery.py");
-        try {
-            awaitLines(log, "end ", 5, first);
-        } finally {
-            first.descendants().forEach(ProcessHandle::destroyForcibly);
-            first.destroyForcibly();
-            first.waitFor(30, TimeUnit.SECONDS);
-        }
+        killMidRun(databaseUrl, log, 5);
         // Five steps per lane instead of six: another workflow graph, another version.
         CloacaProcess.Result resumed = CloacaProcess.run(Map.of("DATABASE_URL", databaseUrl,
                 "RECOVERY_LOG", log.toString(), "RECOVERY_STEP_SECONDS", "0.1", "RECOVERY_STEPS", "5"),
@@ -121,19 +113,23 @@ class RecoveryIT {
         assertTrue(Set.of(TaskStatus.Completed, TaskStatus.Failed).containsAll(left), "tasks left waiting: " + left);
     }
 
-    private void crashAndResume(String databaseUrl) throws Exception {
-        Path log = dir.resolve("steps.log");
-        Map<String, String> env = Map.of("DATABASE_URL", databaseUrl, "RECOVERY_LOG", log.toString(),
-                "RECOVERY_STEP_SECONDS", "1.5");
-        Process first = CloacaProcess.start(env, "run", "samples/python/07_recovery.py");
+    /** Starts sample 07 with slow steps and SIGKILLs it once {@code ends} steps have ended. */
+    private static void killMidRun(String databaseUrl, Path log, int ends) throws Exception {
+        Process first = CloacaProcess.start(Map.of("DATABASE_URL", databaseUrl, "RECOVERY_LOG", log.toString(),
+                "RECOVERY_STEP_SECONDS", "1.5"), "run", "samples/python/07_recovery.py");
         try {
-            awaitLines(log, "end ", 9, first);
+            awaitLines(log, "end ", ends, first);
         } finally {
             // SIGKILL the whole tree: the launcher may run java as a child rather than exec it.
             first.descendants().forEach(ProcessHandle::destroyForcibly);
             first.destroyForcibly();
             first.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    private void crashAndResume(String databaseUrl) throws Exception {
+        Path log = dir.resolve("steps.log");
+        killMidRun(databaseUrl, log, 9);
         Set<String> runningAtKill = runningTasks(databaseUrl);
         assertFalse(runningAtKill.isEmpty(), "the kill should have caught tasks running");
         long earliestLease = earliestLease(databaseUrl);
@@ -189,7 +185,7 @@ class RecoveryIT {
     /** When the first of {@code tasks} (short ids) started its last attempt, epoch millis. */
     private static long firstStartOf(String databaseUrl, Set<String> tasks) {
         return withStore(databaseUrl, (db, store) -> store.listTasks(execution(databaseUrl).id()).stream()
-                .filter(t -> tasks.contains(t.taskName().substring(t.taskName().lastIndexOf(':') + 1)))
+                .filter(t -> tasks.contains(shortId(t)))
                 .mapToLong(t -> t.startedAt()).min().orElseThrow());
     }
 
@@ -230,14 +226,14 @@ class RecoveryIT {
 
     /** Short ids (e.g. lane1_step4) of the tasks stored as Running. */
     private static Set<String> runningTasks(String databaseUrl) {
-        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
-        try (Database db = Database.open(url, 1, true)) {
-            String schema = url instanceof DatabaseUrl.Postgres pg ? pg.schema() : null;
-            ExecutionStore store = new ExecutionStore(db, schema);
-            List<String> ids = store.listExecutions("recovery_demo", 10).stream().map(e -> e.id()).toList();
-            assertEquals(1, ids.size());
-            return store.listTasks(ids.get(0)).stream().filter(t -> t.status() == TaskStatus.Running)
-                    .map(t -> t.taskName().substring(t.taskName().lastIndexOf(':') + 1)).collect(Collectors.toSet());
-        }
+        String id = execution(databaseUrl).id();
+        return withStore(databaseUrl, (db, store) -> store.listTasks(id).stream()
+                .filter(t -> t.status() == TaskStatus.Running)
+                .map(RecoveryIT::shortId).collect(Collectors.toSet()));
+    }
+
+    /** lane1_step4 for public::embedded::recovery_demo::lane1_step4. */
+    private static String shortId(io.cloaca.engine.store.TaskRecord task) {
+        return task.taskName().substring(task.taskName().lastIndexOf(':') + 1);
     }
 }

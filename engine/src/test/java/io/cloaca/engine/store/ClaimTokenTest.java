@@ -100,4 +100,24 @@ class ClaimTokenTest {
         assertEquals(TaskStatus.Ready, rows(id).get("a").status());
         assertEquals(0, store.renewLeases(List.of(a), 60_000), "a given-back claim is not renewed");
     }
+
+    @Test
+    void ten_thousand_awaited_executions_and_claims_fit_in_chunked_in_lists() {
+        Workflow one = Workflow.builder("one").task("t", ctx -> ctx).build();
+        String id = UUID.randomUUID().toString();
+        List<String> roots = store.createExecution(id, "one", one, "{}", System.currentTimeMillis());
+        ClaimedTask t = store.claim(roots.get(0), claimant, System.currentTimeMillis()).orElseThrow();
+        List<String> ids = new java.util.ArrayList<>();
+        List<ClaimedTask> claims = new java.util.ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            ids.add(UUID.randomUUID().toString());
+            claims.add(new ClaimedTask(UUID.randomUUID().toString(), id, "one", one.version(), t.taskName(), 1, 1,
+                    "{}", "token-" + i));
+        }
+        claims.add(t);
+        assertEquals(1, store.renewLeases(claims, 60_000), "only the one real claim is renewed");
+        assertNotNull(store.finish(t, new TaskOutcome.Succeeded("{}"), one, null, System.currentTimeMillis()).finished());
+        ids.add(id);
+        assertEquals(List.of(id), store.findFinished(ids).stream().map(ExecutionRecord::id).toList());
+    }
 }
