@@ -29,9 +29,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A real {@code cloaca run} process is killed with SIGKILL in the middle of a 25-task workflow; a
  * second process on the same database finishes it. Only the tasks that were running at the kill may
- * run again; every other task runs exactly once. The sample keeps the default 60 s lease, and the
- * second process must finish the whole execution before the earliest lease of the killed claims runs
- * out: only the dead process's free liveness lock can have let it take them over, not a timing.
+ * run again; every other task runs exactly once. The sample keeps the default 60 s lease; the second
+ * process must take every killed claim over because the dead process's liveness lock is free (its
+ * log says so for each), never because a lease ran out, so no timing decides the outcome. How long
+ * after its start it resumed, and how much of the lease was left, is printed.
  */
 class RecoveryIT {
 
@@ -156,10 +157,11 @@ class RecoveryIT {
                 .collect(Collectors.toSet());
         assertTrue(runningAtKill.containsAll(ranAgain), "ran again: " + ranAgain + ", running: " + runningAtKill);
 
+        // Every claim of the killed process was taken over because its liveness lock was free, none because
+        // a lease ran out: the engine says which in each recovery's log line.
+        assertTrue(resumed.stderr().contains("is gone (its liveness lock is free)"), resumed::toString);
+        assertFalse(resumed.stderr().contains("expired"), resumed::toString);
         ExecutionRecord execution = execution(databaseUrl);
-        assertTrue(execution.completedAt() < earliestLease, "the execution ended at " + execution.completedAt()
-                + ", after the killed claims' leases ran out at " + earliestLease
-                + ": the dead process was not noticed, the lease was waited for");
         long firstRerun = firstStartOf(databaseUrl, runningAtKill);
         System.out.printf("resumed process: first recovered task started %d ms after the process, whole execution"
                 + " ended %d ms after it; the killed claims' leases ran %d ms longer%n", firstRerun - resumeStarted,
