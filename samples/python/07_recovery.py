@@ -8,14 +8,16 @@ Try it by hand:
 
 Every task appends "start <task>" and "end <task>" to a log file, so you can see which tasks ran
 twice. After kill -9, those that were running when the process died start again (their results had
-not been committed), once their lease has expired: 3 s here, so the second process waits a few
-seconds before it takes them over. After Ctrl-C the runner stops gracefully: running tasks finish
-and the rest waits in the database, so nothing runs twice. Tasks that had completed are never run
-again.
+not been committed): the dead process's liveness lock is free, so the second process takes them over
+as soon as it opens its runner, without waiting for their leases. After Ctrl-C the runner stops
+gracefully: running tasks finish and the rest waits in the database, so nothing runs twice. Tasks that
+had completed are never run again.
 
 DATABASE_URL picks the database (default: sqlite://recovery_demo.db in the current directory),
 RECOVERY_LOG the log file (default: recovery_demo.log in the current directory), RECOVERY_STEP_SECONDS
-how long each step sleeps (default 0.4; four lanes of six steps run side by side, then a join).
+how long each step sleeps (default 0.4), RECOVERY_STEPS the number of steps per lane (default 6; four
+lanes run side by side, then a join). Another number of steps is another version of the workflow: a
+process with another version fails an unfinished execution rather than continue it.
 """
 import os
 import sys
@@ -25,7 +27,10 @@ import cloaca
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "sqlite://recovery_demo.db")
 LOG_FILE = os.environ.get("RECOVERY_LOG", "recovery_demo.log")
-LANES, STEPS = 4, 6      # four parallel lanes of six steps, then one task that joins them
+LANES = 4                # four parallel lanes of six steps, then one task that joins them
+# Another number of steps is another version of the workflow: an execution started with one version is
+# failed, not continued, by a process that has another (try it with --resume).
+STEPS = int(os.environ.get("RECOVERY_STEPS", "6"))
 STEP_SECONDS = float(os.environ.get("RECOVERY_STEP_SECONDS", "0.4"))
 
 
@@ -71,14 +76,10 @@ def build_workflow():
 
 cloaca.register_workflow_constructor("recovery_demo", build_workflow)
 
-# Short leases so that, after a kill -9, the next process takes over within seconds. After Ctrl-C no
-# lease has to expire: the interrupted runner gives its unstarted work back as it stops.
-config = cloaca.DefaultRunnerConfig(
-    max_concurrent_tasks=4,
-    stale_claim_threshold_seconds=3,
-    heartbeat_interval_seconds=1,
-    stale_claim_sweep_interval_seconds=1,
-)
+# The default lease (60 s) is fine: after a kill -9 the next process sees at start-up that the dead
+# process's liveness lock is free and takes its tasks over at once; after Ctrl-C the interrupted runner
+# gives its unstarted work back as it stops. The lease only matters for a process that is alive but stuck.
+config = cloaca.DefaultRunnerConfig(max_concurrent_tasks=4)
 
 
 def report(result):

@@ -2,6 +2,7 @@ package io.cloaca.cli;
 
 import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.TaskStatus;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A real {@code cloaca run} process is killed with SIGKILL in the middle of a 25-task workflow; a
  * second process on the same database finishes it. Only the tasks that were running at the kill may
- * run again; every other task runs exactly once.
+ * run again; every other task runs exactly once. The sample keeps the default 60 s lease; the second
+ * process must take every killed claim over because the dead process's liveness lock is free (its
+ * log says so for each), never because a lease ran out, so no timing decides the outcome. How long
+ * after its start it resumed, and how much of the lease was left, is printed.
  */
 class RecoveryIT {
 
@@ -90,22 +94,48 @@ class RecoveryIT {
         starts.forEach((task, n) -> assertEquals(1L, n, task + " ran " + n + " times"));
     }
 
-    private void crashAndResume(String databaseUrl) throws Exception {
-        Path log = dir.resolve("steps.log");
-        Map<String, String> env = Map.of("DATABASE_URL", databaseUrl, "RECOVERY_LOG", log.toString(),
-                "RECOVERY_STEP_SECONDS", "1.5");
-        Process first = CloacaProcess.start(env, "run", "samples/python/07_recovery.py");
+    @Test
+    void a_run_resumed_by_a_process_with_another_version_of_the_workflow_is_failed_naming_both_versions()
+            throws Exception {
+        String databaseUrl = "sqlite://" + dir.resolve("versions.db");
+        Path log = dir.resolve("versions.log");
+        killMidRun(databaseUrl, log, 5);
+        // Five steps per lane instead of six: another workflow graph, another version.
+        CloacaProcess.Result resumed = CloacaProcess.run(Map.of("DATABASE_URL", databaseUrl,
+                "RECOVERY_LOG", log.toString(), "RECOVERY_STEP_SECONDS", "0.1", "RECOVERY_STEPS", "5"),
+                "run", "samples/python/07_recovery.py", "--resume");
+        assertEquals(0, resumed.exitCode(), resumed::toString);
+        assertTrue(resumed.stdout().contains(": Failed"), resumed::toString);
+        ExecutionRecord execution = execution(databaseUrl);
+        assertTrue(execution.errorMessage().contains("was started with version " + execution.workflowVersion())
+                && execution.errorMessage().contains("but this process has version"), execution.errorMessage());
+        Set<TaskStatus> left = withStore(databaseUrl, (db, store) -> store.listTasks(execution.id()).stream()
+                .map(t -> t.status()).collect(Collectors.toSet()));
+        assertTrue(Set.of(TaskStatus.Completed, TaskStatus.Failed).containsAll(left), "tasks left waiting: " + left);
+    }
+
+    /** Starts sample 07 with slow steps and SIGKILLs it once {@code ends} steps have ended. */
+    private static void killMidRun(String databaseUrl, Path log, int ends) throws Exception {
+        Process first = CloacaProcess.start(Map.of("DATABASE_URL", databaseUrl, "RECOVERY_LOG", log.toString(),
+                "RECOVERY_STEP_SECONDS", "1.5"), "run", "samples/python/07_recovery.py");
         try {
-            awaitLines(log, "end ", 9, first);
+            awaitLines(log, "end ", ends, first);
         } finally {
             // SIGKILL the whole tree: the launcher may run java as a child rather than exec it.
             first.descendants().forEach(ProcessHandle::destroyForcibly);
             first.destroyForcibly();
             first.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    private void crashAndResume(String databaseUrl) throws Exception {
+        Path log = dir.resolve("steps.log");
+        killMidRun(databaseUrl, log, 9);
         Set<String> runningAtKill = runningTasks(databaseUrl);
         assertFalse(runningAtKill.isEmpty(), "the kill should have caught tasks running");
+        long earliestLease = earliestLease(databaseUrl);
 
+        long resumeStarted = System.currentTimeMillis();
         CloacaProcess.Result resumed = CloacaProcess.run(Map.of("DATABASE_URL", databaseUrl,
                 "RECOVERY_LOG", log.toString(), "RECOVERY_STEP_SECONDS", "0.1"),
                 "run", "samples/python/07_recovery.py", "--resume");
@@ -126,6 +156,54 @@ class RecoveryIT {
         Set<String> ranAgain = starts.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
                 .collect(Collectors.toSet());
         assertTrue(runningAtKill.containsAll(ranAgain), "ran again: " + ranAgain + ", running: " + runningAtKill);
+
+        // Every claim of the killed process was taken over because its liveness lock was free, none because
+        // a lease ran out: the engine says which in each recovery's log line.
+        assertTrue(resumed.stderr().contains("is gone (its liveness lock is free)"), resumed::toString);
+        assertFalse(resumed.stderr().contains("expired"), resumed::toString);
+        ExecutionRecord execution = execution(databaseUrl);
+        long firstRerun = firstStartOf(databaseUrl, runningAtKill);
+        System.out.printf("resumed process: first recovered task started %d ms after the process, whole execution"
+                + " ended %d ms after it; the killed claims' leases ran %d ms longer%n", firstRerun - resumeStarted,
+                execution.completedAt() - resumeStarted, earliestLease - execution.completedAt());
+    }
+
+    private static <T> T withStore(String databaseUrl, java.util.function.BiFunction<Database, ExecutionStore, T> work) {
+        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
+        try (Database db = Database.open(url, 1, true)) {
+            String schema = url instanceof DatabaseUrl.Postgres pg ? pg.schema() : null;
+            return work.apply(db, new ExecutionStore(db, schema));
+        }
+    }
+
+    private static ExecutionRecord execution(String databaseUrl) {
+        return withStore(databaseUrl, (db, store) -> {
+            List<ExecutionRecord> executions = store.listExecutions("recovery_demo", 10);
+            assertEquals(1, executions.size());
+            return executions.get(0);
+        });
+    }
+
+    /** When the first of {@code tasks} (short ids) started its last attempt, epoch millis. */
+    private static long firstStartOf(String databaseUrl, Set<String> tasks) {
+        return withStore(databaseUrl, (db, store) -> store.listTasks(execution(databaseUrl).id()).stream()
+                .filter(t -> tasks.contains(shortId(t)))
+                .mapToLong(t -> t.startedAt()).min().orElseThrow());
+    }
+
+    /** The earliest lease expiry (epoch millis, database clock) of the tasks stored as Running. */
+    private static long earliestLease(String databaseUrl) {
+        return withStore(databaseUrl, (db, store) -> {
+            String schema = DatabaseUrl.parse(databaseUrl) instanceof DatabaseUrl.Postgres pg ? pg.schema() : null;
+            try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement();
+                 var rs = st.executeQuery("SELECT MIN(lease_expires_at) FROM " + (schema == null ? "" : schema + ".")
+                         + "task_executions WHERE status = 'Running'")) {
+                rs.next();
+                return rs.getLong(1);
+            } catch (java.sql.SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static void awaitLines(Path log, String prefix, int count, Process process)
@@ -150,14 +228,14 @@ class RecoveryIT {
 
     /** Short ids (e.g. lane1_step4) of the tasks stored as Running. */
     private static Set<String> runningTasks(String databaseUrl) {
-        DatabaseUrl url = DatabaseUrl.parse(databaseUrl);
-        try (Database db = Database.open(url, 1, true)) {
-            String schema = url instanceof DatabaseUrl.Postgres pg ? pg.schema() : null;
-            ExecutionStore store = new ExecutionStore(db, schema);
-            List<String> ids = store.listExecutions("recovery_demo", 10).stream().map(e -> e.id()).toList();
-            assertEquals(1, ids.size());
-            return store.listTasks(ids.get(0)).stream().filter(t -> t.status() == TaskStatus.Running)
-                    .map(t -> t.taskName().substring(t.taskName().lastIndexOf(':') + 1)).collect(Collectors.toSet());
-        }
+        String id = execution(databaseUrl).id();
+        return withStore(databaseUrl, (db, store) -> store.listTasks(id).stream()
+                .filter(t -> t.status() == TaskStatus.Running)
+                .map(RecoveryIT::shortId).collect(Collectors.toSet()));
+    }
+
+    /** lane1_step4 for public::embedded::recovery_demo::lane1_step4. */
+    private static String shortId(io.cloaca.engine.store.TaskRecord task) {
+        return task.taskName().substring(task.taskName().lastIndexOf(':') + 1);
     }
 }

@@ -1,5 +1,6 @@
 package io.cloaca.engine.execution;
 
+import io.cloaca.engine.store.ClaimedTask;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.FinishResult;
 import io.cloaca.engine.workflow.Workflow;
@@ -7,26 +8,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 /**
  * A runner's background loops, for the work that no in-process event announces:
  * <ul>
- *   <li>heartbeat: renew the leases of the tasks this runner is running;</li>
- *   <li>sweep: make tasks whose lease expired (their runner died) Ready again, or abandon them after
- *       too many recoveries; the first sweep runs at start-up, and only expired leases are touched, so
- *       a live runner's work is never taken;</li>
+ *   <li>heartbeat: renew the leases of the claims this runner holds in memory (by token), and only
+ *       those: a claim it lost track of expires;</li>
+ *   <li>sweep: make Ready again the tasks whose claiming process is gone (its liveness lock is free:
+ *       at once) or whose lease expired (the process is alive but silent), or abandon them after too
+ *       many recoveries; the first sweep runs at start-up, so a process started after a crash resumes
+ *       the dead one's work within its first second;</li>
  *   <li>poll: queue Ready tasks this process did not create (other runners' executions, recovered
  *       tasks, due retries) and notice executions that another process finished. Idle polls back off
  *       to 16 × the poll interval, so a thousand idle tenants cost little.</li>
  * </ul>
- * Each loop catches and logs its failures and runs again at its next tick: a database outage delays
- * it, nothing more. Only workflows registered in this process are touched.
+ * Each loop catches and logs its failures with their stack trace, counts them and runs again at its
+ * next tick: a database outage delays it, nothing more. Only workflows registered in this process are
+ * touched. Heartbeats go on while shutdown drains running tasks and stop only after it.
  */
 final class Maintenance {
 
@@ -37,6 +44,7 @@ final class Maintenance {
     private final ExecutionStore store;
     private final RunnerConfig config;
     private final List<ScheduledFuture<?>> loops = new ArrayList<>();
+    private final AtomicLong failures = new AtomicLong();
     private int idlePolls;
     private int pollsToSkip;
 
@@ -46,12 +54,12 @@ final class Maintenance {
         this.config = runner.config();
     }
 
-    void start(ScheduledExecutorService scheduler) {
-        loops.add(scheduler.scheduleWithFixedDelay(guard("heartbeat", this::heartbeat),
+    void start(ScheduledExecutorService scheduler, ScheduledExecutorService heartbeats) {
+        loops.add(heartbeats.scheduleWithFixedDelay(guard("heartbeat", true, this::heartbeat),
                 config.heartbeatInterval().toMillis(), config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS));
-        loops.add(scheduler.scheduleWithFixedDelay(guard("sweep", this::sweep),
+        loops.add(scheduler.scheduleWithFixedDelay(guard("sweep", false, this::sweep),
                 0, config.sweepInterval().toMillis(), TimeUnit.MILLISECONDS));
-        loops.add(scheduler.scheduleWithFixedDelay(guard("poll", this::poll),
+        loops.add(scheduler.scheduleWithFixedDelay(guard("poll", false, () -> poll(false)),
                 config.pollInterval().toMillis(), config.pollInterval().toMillis(), TimeUnit.MILLISECONDS));
     }
 
@@ -59,15 +67,22 @@ final class Maintenance {
         loops.forEach(loop -> loop.cancel(false));
     }
 
-    private Runnable guard(String name, Runnable loop) {
+    /** How many background rounds have failed so far. */
+    long failures() {
+        return failures.get();
+    }
+
+    /** @param duringShutdown whether the loop keeps running once shutdown has begun (heartbeats do) */
+    private Runnable guard(String name, boolean duringShutdown, Runnable loop) {
         return () -> {
-            if (runner.isShutDown()) {
+            if (runner.isShutDown() && !duringShutdown) {
                 return;
             }
             try {
                 loop.run();
             } catch (RuntimeException e) {
-                LOG.warn("Runner {}: {} failed, will try again: {}", runner.runnerId(), name, e.getMessage());
+                LOG.warn("Runner {}: {} failed ({} background failure(s) so far), will try again", runner.runnerId(),
+                        name, failures.incrementAndGet(), e);
             }
         };
     }
@@ -76,42 +91,81 @@ final class Maintenance {
         return runner.clock().millis();
     }
 
-    private void heartbeat() {
-        if (runner.holdsClaims()) {
-            store.renewLeases(runner.runnerId(), now() + config.leaseDuration().toMillis());
+    /** One round of every loop, now, whatever the idle back-off; see {@link Runner#runMaintenanceOnce()}. */
+    synchronized MaintenanceReport runOnce() {
+        int renewed = heartbeat();
+        if (runner.isShutDown()) {
+            return new MaintenanceReport(renewed, 0, 0, 0, 0);
         }
+        int[] swept = sweep();
+        int queued = poll(true);
+        return new MaintenanceReport(renewed, swept[0], swept[1], swept[2], queued);
     }
 
-    void sweep() {
+    /** @return how many leases were renewed */
+    private int heartbeat() {
+        Collection<ClaimedTask> held = runner.heldClaims();
+        if (held.isEmpty()) {
+            return 0;
+        }
+        int renewed = store.renewLeases(held, config.leaseDuration().toMillis());
+        if (renewed < held.size()) {
+            // Claims recorded since the snapshot are fine; others were lost (recovered elsewhere) and their
+            // outcomes will be dropped.
+            LOG.debug("Runner {}: renewed {} of {} claims", runner.runnerId(), renewed, held.size());
+        }
+        return renewed;
+    }
+
+    /** @return claims examined, recovered, abandoned */
+    int[] sweep() {
         Set<String> workflows = runner.registry().names();
-        for (ExecutionStore.OrphanedTask orphan : store.findExpiredLeases(workflows, now())) {
+        String self = runner.liveness().owner();
+        List<ExecutionStore.OrphanedTask> suspects = store.findSuspectClaims(workflows, self);
+        if (suspects.isEmpty()) {
+            return new int[3];
+        }
+        Set<String> gone = runner.liveness().deadAmong(suspects.stream().filter(s -> !s.leaseExpired())
+                .map(ExecutionStore.OrphanedTask::owner).collect(Collectors.toSet()));
+        int recovered = 0;
+        int abandoned = 0;
+        for (ExecutionStore.OrphanedTask orphan : suspects) {
+            boolean ownerGone = orphan.owner() != null && gone.contains(orphan.owner());
             Optional<Workflow> workflow = runner.registry().find(orphan.workflowName());
-            if (workflow.isEmpty()) {
-                continue;
+            if (workflow.isEmpty() || !(ownerGone || orphan.leaseExpired())) {
+                continue; // alive and within its lease: never taken
             }
+            String why = ownerGone ? "the process of runner " + orphan.previousOwner() + " is gone (its liveness lock is free)"
+                    : "the lease of runner " + orphan.previousOwner() + " expired";
             if (orphan.recoveries() >= config.maxRecoveries()) {
-                String reason = "ABANDONED: the lease of runner " + orphan.previousOwner() + " expired and the task"
-                        + " was already recovered " + orphan.recoveries() + " time(s); it is not run again";
-                FinishResult result = store.abandon(orphan, reason, workflow.get(), now());
+                String reason = "ABANDONED: " + why + " and the task was already recovered " + orphan.recoveries()
+                        + " time(s); it is not run again";
+                FinishResult result = store.abandon(orphan, ownerGone, reason, workflow.get(), now());
                 if (result.recorded()) {
+                    abandoned++;
                     LOG.warn("Execution {}: task {} abandoned after {} recoveries", orphan.executionId(),
                             orphan.taskName(), orphan.recoveries());
                     result.ready().forEach(runner::enqueue);
                     runner.onFinish(result);
                 }
-            } else if (store.recover(orphan, now())) {
-                LOG.warn("Execution {}: task {} recovered (recovery {} of {}): the lease of runner {} expired",
-                        orphan.executionId(), orphan.taskName(), orphan.recoveries() + 1, config.maxRecoveries(),
-                        orphan.previousOwner());
+            } else if (store.recover(orphan, ownerGone, now())) {
+                recovered++;
+                LOG.warn("Execution {}: task {} recovered (recovery {} of {}): {}", orphan.executionId(),
+                        orphan.taskName(), orphan.recoveries() + 1, config.maxRecoveries(), why);
                 runner.enqueue(orphan.taskId());
             }
         }
+        return new int[] {suspects.size(), recovered, abandoned};
     }
 
-    void poll() {
-        if (pollsToSkip > 0) {
+    /**
+     * @param eager ignore the idle back-off
+     * @return how many ready tasks were queued
+     */
+    int poll(boolean eager) {
+        if (pollsToSkip > 0 && !eager) {
             pollsToSkip--;
-            return;
+            return 0;
         }
         boolean found = false;
         if (!runner.awaitedExecutions().isEmpty()) {
@@ -121,14 +175,17 @@ final class Maintenance {
             found = true; // someone is waiting: keep looking at full speed
         }
         int capacity = runner.spareCapacity();
+        int queued = 0;
         if (capacity > 0) {
             List<String> ready = store.findReadyTasks(runner.registry().names(), now(), capacity);
             ready.forEach(runner::enqueue);
-            found |= !ready.isEmpty();
+            queued = ready.size();
+            found |= queued > 0;
         } else {
             found = true;
         }
         idlePolls = found ? 0 : Math.min(idlePolls + 1, 4);
         pollsToSkip = found ? 0 : Math.min((1 << idlePolls) - 1, MAX_IDLE_BACKOFF - 1);
+        return queued;
     }
 }

@@ -2,10 +2,13 @@ package io.cloaca.engine.execution;
 
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
+import io.cloaca.engine.store.ClaimedTask;
+import io.cloaca.engine.store.Claimant;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.FinishResult;
+import io.cloaca.engine.store.LivenessLock;
 import io.cloaca.engine.workflow.Workflow;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.slf4j.Logger;
@@ -36,8 +39,8 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N}, one timer thread
- * (retry delays, attempt timeouts) and one maintenance thread (heartbeats, lease sweeps, polls for
- * work other processes created; see {@link Maintenance}), shared with the other runners of the same
+ * (retry delays, attempt timeouts), one maintenance thread (lease sweeps, polls for work other
+ * processes created, the liveness-lock check; see {@link Maintenance}) and one heartbeat thread, shared with the other runners of the same
  * database and login opened by the same {@link RunnerFactory}. {@link #execute} blocks its caller on a
  * completion signal, not a poll.
  */
@@ -54,12 +57,18 @@ public final class Runner implements AutoCloseable {
     private final TaskExecutor executor;
     private final WorkerPool.Lane lane;
     private final Consumer<Runner> onShutdown;
+    private final Claimant claimant;
     private final Maintenance maintenance;
+    /** Callers waiting for an execution to end share one future per execution; guarded by {@code this}. */
     private final Map<String, CompletableFuture<ExecutionResult>> waiting = new ConcurrentHashMap<>();
+    /** How many callers wait on each future: one giving up (a timeout) must not orphan the others. */
+    private final Map<String, Integer> waiters = new java.util.HashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set once shutdown has drained and stopped heartbeats. */
+    private volatile boolean stopped;
 
     Runner(SharedResources resources, String schema, WorkflowRegistry registry, RunnerConfig config, Clock clock,
-           Consumer<Runner> onShutdown) {
+           boolean backgroundMaintenance, Consumer<Runner> onShutdown) {
         this.resources = resources;
         this.schema = schema;
         this.store = new ExecutionStore(resources.database, schema, clock);
@@ -67,11 +76,14 @@ public final class Runner implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.onShutdown = onShutdown;
-        this.executor = new TaskExecutor(store, registry, config, runnerId, clock, resources.timers,
+        this.claimant = new Claimant(runnerId, resources.liveness.owner(), config.leaseDuration().toMillis());
+        this.executor = new TaskExecutor(store, registry, config, claimant, clock, resources.timers,
                 this::enqueue, this::onFinish, closed::get);
         this.lane = new WorkerPool.Lane(executor);
         this.maintenance = new Maintenance(this);
-        maintenance.start(resources.maintenance);
+        if (backgroundMaintenance) {
+            maintenance.start(resources.maintenance, resources.heartbeats);
+        }
     }
 
     /**
@@ -121,22 +133,29 @@ public final class Runner implements AutoCloseable {
         ensureOpen();
         Workflow workflow = registry.get(workflowName);
         String executionId = UUID.randomUUID().toString();
-        CompletableFuture<ExecutionResult> result = new CompletableFuture<>();
-        waiting.put(executionId, result);
+        CompletableFuture<ExecutionResult> result = addWaiter(executionId);
         try {
             // Roots this runner has room for are claimed in the creating transaction (one commit fewer
             // each); the others stay Ready for whichever runner gets to them first.
-            long now = clock.millis();
             ExecutionStore.Created created = store.createExecution(executionId, workflowName, workflow, input.toJson(),
-                    runnerId, Math.max(0, spareCapacity()), now + config.leaseDuration().toMillis(), now);
+                    claimant, Math.max(0, spareCapacity()), clock.millis());
             created.claimed().forEach(task -> {
                 executor.preclaimed(task);
                 enqueue(task.taskId());
             });
             created.ready().forEach(this::enqueue);
         } catch (RuntimeException e) {
-            waiting.remove(executionId);
+            dropWaiter(executionId);
+            if (closed.get()) {
+                throw new CloacaException(CloacaException.Kind.ILLEGAL_STATE, "Runner is shut down", e);
+            }
             throw e;
+        }
+        if (closed.get()) {
+            // Shutdown began while this execution was being written: its lane takes no more work, so give
+            // back what was claimed for it and tell the caller, as shutdown tells every waiter.
+            executor.releasePreclaimed();
+            result.completeExceptionally(shutDownBefore(executionId));
         }
         return new Submission(executionId, result);
     }
@@ -152,9 +171,32 @@ public final class Runner implements AutoCloseable {
         Submission submission = submit(workflowName, input);
         Duration timeout = config.executionTimeout();
         return await(submission.executionId(), submission.result(), timeout, () -> {
-            waiting.remove(submission.executionId());
+            dropWaiter(submission.executionId());
             return new CloacaException(CloacaException.Kind.TIMEOUT, "Pipeline timeout after " + RunnerConfig.seconds(timeout));
         });
+    }
+
+    /** Registers a caller waiting for {@code executionId}; returns the future every such caller shares. */
+    private synchronized CompletableFuture<ExecutionResult> addWaiter(String executionId) {
+        waiters.merge(executionId, 1, Integer::sum);
+        CompletableFuture<ExecutionResult> future = waiting.computeIfAbsent(executionId, id -> new CompletableFuture<>());
+        if (closed.get()) {
+            // Shutdown may already have failed the waiters it knew of: no caller is left blocked.
+            future.completeExceptionally(shutDownBefore(executionId));
+        }
+        return future;
+    }
+
+    /** A caller stopped waiting (timeout, error); the future goes when no other caller waits on it. */
+    private synchronized void dropWaiter(String executionId) {
+        if (waiters.computeIfPresent(executionId, (id, n) -> n > 1 ? n - 1 : null) == null) {
+            waiting.remove(executionId);
+        }
+    }
+
+    private static CloacaException shutDownBefore(String executionId) {
+        return CloacaException.illegalState("Runner was shut down before execution " + executionId
+                + " finished; it is kept in the database");
     }
 
     /** Blocks on {@code future} for up to {@code timeout} (null: forever), unwrapping its failure. */
@@ -187,7 +229,11 @@ public final class Runner implements AutoCloseable {
     }
 
     void executionEnded(ExecutionRecord record) {
-        CompletableFuture<ExecutionResult> future = waiting.remove(record.id());
+        CompletableFuture<ExecutionResult> future;
+        synchronized (this) {
+            future = waiting.remove(record.id());
+            waiters.remove(record.id());
+        }
         if (future != null) {
             future.complete(ExecutionResult.of(record));
         }
@@ -203,9 +249,30 @@ public final class Runner implements AutoCloseable {
         return resources.workers.size() - lane.running() - lane.queued();
     }
 
-    /** Whether this runner holds claims that need their leases renewed: running tasks, or claimed ones queued. */
-    boolean holdsClaims() {
-        return lane.running() > 0 || executor.holdsQueuedClaims();
+    /** The claims this runner holds (queued or running), whose leases heartbeats renew. */
+    java.util.Collection<ClaimedTask> heldClaims() {
+        return executor.heldClaims();
+    }
+
+    /** The liveness lock of this runner's process on its database, shared with the runners of the same pool. */
+    LivenessLock liveness() {
+        return resources.liveness;
+    }
+
+    /**
+     * Runs one round of the background work now: a heartbeat, a lease sweep and a poll for ready work
+     * (whatever the idle back-off); while shutdown drains running tasks, the heartbeat only. The
+     * background loops do the same on their own schedule; this is for tests that drive time with a
+     * settable clock (with a {@link RunnerFactory} that schedules no background work) and for embedders
+     * that want recovery at a moment of their choosing.
+     *
+     * @throws CloacaException ILLEGAL_STATE once shutdown has finished; STORAGE when the database fails
+     */
+    public MaintenanceReport runMaintenanceOnce() {
+        if (stopped) {
+            throw CloacaException.illegalState("Runner is shut down");
+        }
+        return maintenance.runOnce();
     }
 
     /** True once {@link #shutdown()} has begun. */
@@ -225,16 +292,23 @@ public final class Runner implements AutoCloseable {
      */
     public ExecutionResult awaitExecution(String executionId, Duration timeout) {
         ensureOpen();
-        CompletableFuture<ExecutionResult> future = waiting.computeIfAbsent(executionId, id -> new CompletableFuture<>());
-        ExecutionRecord record = store.findExecution(executionId).orElseThrow(() -> {
-            waiting.remove(executionId);
-            return CloacaException.notFound("Execution not found: " + executionId);
-        });
+        CompletableFuture<ExecutionResult> future = addWaiter(executionId);
+        ExecutionRecord record;
+        try {
+            record = store.findExecution(executionId).orElseThrow(
+                    () -> CloacaException.notFound("Execution not found: " + executionId));
+        } catch (RuntimeException e) {
+            dropWaiter(executionId);
+            throw e;
+        }
         if (record.status().isTerminal()) {
             executionEnded(record);
         }
-        return await(executionId, future, timeout, () -> new CloacaException(CloacaException.Kind.TIMEOUT,
-                "Execution " + executionId + " did not end within " + RunnerConfig.seconds(timeout)));
+        return await(executionId, future, timeout, () -> {
+            dropWaiter(executionId);
+            return new CloacaException(CloacaException.Kind.TIMEOUT,
+                    "Execution " + executionId + " did not end within " + RunnerConfig.seconds(timeout));
+        });
     }
 
     private void ensureOpen() {
@@ -244,8 +318,8 @@ public final class Runner implements AutoCloseable {
     }
 
     /**
-     * Stops taking work, lets running tasks finish for up to the configured shutdown grace, gives back
-     * the claims of tasks it had not started, fails pending
+     * Stops taking work, lets running tasks finish for up to the configured shutdown grace (renewing
+     * their leases meanwhile), gives back the claims of tasks it had not started, stops heartbeats, fails pending
      * {@code execute} calls, and closes the pool. Executions left unfinished stay in the database.
      * Idempotent.
      */
@@ -253,7 +327,7 @@ public final class Runner implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        maintenance.stop();
+        // Heartbeats go on while running tasks drain, so that no other runner takes a task about to finish.
         if (!resources.workers.closeLane(lane, config.shutdownGrace())) {
             LOG.warn("Runner {}: tasks still running after {}; their claims expire with their leases",
                     runnerId, RunnerConfig.seconds(config.shutdownGrace()));
@@ -261,12 +335,15 @@ public final class Runner implements AutoCloseable {
         try {
             executor.releasePreclaimed();
         } catch (RuntimeException e) {
-            LOG.warn("Runner {}: could not give back unstarted claims; they expire with their leases: {}",
-                    runnerId, e.getMessage());
+            LOG.warn("Runner {}: could not give back unstarted claims; they expire with their leases", runnerId, e);
         }
-        waiting.forEach((id, future) -> future.completeExceptionally(CloacaException.illegalState(
-                "Runner was shut down before execution " + id + " finished; it is kept in the database")));
-        waiting.clear();
+        maintenance.stop();
+        stopped = true;
+        synchronized (this) {
+            waiting.forEach((id, future) -> future.completeExceptionally(shutDownBefore(id)));
+            waiting.clear();
+            waiters.clear();
+        }
         onShutdown.accept(this);
         LOG.debug("Runner {} shut down", runnerId);
     }

@@ -25,7 +25,7 @@ import java.time.Duration;
  *                           idle (default: 100 ms, as upstream's {@code executor_poll_interval_ms})
  * @param maxRecoveries      how many times an orphaned task is made ready again before it is abandoned
  *                           as Failed (default: 3)
- * @param shutdownGrace      how long shutdown lets running tasks finish (default: 5 s)
+ * @param shutdownGrace      how long shutdown lets running tasks finish, shorter than the lease (default: 5 s)
  */
 public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duration executionTimeout, int dbPoolSize,
                            boolean sqliteDurable, Duration leaseDuration, Duration heartbeatInterval,
@@ -65,6 +65,11 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
             throw CloacaException.invalidArgument("heartbeat_interval (" + seconds(heartbeatInterval)
                     + ") must be shorter than lease_duration (" + seconds(leaseDuration)
                     + "), or leases expire between heartbeats");
+        }
+        if (shutdownGrace.compareTo(leaseDuration) >= 0) {
+            throw CloacaException.invalidArgument("shutdown_grace (" + seconds(shutdownGrace)
+                    + ") must be shorter than lease_duration (" + seconds(leaseDuration)
+                    + "), or a task still draining at shutdown could be recovered and run again elsewhere");
         }
     }
 

@@ -35,6 +35,7 @@ public final class RunnerFactory implements AutoCloseable {
 
     private final WorkflowRegistry registry;
     private final Clock clock;
+    private final boolean backgroundMaintenance;
     private final Map<Key, SharedResources> shared = new HashMap<>();
     private final Set<Runner> open = ConcurrentHashMap.newKeySet();
 
@@ -43,8 +44,19 @@ public final class RunnerFactory implements AutoCloseable {
     }
 
     public RunnerFactory(WorkflowRegistry registry, Clock clock) {
+        this(registry, clock, true);
+    }
+
+    /**
+     * @param clock                 the runners' clock (a settable one in tests: it also shifts the
+     *                              database time that leases are measured on, see {@code ExecutionStore})
+     * @param backgroundMaintenance false: no heartbeats, sweeps or polls run on their own, only when
+     *                              {@link Runner#runMaintenanceOnce()} is called (for deterministic tests)
+     */
+    public RunnerFactory(WorkflowRegistry registry, Clock clock, boolean backgroundMaintenance) {
         this.registry = registry;
         this.clock = clock;
+        this.backgroundMaintenance = backgroundMaintenance;
     }
 
     public WorkflowRegistry registry() {
@@ -85,7 +97,7 @@ public final class RunnerFactory implements AutoCloseable {
         SharedResources resources = acquire(key, url, config);
         try {
             resources.ensureMigrated(schema);
-            Runner runner = new Runner(resources, schema, registry, config, clock, r -> {
+            Runner runner = new Runner(resources, schema, registry, config, clock, backgroundMaintenance, r -> {
                 open.remove(r);
                 release(key, resources);
             });
@@ -113,7 +125,12 @@ public final class RunnerFactory implements AutoCloseable {
         if (resources == null) {
             Database database = Database.open(url, config.dbPoolSize(), config.sqliteDurable());
             String name = "cloaca-" + UUID.randomUUID().toString().substring(0, 8);
-            resources = new SharedResources(database, name, config.maxConcurrentTasks());
+            try {
+                resources = new SharedResources(database, name, config.maxConcurrentTasks());
+            } catch (RuntimeException e) {
+                database.close();
+                throw e;
+            }
             shared.put(key, resources);
         }
         resources.users++;

@@ -1,12 +1,16 @@
 package io.cloaca.engine.execution;
 
 import io.cloaca.engine.store.Database;
+import io.cloaca.engine.store.LivenessLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The connection pool, worker threads and timer thread that all runners on one database and login
@@ -15,16 +19,25 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  */
 final class SharedResources {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SharedResources.class);
+    /** How often the liveness lock is checked (and taken again after a lost connection). */
+    private static final long LIVENESS_CHECK_SECONDS = 2;
+
     final Database database;
+    /** This process's liveness lock on the database: one for all the runners sharing these resources. */
+    final LivenessLock liveness;
     final WorkerPool workers;
     final ScheduledExecutorService timers;
-    /** Heartbeats, lease sweeps and polls of every runner sharing these resources. */
+    /** Lease sweeps and polls of every runner sharing these resources, and the liveness check. */
     final ScheduledExecutorService maintenance;
+    /** Heartbeats, on a thread of their own: a slow sweep or poll of one tenant cannot delay them. */
+    final ScheduledExecutorService heartbeats;
     private final Set<String> migrated = new HashSet<>();
     int users;
 
     SharedResources(Database database, String name, int workerThreads) {
         this.database = database;
+        this.liveness = LivenessLock.open(database);
         this.workers = new WorkerPool(name, workerThreads);
         // Every attempt schedules a timeout watchdog and cancels it when the attempt ends; without
         // remove-on-cancel the cancelled entries would pile up for the whole task timeout.
@@ -32,6 +45,14 @@ final class SharedResources {
         timerPool.setRemoveOnCancelPolicy(true);
         this.timers = timerPool;
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-maintenance"));
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-heartbeat"));
+        maintenance.scheduleWithFixedDelay(() -> {
+            try {
+                liveness.check();
+            } catch (RuntimeException e) {
+                LOG.warn("Liveness lock check failed, will try again", e);
+            }
+        }, LIVENESS_CHECK_SECONDS, LIVENESS_CHECK_SECONDS, TimeUnit.SECONDS);
     }
 
     /** Migrates {@code schema} (null: the default) once per process; later runners of it skip Flyway. */
@@ -52,7 +73,9 @@ final class SharedResources {
     void close() {
         workers.stop();
         maintenance.shutdownNow();
+        heartbeats.shutdownNow();
         timers.shutdownNow();
+        liveness.close();
         database.close();
     }
 }

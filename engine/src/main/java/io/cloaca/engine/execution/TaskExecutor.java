@@ -4,6 +4,7 @@ import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.context.ContextMerge;
 import io.cloaca.engine.store.ClaimedTask;
+import io.cloaca.engine.store.Claimant;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.FinishResult;
 import io.cloaca.engine.store.TaskOutcome;
@@ -33,6 +34,10 @@ import java.util.function.Consumer;
  * Runs tasks on a worker thread: claim, build the input from the dependencies' outputs, call the body,
  * record the outcome. When recording readies a dependent, the same worker claims it in that transaction
  * and runs it next, so a chain advances with one commit per task and no queue hop.
+ *
+ * <p>Every claim this runner holds is kept in memory by token from the moment it is made until its
+ * outcome is recorded, it is given back, or recording fails: heartbeats renew exactly these, so a
+ * claim whose outcome could not be recorded expires with its lease and is recovered.
  */
 final class TaskExecutor {
 
@@ -41,20 +46,20 @@ final class TaskExecutor {
     private final ExecutionStore store;
     private final WorkflowRegistry registry;
     private final RunnerConfig config;
-    private final String runnerId;
+    private final Claimant claimant;
     private final Clock clock;
     private final ScheduledExecutorService timers;
     private final Consumer<String> enqueue;
     private final Consumer<FinishResult> onFinish;
     private final BooleanSupplier stopping;
 
-    TaskExecutor(ExecutionStore store, WorkflowRegistry registry, RunnerConfig config, String runnerId, Clock clock,
+    TaskExecutor(ExecutionStore store, WorkflowRegistry registry, RunnerConfig config, Claimant claimant, Clock clock,
                  ScheduledExecutorService timers, Consumer<String> enqueue, Consumer<FinishResult> onFinish,
                  BooleanSupplier stopping) {
         this.store = store;
         this.registry = registry;
         this.config = config;
-        this.runnerId = runnerId;
+        this.claimant = claimant;
         this.clock = clock;
         this.timers = timers;
         this.enqueue = enqueue;
@@ -65,23 +70,36 @@ final class TaskExecutor {
     /** Tasks claimed before they were queued (roots claimed when their execution was created), by id. */
     private final java.util.concurrent.ConcurrentMap<String, ClaimedTask> preclaimed =
             new java.util.concurrent.ConcurrentHashMap<>();
+    /** Every claim this runner holds, by token: queued, running, or handed to a worker by a finish. */
+    private final java.util.concurrent.ConcurrentMap<String, ClaimedTask> held =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Remembers a task this runner already claimed, to be run when its id comes off the queue. */
     void preclaimed(ClaimedTask task) {
+        held.put(task.token(), task);
         preclaimed.put(task.taskId(), task);
     }
 
-    /** Whether claimed tasks wait in the queue: their leases need renewing like those of running tasks. */
-    boolean holdsQueuedClaims() {
-        return !preclaimed.isEmpty();
+    /** The claims whose leases heartbeats renew. */
+    java.util.Collection<ClaimedTask> heldClaims() {
+        return List.copyOf(held.values());
     }
 
     /** Gives back the claims of pre-claimed tasks that never came off the queue (at shutdown). */
     void releasePreclaimed() {
         for (String taskId : List.copyOf(preclaimed.keySet())) {
-            if (preclaimed.remove(taskId) != null) {
-                store.release(taskId, runnerId, clock.millis());
+            ClaimedTask task = preclaimed.remove(taskId);
+            if (task != null) {
+                release(task);
             }
+        }
+    }
+
+    private void release(ClaimedTask task) {
+        try {
+            store.release(task, clock.millis());
+        } finally {
+            held.remove(task.token());
         }
     }
 
@@ -90,13 +108,15 @@ final class TaskExecutor {
         Carried carried = new Carried();
         ClaimedTask next = preclaimed.remove(taskId);
         if (next == null) {
-            long now = clock.millis();
-            next = store.claim(taskId, runnerId, now + config.leaseDuration().toMillis(), now).orElse(null);
+            next = store.claim(taskId, claimant, clock.millis()).orElse(null);
+            if (next != null) {
+                held.put(next.token(), next);
+            }
         }
         while (next != null) {
             if (stopping.getAsBoolean()) {
                 // Shutting down: give back the claim of a task not started, so a restart takes it at once.
-                store.release(next.taskId(), runnerId, clock.millis());
+                release(next);
                 return;
             }
             next = attempt(next, carried);
@@ -118,10 +138,14 @@ final class TaskExecutor {
             // Not ours to judge: another process may know this workflow. Give it back untouched.
             LOG.warn("Task {} of execution {} belongs to workflow '{}', which this runner does not know; released",
                     task.taskName(), task.executionId(), task.workflowName());
-            store.release(task.taskId(), runnerId, clock.millis());
+            release(task);
             return null;
         }
         Workflow wf = workflow.get();
+        if (!wf.version().equals(task.workflowVersion())) {
+            failPinned(task, wf);
+            return null;
+        }
         if (!isTaskOf(wf, task.taskName())) {
             String error = "Task '" + task.taskName() + "' is not part of workflow '" + wf.name()
                     + "' as registered in this process (version " + wf.version() + "); it cannot be run";
@@ -170,6 +194,25 @@ final class TaskExecutor {
         return Context.of(ContextMerge.merge(ordered));
     }
 
+    /**
+     * An execution runs only on the workflow version it started with: one whose version this process
+     * does not have (the workflow changed between deploys, or was redefined) is failed, with both
+     * versions named, rather than run on a different graph or left waiting for ever.
+     */
+    private void failPinned(ClaimedTask task, Workflow wf) {
+        String error = "Execution " + task.executionId() + " of workflow '" + task.workflowName()
+                + "' was started with version " + task.workflowVersion() + ", but this process has version "
+                + wf.version() + "; an execution only runs on the version it started with, so it is failed";
+        LOG.error(error);
+        FinishResult result;
+        try {
+            result = store.failExecution(task, error, clock.millis());
+        } finally {
+            held.remove(task.token());
+        }
+        onFinish.accept(result);
+    }
+
     private TaskOutcome failure(ClaimedTask task, TaskDefinition definition, String error, String details) {
         if (definition.retryPolicy().shouldRetry(task.attempt(), error)) {
             Duration delay = definition.retryPolicy().delayAfter(task.attempt());
@@ -199,11 +242,17 @@ final class TaskExecutor {
         long now = clock.millis();
         FinishResult result;
         try {
-            result = store.finish(task, outcome, wf, runnerId, claimNext, now + config.leaseDuration().toMillis(), now);
+            result = store.finish(task, outcome, wf, claimNext ? claimant.newClaim() : null, now);
         } catch (CloacaException e) {
             LOG.error("Could not record the outcome of task {} (execution {}); its lease will expire and it will "
                     + "run again", task.taskName(), task.executionId(), e);
             return null;
+        } finally {
+            // Recorded, lost or failed: either way this claim is no longer ours to renew.
+            held.remove(task.token());
+        }
+        if (result.next() != null) {
+            held.put(result.next().token(), result.next());
         }
         if (!result.recorded()) {
             LOG.debug("Outcome of task {} attempt {} dropped: the claim was no longer ours", task.taskName(),

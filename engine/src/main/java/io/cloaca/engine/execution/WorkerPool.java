@@ -84,8 +84,9 @@ final class WorkerPool {
             lane.running.incrementAndGet();
             try {
                 lane.executor.run(next.item());
-            } catch (RuntimeException e) {
-                // A worker never dies of one task: log, and take the next one.
+            } catch (RuntimeException | Error e) {
+                // A worker never dies of one task (bodies' errors are recorded as failures before this;
+                // what reaches here failed in the engine): log, and take the next one.
                 LOG.error("Worker failed while handling task {}; continuing", next.item(), e);
             } finally {
                 synchronized (lane) {

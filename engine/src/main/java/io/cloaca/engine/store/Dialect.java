@@ -22,6 +22,16 @@ public enum Dialect {
         return singleWriter ? "" : " FOR UPDATE";
     }
 
+    /**
+     * SQL for the database's time in epoch milliseconds, with exactly one bound parameter (see
+     * {@link ExecutionStore}): on PostgreSQL the server's clock plus an offset, so that leases written
+     * by hosts whose clocks disagree are measured on one clock; on SQLite the parameter itself, since
+     * every process using a SQLite file runs on the file's host and reads the same clock.
+     */
+    public String nowMillis() {
+        return singleWriter ? "?" : "(CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) + ?)";
+    }
+
     /** Flyway location of this dialect's migrations. */
     public String migrationLocation() {
         return "classpath:db/migration/" + migrationFolder;

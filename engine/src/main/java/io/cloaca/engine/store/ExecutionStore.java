@@ -25,9 +25,16 @@ import java.util.UUID;
  *
  * <p>Hot path, per task: {@link #claim} (one commit) and {@link #finish} (one commit, which may
  * also claim the next task of a chain for the same worker, saving the dependent's claim commit).
+ *
+ * <p>A claim is a random token written into the task row together with the claiming process's
+ * {@link LivenessLock} owner and a lease; renewing, releasing and completing a claim all require its
+ * token. Leases are written and compared on the database's clock ({@link Dialect#nowMillis()}): the
+ * server's on PostgreSQL, the host's on SQLite. A test clock given to the store shifts that time by
+ * its own offset from the system clock, so that tests can make leases expire without waiting.
  */
 public final class ExecutionStore {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExecutionStore.class);
     private static final String TASK_COLUMNS = "id, execution_id, task_name, status, attempt, max_attempts, "
             + "output_context, last_error, error_details, claimed_by, started_at, completed_at, recovery_attempts";
     private static final String EXECUTION_COLUMNS = "id, workflow_name, workflow_version, status, initial_context, "
@@ -37,6 +44,7 @@ public final class ExecutionStore {
     private final String executions;
     private final String tasks;
     private final java.time.Clock clock;
+    private final String dbNow;
 
     /**
      * @param schema PostgreSQL schema holding the tables, or null for the connection's default
@@ -53,6 +61,21 @@ public final class ExecutionStore {
         String prefix = schema == null ? "" : "\"" + schema + "\".";
         this.executions = prefix + "workflow_executions";
         this.tasks = prefix + "task_executions";
+        this.dbNow = database.dialect().nowMillis();
+    }
+
+    /** Binds the parameter of {@link #dbNow} at {@code index}; returns the next index. */
+    private int bindNow(PreparedStatement ps, int index) throws SQLException {
+        long value;
+        if (database.dialect().singleWriter()) {
+            value = clock.millis();
+        } else {
+            // The server's clock, shifted by how far the injected clock is from the system's (0 in production).
+            value = clock.getClass() == java.time.Clock.systemUTC().getClass() ? 0
+                    : clock.millis() - System.currentTimeMillis();
+        }
+        ps.setLong(index, value);
+        return index + 1;
     }
 
     public Database database() {
@@ -68,7 +91,7 @@ public final class ExecutionStore {
      */
     public List<String> createExecution(String executionId, String workflowName, Workflow workflow,
                                         String initialContext, long now) {
-        return createExecution(executionId, workflowName, workflow, initialContext, null, 0, 0, now).ready();
+        return createExecution(executionId, workflowName, workflow, initialContext, null, 0, now).ready();
     }
 
     /** A new execution's root tasks: claimed in the creating transaction, or left Ready for any runner. */
@@ -77,11 +100,11 @@ public final class ExecutionStore {
 
     /**
      * As {@link #createExecution(String, String, Workflow, String, long)}, and up to {@code claimLimit}
-     * root tasks are written already claimed by {@code claimFor} (lease until {@code leaseUntil}): a
-     * runner that will run them at once saves the claim's commit.
+     * root tasks are written already claimed by {@code claimFor} (may be null): a runner that will run
+     * them at once saves the claim's commit.
      */
     public Created createExecution(String executionId, String workflowName, Workflow workflow, String initialContext,
-                                   String claimFor, int claimLimit, long leaseUntil, long now) {
+                                   Claimant claimFor, int claimLimit, long now) {
         return database.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + executions
                     + " (id, workflow_name, workflow_version, status, initial_context, started_at, updated_at)"
@@ -97,8 +120,9 @@ public final class ExecutionStore {
             List<String> ready = new ArrayList<>();
             List<ClaimedTask> claimed = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tasks
-                    + " (id, execution_id, task_name, status, attempt, max_attempts, claimed_by, lease_expires_at,"
-                    + " started_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)")) {
+                    + " (id, execution_id, task_name, status, attempt, max_attempts, claimed_by, claim_owner, claim_token,"
+                    + " lease_expires_at, started_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, " + dbNow
+                    + " + ?, ?, ?)")) {
                 for (TaskNamespace ns : workflow.topologicalOrder()) {
                     TaskDefinition task = workflow.task(ns);
                     String id = UUID.randomUUID().toString();
@@ -111,19 +135,24 @@ public final class ExecutionStore {
                     ps.setString(3, ns.toString());
                     ps.setString(4, status.name());
                     ps.setInt(5, maxAttempts);
-                    ps.setString(6, claim ? claimFor : null);
+                    Claimant.Claim made = claim ? claimFor.newClaim() : null;
+                    ps.setString(6, claim ? claimFor.runnerId() : null);
+                    ps.setString(7, claim ? claimFor.owner() : null);
+                    ps.setString(8, claim ? made.token() : null);
+                    int i = bindNow(ps, 9);
+                    // NULL + anything is NULL: unclaimed rows get no lease.
                     if (claim) {
-                        ps.setLong(7, leaseUntil);
-                        ps.setLong(8, now);
+                        ps.setLong(i++, claimFor.leaseMillis());
+                        ps.setLong(i++, now);
                     } else {
-                        ps.setNull(7, java.sql.Types.BIGINT);
-                        ps.setNull(8, java.sql.Types.BIGINT);
+                        ps.setNull(i++, java.sql.Types.BIGINT);
+                        ps.setNull(i++, java.sql.Types.BIGINT);
                     }
-                    ps.setLong(9, now);
+                    ps.setLong(i, now);
                     ps.addBatch();
                     if (claim) {
-                        claimed.add(new ClaimedTask(id, executionId, workflowName, ns.toString(), 1, maxAttempts,
-                                initialContext));
+                        claimed.add(new ClaimedTask(id, executionId, workflowName, workflow.version(), ns.toString(),
+                                1, maxAttempts, initialContext, made.token()));
                     } else if (root) {
                         ready.add(id);
                     }
@@ -135,58 +164,62 @@ public final class ExecutionStore {
     }
 
     /**
-     * Takes a Ready task for {@code runnerId} until {@code leaseUntil}.
+     * Takes a Ready task for {@code claimant}, with a new token.
      *
      * @return the claimed task, or empty when it was not Ready (someone else took it, or it ended)
      */
-    public Optional<ClaimedTask> claim(String taskId, String runnerId, long leaseUntil, long now) {
+    public Optional<ClaimedTask> claim(String taskId, Claimant claimant, long now) {
+        Claimant.Claim claim = claimant.newClaim();
         return database.inTransaction(c -> {
-            if (!markRunning(c, taskId, runnerId, leaseUntil, now, TaskStatus.Ready)) {
+            if (!markRunning(c, taskId, claim, now, TaskStatus.Ready)) {
                 return Optional.empty();
             }
-            return Optional.of(loadClaimed(c, taskId));
+            return Optional.of(loadClaimed(c, taskId, claim.token()));
         });
     }
 
-    private boolean markRunning(Connection c, String taskId, String runnerId, long leaseUntil, long now,
-                                TaskStatus expected) throws SQLException {
+    private boolean markRunning(Connection c, String taskId, Claimant.Claim claim, long now, TaskStatus expected)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Running', claimed_by = ?,"
-                + " lease_expires_at = ?, started_at = ?, retry_at = NULL, updated_at = ? WHERE id = ? AND status = '"
-                + expected.name() + "'")) {
-            ps.setString(1, runnerId);
-            ps.setLong(2, leaseUntil);
-            ps.setLong(3, now);
-            ps.setLong(4, now);
-            ps.setString(5, taskId);
-            return ps.executeUpdate() == 1;
+                + " claim_owner = ?, claim_token = ?, lease_expires_at = " + dbNow + " + ?, started_at = ?,"
+                + " retry_at = NULL, updated_at = ? WHERE id = ? AND status = '" + expected.name() + "'")) {
+            ps.setString(1, claim.claimant().runnerId());
+            ps.setString(2, claim.claimant().owner());
+            ps.setString(3, claim.token());
+            int i = bindNow(ps, 4);
+            ps.setLong(i++, claim.claimant().leaseMillis());
+            ps.setLong(i++, now);
+            ps.setLong(i++, now);
+            ps.setString(i, taskId);
+            return Rows.changedOne(ps.executeUpdate(), "claiming task " + taskId);
         }
     }
 
-    private ClaimedTask loadClaimed(Connection c, String taskId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT t.execution_id, e.workflow_name, t.task_name, t.attempt,"
-                + " t.max_attempts, e.initial_context FROM " + tasks + " t JOIN " + executions
+    private ClaimedTask loadClaimed(Connection c, String taskId, String token) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT t.execution_id, e.workflow_name, e.workflow_version,"
+                + " t.task_name, t.attempt, t.max_attempts, e.initial_context FROM " + tasks + " t JOIN " + executions
                 + " e ON e.id = t.execution_id WHERE t.id = ?")) {
             ps.setString(1, taskId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     throw CloacaException.notFound("Task row " + taskId + " vanished after being claimed");
                 }
-                return new ClaimedTask(taskId, rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4),
-                        rs.getInt(5), rs.getString(6));
+                return new ClaimedTask(taskId, rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getInt(5), rs.getInt(6), rs.getString(7), token);
             }
         }
     }
 
     /** Gives a claimed task back (Ready, unowned) so that another runner, or a later one, can take it. */
-    public boolean release(String taskId, String runnerId, long now) {
+    public boolean release(ClaimedTask task, long now) {
         return database.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Ready', claimed_by = NULL,"
-                    + " lease_expires_at = NULL, started_at = NULL, updated_at = ? WHERE id = ? AND status = 'Running'"
-                    + " AND claimed_by = ?")) {
+                    + " claim_owner = NULL, claim_token = NULL, lease_expires_at = NULL, started_at = NULL, updated_at = ?"
+                    + " WHERE id = ? AND status = 'Running' AND claim_token = ?")) {
                 ps.setLong(1, now);
-                ps.setString(2, taskId);
-                ps.setString(3, runnerId);
-                return ps.executeUpdate() == 1;
+                ps.setString(2, task.taskId());
+                ps.setString(3, task.token());
+                return Rows.changedOne(ps.executeUpdate(), "releasing task " + task.taskId());
             }
         });
     }
@@ -214,29 +247,79 @@ public final class ExecutionStore {
     }
 
     /**
-     * Records an attempt's outcome, if {@code runnerId} still owns that attempt, and in the same
+     * Records an attempt's outcome, if {@code task}'s claim (its token) still holds, and in the same
      * transaction readies the dependents whose dependencies are all terminal and ends the execution
      * when every task is terminal.
      *
-     * @param claimNext claim one newly ready dependent for the calling worker (returned as {@code next})
+     * <p>Idempotent across retries: when the transaction is retried after a commit whose acknowledgement
+     * was lost, the retry finds the outcome recorded under this claim's token and reports it as
+     * recorded, with the dependent that the committed try claimed under {@code next}'s token.
+     *
+     * @param next a claim (made before the call) for one newly ready dependent, handed to the calling
+     *             worker as {@code FinishResult.next}; null to claim none
      */
-    public FinishResult finish(ClaimedTask task, TaskOutcome outcome, Workflow workflow, String runnerId,
-                               boolean claimNext, long leaseUntil, long now) {
+    public FinishResult finish(ClaimedTask task, TaskOutcome outcome, Workflow workflow, Claimant.Claim next,
+                               long now) {
+        boolean[] tried = {false};
         return database.inTransaction(c -> {
-            lockExecution(c, task.executionId());
-            // Completion times follow commit order: two tasks of one execution finishing at once queue on
-            // the lock, and the one that ends the execution must not carry the earlier time.
-            long at = Math.max(now, clock.millis());
-            if (!recordOutcome(c, task, outcome, runnerId, at)) {
-                return FinishResult.LOST;
-            }
-            if (outcome instanceof TaskOutcome.Retry) {
-                return new FinishResult(true, List.of(), null, null);
-            }
-            String output = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext() : null;
-            return propagate(c, task.executionId(), task.workflowName(), task.initialContext(), output, workflow,
-                    claimNext ? runnerId : null, leaseUntil, at);
+            boolean retried = tried[0];
+            tried[0] = true;
+            return finish(c, task, outcome, workflow, next, now, retried);
         });
+    }
+
+    /** One try of {@link #finish}; {@code retried} when an earlier try of the same call may have committed. */
+    FinishResult finish(Connection c, ClaimedTask task, TaskOutcome outcome, Workflow workflow, Claimant.Claim next,
+                        long now, boolean retried) throws SQLException {
+        lockExecution(c, task.executionId());
+        // Completion times follow commit order: two tasks of one execution finishing at once queue on
+        // the lock, and the one that ends the execution must not carry the earlier time.
+        long at = Math.max(now, clock.millis());
+        if (!recordOutcome(c, task, outcome, at)) {
+            return retried ? alreadyRecorded(c, task, next) : FinishResult.LOST;
+        }
+        if (outcome instanceof TaskOutcome.Retry) {
+            return new FinishResult(true, List.of(), null, null);
+        }
+        String output = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext() : null;
+        return propagate(c, task.executionId(), task.workflowName(), task.workflowVersion(), task.initialContext(),
+                output, workflow, next, at);
+    }
+
+    /**
+     * In a retried {@link #finish}: whether an earlier try committed the outcome after all (the row is no
+     * longer Running but still carries this claim's token) and, if so, what it did that the caller must
+     * act on: the dependent it claimed, the end of the execution. Dependents it made Ready are found by
+     * the runners' polls.
+     */
+    private FinishResult alreadyRecorded(Connection c, ClaimedTask task, Claimant.Claim next) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT status, claim_token FROM " + tasks + " WHERE id = ?")) {
+            ps.setString(1, task.taskId());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || "Running".equals(rs.getString(1)) || !task.token().equals(rs.getString(2))) {
+                    return FinishResult.LOST;
+                }
+            }
+        }
+        LOG.warn("Execution {}: the outcome of task {} was committed by an earlier try whose acknowledgement was lost",
+                task.executionId(), task.taskName());
+        ClaimedTask claimed = null;
+        if (next != null) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, task_name, attempt, max_attempts FROM " + tasks
+                    + " WHERE execution_id = ? AND claim_token = ? AND status = 'Running'")) {
+                ps.setString(1, task.executionId());
+                ps.setString(2, next.token());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        claimed = new ClaimedTask(rs.getString(1), task.executionId(), task.workflowName(),
+                                task.workflowVersion(), rs.getString(2), rs.getInt(3), rs.getInt(4),
+                                task.initialContext(), next.token());
+                    }
+                }
+            }
+        }
+        ExecutionRecord ended = loadExecution(c, task.executionId()).filter(e -> e.status().isTerminal()).orElse(null);
+        return new FinishResult(true, List.of(), claimed, ended);
     }
 
     /**
@@ -244,14 +327,14 @@ public final class ExecutionStore {
      * is terminal.
      *
      * @param finishedOutput output of the task that just completed (the last to complete), or null if it failed
-     * @param claimFor       runner to hand one ready dependent to, or null
+     * @param next           claim for one ready dependent, or null
      */
-    private FinishResult propagate(Connection c, String executionId, String workflowName, String initialContext,
-                                   String finishedOutput, Workflow workflow, String claimFor, long leaseUntil, long now)
-            throws SQLException {
+    private FinishResult propagate(Connection c, String executionId, String workflowName, String workflowVersion,
+                                   String initialContext, String finishedOutput, Workflow workflow, Claimant.Claim next,
+                                   long now) throws SQLException {
         Map<String, TaskRow> rows = taskRows(c, executionId);
         List<String> ready = new ArrayList<>();
-        ClaimedTask next = null;
+        ClaimedTask claimed = null;
         for (TaskNamespace ns : workflow.topologicalOrder()) {
             TaskRow row = rows.get(ns.toString());
             if (row == null || row.status != TaskStatus.NotStarted) {
@@ -265,12 +348,11 @@ public final class ExecutionStore {
             }
             // The first dependent goes straight from NotStarted to Running for the finishing worker; a
             // task that never ran is on attempt 1, so its claim needs no read-back.
-            if (next == null && claimFor != null
-                    && markRunning(c, row.id, claimFor, leaseUntil, now, TaskStatus.NotStarted)) {
+            if (claimed == null && next != null && markRunning(c, row.id, next, now, TaskStatus.NotStarted)) {
                 row.status = TaskStatus.Running;
-                next = new ClaimedTask(row.id, executionId, workflowName, ns.toString(), 1,
+                claimed = new ClaimedTask(row.id, executionId, workflowName, workflowVersion, ns.toString(), 1,
                         Math.max(1, workflow.task(ns).retryPolicy().maxAttempts()),
-                        initialContext != null ? initialContext : initialContext(c, executionId));
+                        initialContext != null ? initialContext : initialContext(c, executionId), next.token());
                 continue;
             }
             ready.add(row.id);
@@ -282,7 +364,7 @@ public final class ExecutionStore {
         if (allTerminal) {
             finished = finishExecution(c, executionId, finishedOutput, rows, now);
         }
-        return new FinishResult(true, ready, next, finished);
+        return new FinishResult(true, ready, claimed, finished);
     }
 
     private void lockExecution(Connection c, String executionId) throws SQLException {
@@ -300,21 +382,21 @@ public final class ExecutionStore {
         }
     }
 
-    private boolean recordOutcome(Connection c, ClaimedTask task, TaskOutcome outcome, String runnerId, long now)
-            throws SQLException {
-        String owned = " WHERE id = ? AND status = 'Running' AND claimed_by = ? AND attempt = ?";
+    /** Writes the outcome if the claim still holds; the token stays in the row (see {@link #alreadyRecorded}). */
+    private boolean recordOutcome(Connection c, ClaimedTask task, TaskOutcome outcome, long now) throws SQLException {
+        String owned = ", claimed_by = NULL, claim_owner = NULL, lease_expires_at = NULL"
+                + " WHERE id = ? AND status = 'Running' AND claim_token = ?";
         PreparedStatement ps;
         int i = 1;
         if (outcome instanceof TaskOutcome.Succeeded s) {
             ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Completed', output_context = ?, completed_at = ?,"
-                    + " claimed_by = NULL, lease_expires_at = NULL, updated_at = ?" + owned);
+                    + " updated_at = ?" + owned);
             ps.setString(i++, s.outputContext());
             ps.setLong(i++, now);
             ps.setLong(i++, now);
         } else if (outcome instanceof TaskOutcome.Retry r) {
             ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Ready', attempt = attempt + 1, retry_at = ?,"
-                    + " last_error = ?, error_details = ?, started_at = NULL, claimed_by = NULL, lease_expires_at = NULL,"
-                    + " updated_at = ?" + owned);
+                    + " last_error = ?, error_details = ?, started_at = NULL, updated_at = ?" + owned);
             ps.setLong(i++, r.retryAt());
             ps.setString(i++, r.error());
             ps.setString(i++, r.details());
@@ -322,7 +404,7 @@ public final class ExecutionStore {
         } else {
             TaskOutcome.Failed f = (TaskOutcome.Failed) outcome;
             ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Failed', last_error = ?, error_details = ?,"
-                    + " completed_at = ?, claimed_by = NULL, lease_expires_at = NULL, updated_at = ?" + owned);
+                    + " completed_at = ?, updated_at = ?" + owned);
             ps.setString(i++, f.error());
             ps.setString(i++, f.details());
             ps.setLong(i++, now);
@@ -330,9 +412,8 @@ public final class ExecutionStore {
         }
         try (ps) {
             ps.setString(i++, task.taskId());
-            ps.setString(i++, runnerId);
-            ps.setInt(i, task.attempt());
-            return ps.executeUpdate() == 1;
+            ps.setString(i, task.token());
+            return Rows.changedOne(ps.executeUpdate(), "recording the outcome of task " + task.taskId());
         }
     }
 
@@ -347,7 +428,13 @@ public final class ExecutionStore {
                 ps.setString(2, id);
                 ps.addBatch();
             }
-            ps.executeBatch();
+            int[] counts = ps.executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                // 0 cannot happen under the execution's lock; SUCCESS_NO_INFO (-2) is a driver's "done".
+                if (counts[i] != java.sql.Statement.SUCCESS_NO_INFO) {
+                    Rows.changedOne(counts[i], "readying task " + ids.get(i));
+                }
+            }
         }
     }
 
@@ -369,7 +456,7 @@ public final class ExecutionStore {
             ps.setLong(4, now);
             ps.setLong(5, now);
             ps.setString(6, executionId);
-            ps.executeUpdate();
+            Rows.changedOne(ps.executeUpdate(), "ending execution " + executionId);
         }
         return loadExecution(c, executionId).orElseThrow();
     }
@@ -440,56 +527,109 @@ public final class ExecutionStore {
         });
     }
 
-    /** Extends the leases of every task {@code runnerId} is running; returns how many. */
-    public int renewLeases(String runnerId, long leaseUntil) {
+    /**
+     * Extends the leases of the given claims (those the caller holds in memory), each only if its token
+     * still holds; returns how many were extended. A claim the caller lost track of is never renewed:
+     * it expires with its lease.
+     */
+    public int renewLeases(Collection<ClaimedTask> claims, long leaseMillis) {
+        if (claims.isEmpty()) {
+            return 0;
+        }
         return database.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET lease_expires_at = ?"
-                    + " WHERE claimed_by = ? AND status = 'Running'")) {
-                ps.setLong(1, leaseUntil);
-                ps.setString(2, runnerId);
-                return ps.executeUpdate();
+            int renewed = 0;
+            for (List<ClaimedTask> chunk : Rows.chunks(List.copyOf(claims))) {
+                // A token is unique to one claim of one row, so matching both lists pins each row to its claim;
+                // the id list lets the primary key find the rows.
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET lease_expires_at = " + dbNow
+                        + " + ? WHERE status = 'Running' AND id IN (" + Rows.marks(chunk.size()) + ") AND claim_token IN ("
+                        + Rows.marks(chunk.size()) + ")")) {
+                    int i = bindNow(ps, 1);
+                    ps.setLong(i++, leaseMillis);
+                    i = Rows.bind(ps, i, chunk.stream().map(ClaimedTask::taskId).toList());
+                    Rows.bind(ps, i, chunk.stream().map(ClaimedTask::token).toList());
+                    int n = ps.executeUpdate();
+                    if (n > chunk.size()) {
+                        LOG.error("BUG: renewing {} claims changed {} rows; please report this", chunk.size(), n);
+                    }
+                    renewed += n;
+                }
             }
+            return renewed;
         });
     }
 
-    /** A task whose owner stopped renewing its lease. */
+    /**
+     * A Running task the sweep must judge: its lease expired, or it was claimed by another process
+     * (another liveness owner), which may be gone.
+     *
+     * @param previousOwner the runner that claimed it
+     * @param owner         the liveness owner of that runner's process, null for claims older than owners
+     * @param leaseExpired  whether its lease had expired on the database's clock when it was read
+     */
     public record OrphanedTask(String taskId, String executionId, String workflowName, String taskName,
-                               String previousOwner, int recoveries) {
+                               String previousOwner, String owner, String token, int recoveries, boolean leaseExpired) {
     }
 
-    /** Running tasks of the named workflows whose lease expired before {@code now}. */
-    public List<OrphanedTask> findExpiredLeases(Collection<String> workflowNames, long now) {
+    /**
+     * Running tasks of the named workflows whose lease has expired or whose claim belongs to a liveness
+     * owner other than {@code self}; the caller decides which owners are gone.
+     */
+    public List<OrphanedTask> findSuspectClaims(Collection<String> workflowNames, String self) {
         if (workflowNames.isEmpty()) {
             return List.of();
         }
         return database.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT t.id, t.execution_id, e.workflow_name, t.task_name,"
-                    + " t.claimed_by, t.recovery_attempts FROM " + tasks + " t JOIN " + executions
-                    + " e ON e.id = t.execution_id WHERE t.status = 'Running' AND t.lease_expires_at < ?"
+                    + " t.claimed_by, t.claim_owner, t.claim_token, t.recovery_attempts, CASE WHEN t.lease_expires_at < "
+                    + dbNow + " THEN 1 ELSE 0 END FROM " + tasks + " t JOIN " + executions + " e ON e.id = t.execution_id"
+                    + " WHERE t.status = 'Running' AND (t.lease_expires_at < " + dbNow
+                    + " OR (t.claim_owner IS NOT NULL AND t.claim_owner <> ?))"
                     + " AND e.workflow_name IN (" + Rows.marks(workflowNames.size()) + ")")) {
-                ps.setLong(1, now);
-                Rows.bind(ps, 2, workflowNames);
+                int i = bindNow(ps, 1);
+                i = bindNow(ps, i);
+                ps.setString(i++, self);
+                Rows.bind(ps, i, workflowNames);
                 return Rows.list(ps, rs -> new OrphanedTask(rs.getString(1), rs.getString(2), rs.getString(3),
-                        rs.getString(4), rs.getString(5), rs.getInt(6)));
+                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8),
+                        rs.getInt(9) == 1));
             }
         });
     }
 
     /**
-     * Makes an orphaned task Ready again, counting the recovery; a no-op (false) if its lease was
-     * renewed or someone else recovered it meanwhile.
+     * The condition under which an orphan may be taken: the same claim (token; claims older than tokens
+     * have none), still Running, and either its owner's process is gone or its lease has expired.
      */
-    public boolean recover(OrphanedTask orphan, long now) {
+    private String orphanCondition(boolean ownerGone) {
+        return " WHERE id = ? AND status = 'Running' AND COALESCE(claim_token, '') = ?"
+                + (ownerGone ? "" : " AND lease_expires_at < " + dbNow);
+    }
+
+    private int bindOrphan(PreparedStatement ps, int index, OrphanedTask orphan, boolean ownerGone)
+            throws SQLException {
+        int i = index;
+        ps.setString(i++, orphan.taskId());
+        ps.setString(i++, orphan.token() == null ? "" : orphan.token());
+        return ownerGone ? i : bindNow(ps, i);
+    }
+
+    /**
+     * Makes an orphaned task Ready again, counting the recovery; a no-op (false) if its claim was
+     * renewed, recorded or recovered by someone else meanwhile.
+     *
+     * @param ownerGone the claim's liveness owner is gone, so its lease need not have expired
+     */
+    public boolean recover(OrphanedTask orphan, boolean ownerGone, long now) {
         return database.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Ready', claimed_by = NULL,"
-                    + " lease_expires_at = NULL, started_at = NULL, recovery_attempts = recovery_attempts + 1,"
-                    + " updated_at = ? WHERE id = ? AND status = 'Running' AND lease_expires_at < ?"
+                    + " claim_owner = NULL, claim_token = NULL, lease_expires_at = NULL, started_at = NULL,"
+                    + " recovery_attempts = recovery_attempts + 1, updated_at = ?" + orphanCondition(ownerGone)
                     + " AND recovery_attempts = ?")) {
                 ps.setLong(1, now);
-                ps.setString(2, orphan.taskId());
-                ps.setLong(3, now);
-                ps.setInt(4, orphan.recoveries());
-                return ps.executeUpdate() == 1;
+                int i = bindOrphan(ps, 2, orphan, ownerGone);
+                ps.setInt(i, orphan.recoveries());
+                return Rows.changedOne(ps.executeUpdate(), "recovering task " + orphan.taskId());
             }
         });
     }
@@ -498,23 +638,69 @@ public final class ExecutionStore {
      * Fails an orphaned task for good (it was recovered too often) with {@code reason}, then readies its
      * dependents and ends the execution if nothing is left, as a normal failure would.
      */
-    public FinishResult abandon(OrphanedTask orphan, String reason, Workflow workflow, long now) {
+    public FinishResult abandon(OrphanedTask orphan, boolean ownerGone, String reason, Workflow workflow, long now) {
         return database.inTransaction(c -> {
             lockExecution(c, orphan.executionId());
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Failed', last_error = ?,"
-                    + " error_details = ?, completed_at = ?, claimed_by = NULL, lease_expires_at = NULL, updated_at = ?"
-                    + " WHERE id = ? AND status = 'Running' AND lease_expires_at < ?")) {
+                    + " error_details = ?, completed_at = ?, claimed_by = NULL, claim_owner = NULL,"
+                    + " lease_expires_at = NULL, updated_at = ?" + orphanCondition(ownerGone))) {
                 ps.setString(1, reason);
                 ps.setString(2, reason);
                 ps.setLong(3, now);
                 ps.setLong(4, now);
-                ps.setString(5, orphan.taskId());
-                ps.setLong(6, now);
-                if (ps.executeUpdate() != 1) {
+                bindOrphan(ps, 5, orphan, ownerGone);
+                if (!Rows.changedOne(ps.executeUpdate(), "abandoning task " + orphan.taskId())) {
                     return FinishResult.LOST;
                 }
             }
-            return propagate(c, orphan.executionId(), orphan.workflowName(), null, null, workflow, null, 0, now);
+            return propagate(c, orphan.executionId(), orphan.workflowName(), null, null, null, workflow, null, now);
+        });
+    }
+
+    /**
+     * Ends an execution as Failed with {@code error}, from a task this runner claimed in it: that task
+     * and every task not yet started fail with the error, so nothing is left waiting. Tasks other
+     * runners are running finish as usual, without ending the execution again. Used when the execution
+     * cannot go on here at all (its workflow version is not the one registered).
+     *
+     * @return LOST if the claim no longer held, otherwise the ended execution as {@code finished}
+     */
+    public FinishResult failExecution(ClaimedTask task, String error, long now) {
+        return database.inTransaction(c -> {
+            lockExecution(c, task.executionId());
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Failed', last_error = ?,"
+                    + " completed_at = ?, claimed_by = NULL, claim_owner = NULL, lease_expires_at = NULL, updated_at = ?"
+                    + " WHERE id = ? AND status = 'Running' AND claim_token = ?")) {
+                ps.setString(1, error);
+                ps.setLong(2, now);
+                ps.setLong(3, now);
+                ps.setString(4, task.taskId());
+                ps.setString(5, task.token());
+                if (!Rows.changedOne(ps.executeUpdate(), "failing task " + task.taskId())) {
+                    return FinishResult.LOST;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Failed', last_error = ?,"
+                    + " completed_at = ?, updated_at = ? WHERE execution_id = ? AND status IN ('NotStarted', 'Ready')")) {
+                ps.setString(1, error);
+                ps.setLong(2, now);
+                ps.setLong(3, now);
+                ps.setString(4, task.executionId());
+                ps.executeUpdate();
+            }
+            String finalContext = latestCompletedOutput(c, task.executionId())
+                    .orElseGet(() -> initialContext(c, task.executionId()));
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + executions + " SET status = 'Failed',"
+                    + " final_context = ?, error_message = ?, completed_at = ?, updated_at = ? WHERE id = ?"
+                    + " AND status IN ('Pending', 'Running')")) {
+                ps.setString(1, finalContext);
+                ps.setString(2, error);
+                ps.setLong(3, now);
+                ps.setLong(4, now);
+                ps.setString(5, task.executionId());
+                Rows.changedOne(ps.executeUpdate(), "failing execution " + task.executionId());
+            }
+            return new FinishResult(true, List.of(), null, loadExecution(c, task.executionId()).orElseThrow());
         });
     }
 
@@ -524,11 +710,16 @@ public final class ExecutionStore {
             return List.of();
         }
         return database.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + EXECUTION_COLUMNS + " FROM " + executions
-                    + " WHERE status IN ('Completed', 'Failed', 'Cancelled') AND id IN (" + Rows.marks(executionIds.size()) + ")")) {
-                Rows.bind(ps, 1, executionIds);
-                return Rows.list(ps, ExecutionStore::executionRecord);
+            List<ExecutionRecord> finished = new ArrayList<>();
+            for (List<String> chunk : Rows.chunks(List.copyOf(executionIds))) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT " + EXECUTION_COLUMNS + " FROM " + executions
+                        + " WHERE status IN ('Completed', 'Failed', 'Cancelled') AND id IN (" + Rows.marks(chunk.size())
+                        + ")")) {
+                    Rows.bind(ps, 1, chunk);
+                    finished.addAll(Rows.list(ps, ExecutionStore::executionRecord));
+                }
             }
+            return finished;
         });
     }
 

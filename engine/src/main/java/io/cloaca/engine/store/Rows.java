@@ -8,8 +8,13 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 
-/** The few JDBC chores the store repeats: reading rows into a list, and binding an IN list. */
+/** The few JDBC chores the store repeats: reading rows into a list, binding an IN list, checking update counts. */
 final class Rows {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Rows.class);
+
+    /** Most values bound in one IN list: PostgreSQL allows 32,767 parameters per statement. */
+    static final int IN_CHUNK = 1000;
 
     /** Turns the current row into a value. */
     @FunctionalInterface
@@ -43,5 +48,25 @@ final class Rows {
             ps.setString(i++, value);
         }
         return i;
+    }
+
+    /**
+     * Whether a conditional UPDATE meant for one row changed it: 0 is a lost race (false), 1 success;
+     * more means a condition does not pin one row, a bug, logged loudly (and counted as done).
+     */
+    static boolean changedOne(int count, String what) {
+        if (count > 1) {
+            LOG.error("BUG: {} changed {} rows where at most one was meant; please report this", what, count);
+        }
+        return count >= 1;
+    }
+
+    /** {@code values} in slices of at most {@link #IN_CHUNK}, for IN lists. */
+    static <T> List<List<T>> chunks(List<T> values) {
+        List<List<T>> out = new ArrayList<>();
+        for (int i = 0; i < values.size(); i += IN_CHUNK) {
+            out.add(values.subList(i, Math.min(values.size(), i + IN_CHUNK)));
+        }
+        return out;
     }
 }

@@ -64,6 +64,24 @@ class DatabaseFaultsTest {
         }
     }
 
+    /**
+     * Waits until a worker thread is blocked inside the SQLite driver (its write waiting for the lock),
+     * so that the lock is released only after the runner has run into it: a state, not a delay.
+     */
+    private static void awaitWorkerInsideSqlite() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            for (Map.Entry<Thread, StackTraceElement[]> thread : Thread.getAllStackTraces().entrySet()) {
+                if (thread.getKey().getName().contains("-worker-") && thread.getValue().length > 0
+                        && thread.getValue()[0].getClassName().startsWith("org.sqlite")) {
+                    return;
+                }
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("no worker ever waited for the SQLite lock");
+    }
+
     @Test
     void every_postgresql_connection_killed_mid_run_is_survived() throws Exception {
         Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
@@ -106,7 +124,7 @@ class DatabaseFaultsTest {
                  Statement st = other.createStatement()) {
                 st.execute("BEGIN EXCLUSIVE");
                 gate.countDown(); // t3 now tries to record its outcome while the file is locked
-                Thread.sleep(1500);
+                awaitWorkerInsideSqlite();
                 assertTrue(!submission.result().isDone(), "the runner could not have written during the lock");
                 st.execute("COMMIT");
             }

@@ -1,9 +1,12 @@
 package io.cloaca.engine.durability;
 
+import io.cloaca.engine.MutableClock;
+import io.cloaca.engine.TestDatabases;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.execution.ExecutionResult;
 import io.cloaca.engine.execution.Runner;
 import io.cloaca.engine.execution.RunnerConfig;
+import io.cloaca.engine.execution.RunnerFactory;
 import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionStatus;
@@ -29,8 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * shutdown() stops taking work, lets running tasks finish and gives back what it had not started, so
- * the next runner resumes at once: no lease has to expire (the lease here is an hour).
+ * shutdown() stops taking work, lets running tasks finish (renewing their leases meanwhile) and gives
+ * back what it had not started, so the next runner resumes at once: no lease has to expire (the lease
+ * here is an hour). On SQLite and, with {@code -Dcloaca.test.backend=postgresql}, on PostgreSQL.
  */
 class GracefulShutdownTest {
 
@@ -48,10 +52,18 @@ class GracefulShutdownTest {
         assertTrue(runner.isShutDown());
     }
 
+    /** A file or schema of its own for each test. */
+    private String url(String name) {
+        return TestDatabases.postgres() ? TestDatabases.PG_URL + "?schema=" + TestDatabases.newSchemaName()
+                : "sqlite://" + dir.resolve(name + ".db");
+    }
+
     /** Reads task rows through a connection of its own (the stopped runner's pool is closed). */
     private static List<TaskRecord> tasksOf(String url, String executionId) {
-        try (Database db = Database.open(DatabaseUrl.parse(url), 1, true)) {
-            return new ExecutionStore(db, null).listTasks(executionId);
+        DatabaseUrl parsed = DatabaseUrl.parse(url);
+        try (Database db = Database.open(parsed, 1, true)) {
+            return new ExecutionStore(db, parsed instanceof DatabaseUrl.Postgres pg ? pg.schema() : null)
+                    .listTasks(executionId);
         }
     }
 
@@ -76,7 +88,7 @@ class GracefulShutdownTest {
         b.task("join", List.of("t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8"), ctx -> ctx.set("joined", true));
         WorkflowRegistry registry = new WorkflowRegistry();
         registry.register(b.build());
-        String url = "sqlite://" + dir.resolve("graceful.db");
+        String url = url("graceful");
 
         Runner first = Runner.open(url, LONG_LEASE, registry);
         String executionId = first.submit("fan", Context.empty()).executionId();
@@ -115,7 +127,7 @@ class GracefulShutdownTest {
                 })
                 .task("b", List.of("a"), ctx -> ctx.set("b", true))
                 .build());
-        String url = "sqlite://" + dir.resolve("chain.db");
+        String url = url("chain");
         Runner first = Runner.open(url, LONG_LEASE, registry);
         String executionId = first.submit("chain", Context.empty()).executionId();
         assertTrue(started.await(60, TimeUnit.SECONDS));
@@ -131,5 +143,42 @@ class GracefulShutdownTest {
         try (Runner second = Runner.open(url, LONG_LEASE, registry)) {
             assertEquals(ExecutionStatus.Completed, second.awaitExecution(executionId, Duration.ofSeconds(60)).status());
         }
+    }
+
+    @Test
+    void heartbeats_go_on_while_shutdown_drains_so_no_other_runner_takes_a_finishing_task() throws Exception {
+        Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        WorkflowRegistry registry = new WorkflowRegistry();
+        registry.register(Workflow.builder("draining").task("slow", ctx -> {
+            runs.computeIfAbsent("slow", k -> new AtomicInteger()).incrementAndGet();
+            started.countDown();
+            release.await(60, TimeUnit.SECONDS);
+            return ctx.set("slow", true);
+        }).build());
+        String url = url("draining");
+        MutableClock clock = new MutableClock();
+        RunnerConfig config = RunnerConfig.builder().leaseDuration(Duration.ofSeconds(60))
+                .shutdownGrace(Duration.ofSeconds(50)).build();
+        try (RunnerFactory stopping = new RunnerFactory(registry, clock, false);
+             RunnerFactory other = new RunnerFactory(registry, clock, false)) {
+            Runner first = stopping.open(url, config);
+            Runner second = other.open(url, config);
+            String executionId = first.submit("draining", Context.empty()).executionId();
+            assertTrue(started.await(60, TimeUnit.SECONDS));
+            Thread stopper = new Thread(first::shutdown);
+            stopper.start();
+            awaitShutdownBegun(first);
+            for (int i = 0; i < 3; i++) { // three minutes of drain, well past the lease
+                clock.advance(Duration.ofSeconds(50));
+                assertEquals(1, first.runMaintenanceOnce().renewed(), "the draining runner renews its claim");
+                assertEquals(0, second.runMaintenanceOnce().recovered(), "a renewed claim is not taken");
+            }
+            release.countDown();
+            stopper.join(60_000);
+            assertEquals(ExecutionStatus.Completed, second.awaitExecution(executionId, Duration.ofSeconds(60)).status());
+        }
+        assertEquals(1, runs.get("slow").get(), "the task ran once");
     }
 }

@@ -39,7 +39,9 @@ class FairnessTest {
             return ctx;
         }).build());
         RunnerConfig oneWorker = RunnerConfig.builder().maxConcurrentTasks(1).build();
-        try (RunnerFactory factory = new RunnerFactory(registry)) {
+        // No background polls: with a shared registry, the quiet tenant's poll would queue the busy tenant's
+        // Ready tasks in its own lane (the SQLite file is shared), and this test is about the queue alone.
+        try (RunnerFactory factory = new RunnerFactory(registry, java.time.Clock.systemUTC(), false)) {
             Runner busy;
             Runner quiet;
             if (TestDatabases.postgres()) {

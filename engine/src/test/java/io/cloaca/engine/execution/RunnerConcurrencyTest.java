@@ -6,7 +6,6 @@ import io.cloaca.engine.workflow.TaskBody;
 import io.cloaca.engine.workflow.Workflow;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,16 +18,16 @@ import static io.cloaca.engine.TestSupport.GENEROUS;
 import static io.cloaca.engine.TestSupport.concurrency;
 import static io.cloaca.engine.TestSupport.memoryRunner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * max_concurrent_tasks bounds the bodies running at once. Barriers prove that tasks do overlap (a
- * serial engine would break them); held bodies and a counter of bodies in flight prove the bound.
- * No sleeps; no assertion depends on how fast the machine is.
+ * serial engine would break them); held bodies and a counter of bodies in flight prove the bound:
+ * the bodies are held until every other task is seen waiting in the runner's queue, so an engine that
+ * let more in would have done so before the gate opens. No sleeps, no time windows; no assertion
+ * depends on how fast the machine is.
  */
 class RunnerConcurrencyTest {
-
-    private static final Duration VIOLATION_WINDOW = Duration.ofMillis(300);
 
     /** Counts bodies in flight and the highest count seen. */
     private static final class Gauge {
@@ -60,21 +59,27 @@ class RunnerConcurrencyTest {
     }
 
     /**
-     * Submits {@code executions} runs of {@code wf} (whose bodies are {@link Gauge#heldBy}) and asserts
-     * that exactly {@code bound} bodies get in while the gate is shut; then opens it and waits for all.
-     * The window only limits how long we look for a violation: a correct engine passes however slow the
-     * machine, while an unbounded one has idle workers that enter at once.
+     * Submits {@code executions} runs of {@code wf} (whose bodies are {@link Gauge#heldBy}, counting down
+     * {@code entries} of {@code bound}), waits until {@code bound} bodies are in and every other task is
+     * waiting in the queue, and asserts that no more than {@code bound} got in; then opens the gate and
+     * waits for all. Both waits are for a state, not for time.
      */
-    private static void assertHeldAtBound(Runner runner, Workflow wf, int executions, int bound,
+    private static void assertHeldAtBound(Runner runner, Workflow wf, int executions, int bound, Gauge gauge,
                                           CountDownLatch entries, CountDownLatch gate) throws Exception {
         List<Runner.Submission> submissions = new ArrayList<>();
+        int tasks = executions * wf.tasks().size();
         try {
             for (int i = 0; i < executions; i++) {
                 submissions.add(runner.submit(wf.name(), Context.empty()));
             }
-            assertFalse(entries.await(VIOLATION_WINDOW.toMillis(), TimeUnit.MILLISECONDS),
-                    "more than " + bound + " tasks started at once");
-            assertEquals(bound, bound + 1 - entries.getCount(), "every worker is busy");
+            assertTrue(entries.await(GENEROUS.toMillis(), TimeUnit.MILLISECONDS), "every worker is busy");
+            // Free slots = workers - running - queued: every task not running sits in the queue.
+            long deadline = System.nanoTime() + GENEROUS.toNanos();
+            while (runner.spareCapacity() != bound - tasks && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(bound - tasks, runner.spareCapacity(), "the other tasks wait in the queue");
+            assertEquals(bound, gauge.running.get(), "exactly " + bound + " bodies are in while the gate is shut");
         } finally {
             gate.countDown();
         }
@@ -95,11 +100,11 @@ class RunnerConcurrencyTest {
     @Test
     void with_two_workers_eight_independent_tasks_never_run_more_than_two_at_once() throws Exception {
         Gauge gauge = new Gauge();
-        CountDownLatch entries = new CountDownLatch(3);
+        CountDownLatch entries = new CountDownLatch(2);
         CountDownLatch gate = new CountDownLatch(1);
         Workflow wf = independentTasks("eight", 8, gauge.heldBy(entries, gate));
         try (Runner runner = memoryRunner(concurrency(2), wf)) {
-            assertHeldAtBound(runner, wf, 1, 2, entries, gate);
+            assertHeldAtBound(runner, wf, 1, 2, gauge, entries, gate);
         }
         assertEquals(2, gauge.max.get());
     }
@@ -140,11 +145,11 @@ class RunnerConcurrencyTest {
     @Test
     void the_bound_holds_across_executions_submitted_at_once() throws Exception {
         Gauge gauge = new Gauge();
-        CountDownLatch entries = new CountDownLatch(3);
+        CountDownLatch entries = new CountDownLatch(2);
         CountDownLatch gate = new CountDownLatch(1);
         Workflow wf = independentTasks("multi", 3, gauge.heldBy(entries, gate));
         try (Runner runner = memoryRunner(concurrency(2), wf)) {
-            assertHeldAtBound(runner, wf, 4, 2, entries, gate);
+            assertHeldAtBound(runner, wf, 4, 2, gauge, entries, gate);
         }
         assertEquals(2, gauge.max.get());
     }
