@@ -82,8 +82,9 @@ final class UiCommand implements Callable<Integer> {
         try {
             server = UiServer.start(new UiServer.Options(parsed, bind, port, required, Duration.ofMillis(250)));
         } catch (BindException e) {
-            System.err.println("cloaca ui: cannot listen on " + bind + ":" + port + " (" + e.getMessage()
-                    + "); is another cloaca ui running? Choose another --port");
+            boolean inUse = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("in use");
+            System.err.println("cloaca ui: cannot listen on " + bind + ":" + port + " (" + e.getMessage() + ")"
+                    + (inUse ? "; is another cloaca ui running? Choose another --port" : ""));
             return 1;
         } catch (CloacaException e) {
             System.err.println("cloaca ui: " + e.getMessage());
