@@ -33,7 +33,8 @@ final class UiCommand implements Callable<Integer> {
                     + " holding cloaca tables).")
     String schema;
 
-    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8765", description = "Port (default: 8765; 0: any free port).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8765",
+            description = "Port (default: 8765; 0: any free port).")
     int port;
 
     @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
@@ -96,7 +97,8 @@ final class UiCommand implements Callable<Integer> {
         URI address = server.address();
         System.out.println("cloaca ui: " + server.database() + " at " + address);
         if (required != null && token == null) {
-            System.out.println("cloaca ui: every request needs the token " + required + " (it is in the address above)");
+            System.out.println("cloaca ui: every request needs the token " + required
+                    + " (it is in the address above)");
         }
         System.out.println("cloaca ui: Ctrl-C stops it");
         if (open) {

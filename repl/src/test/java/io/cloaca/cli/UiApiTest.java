@@ -182,15 +182,11 @@ class UiApiTest {
         String url = "postgresql://cloaca:hunter2@127.0.0.1:" + closedPort + "/nowhere";
         try (UiServer server = UiServer.start(new UiServer.Options(DatabaseUrl.parse(url), "127.0.0.1", 0, null,
                 Duration.ofMillis(100)))) {
-            var client = java.net.http.HttpClient.newHttpClient();
-            var uri = java.net.URI.create(server.address() + "api/executions");
-            HttpResponse<String> response = client.send(java.net.http.HttpRequest.newBuilder(uri).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = UiFixture.get(server, "api/executions");
             assertEquals(503, response.statusCode());
             assertTrue(response.body().contains("Cannot connect to database"), response.body());
             assertFalse(response.body().contains("hunter2"));
-            HttpResponse<String> info = client.send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create(server.address() + "api/info")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> info = UiFixture.get(server, "api/info");
             assertEquals(200, info.statusCode(), "the page itself still loads");
             assertTrue(info.body().contains("postgresql://cloaca:***@127.0.0.1:" + closedPort + "/nowhere"), info.body());
             assertFalse(info.body().contains("hunter2"));
@@ -202,9 +198,7 @@ class UiApiTest {
         var missing = ui.directory.resolve("later.db");
         try (UiServer server = UiServer.start(new UiServer.Options(DatabaseUrl.parse("sqlite://" + missing),
                 "127.0.0.1", 0, null, Duration.ofMillis(100)))) {
-            var client = java.net.http.HttpClient.newHttpClient();
-            HttpResponse<String> response = client.send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create(server.address() + "api/executions")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = UiFixture.get(server, "api/executions");
             assertEquals(503, response.statusCode());
             assertTrue(response.body().contains("no SQLite database at " + missing), response.body());
             assertFalse(java.nio.file.Files.exists(missing));
@@ -246,23 +240,14 @@ class UiApiTest {
                 }
                 try (UiServer server = UiServer.start(new UiServer.Options(DatabaseUrl.parse(base), "127.0.0.1", 0,
                         null, Duration.ofMillis(100)))) {
-                    var client = java.net.http.HttpClient.newHttpClient();
-                    java.util.function.Function<String, HttpResponse<String>> get = path -> {
-                        try {
-                            return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-                                    server.address() + path)).build(), HttpResponse.BodyHandlers.ofString());
-                        } catch (Exception e) {
-                            throw new AssertionError(e);
-                        }
-                    };
-                    JsonNode info = JSON.readTree(get.apply("api/info").body());
+                    JsonNode info = json(UiFixture.get(server, "api/info"));
                     assertTrue(info.get("offersSchemas").asBoolean());
                     assertEquals("[\"tenant_a\",\"tenant_b\"]", info.get("schemas").toString());
-                    assertEquals(1, JSON.readTree(get.apply("api/executions?schema=tenant_a").body()).get("total").asInt());
-                    assertEquals(0, JSON.readTree(get.apply("api/executions?schema=tenant_b").body()).get("total").asInt());
-                    JsonNode noTables = JSON.readTree(get.apply("api/executions").body());
+                    assertEquals(1, json(UiFixture.get(server, "api/executions?schema=tenant_a")).get("total").asInt());
+                    assertEquals(0, json(UiFixture.get(server, "api/executions?schema=tenant_b")).get("total").asInt());
+                    JsonNode noTables = json(UiFixture.get(server, "api/executions"));
                     assertTrue(noTables.get("note").asText().startsWith("No cloaca tables here yet"), noTables.toString());
-                    HttpResponse<String> unrelated = get.apply("api/executions?schema=unrelated");
+                    HttpResponse<String> unrelated = UiFixture.get(server, "api/executions?schema=unrelated");
                     assertEquals(400, unrelated.statusCode());
                     assertTrue(unrelated.body().contains("no cloaca tables in schema 'unrelated'"), unrelated.body());
                 }

@@ -87,6 +87,12 @@ final class UiFixture implements AutoCloseable {
         return b.build();
     }
 
+    /** GET {@code path} (no leading slash) from a server of a test's own. */
+    static HttpResponse<String> get(UiServer server, String path) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(server.address() + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     HttpResponse<String> get(String pathAndQuery, String... headers) throws IOException, InterruptedException {
         return send(pathAndQuery, "GET", headers);
     }

@@ -105,7 +105,8 @@ public final class ExecutionHistory {
                 ps.setInt(i, offset);
                 page = Rows.list(ps, ExecutionStore::executionRecord);
             }
-            Map<String, Map<TaskStatus, Integer>> counts = taskCounts(c, page.stream().map(ExecutionRecord::id).toList());
+            Map<String, Map<TaskStatus, Integer>> counts =
+                    taskCounts(c, page.stream().map(ExecutionRecord::id).toList());
             return new Page(page.stream().map(e -> new Summary(e,
                     counts.getOrDefault(e.id(), Map.of()))).toList(), total);
         });

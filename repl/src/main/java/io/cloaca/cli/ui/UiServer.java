@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -362,8 +363,8 @@ public final class UiServer implements AutoCloseable {
 
     private ObjectNode execution(String id, String schema) {
         ExecutionHistory history = source.history(schema);
-        ExecutionRecord record = (history.hasTables() ? history.findExecution(id) : java.util.Optional.<ExecutionRecord>empty())
-                .orElseThrow(() -> new HttpError(404, "No execution " + id + " in this database"));
+        Optional<ExecutionRecord> found = history.hasTables() ? history.findExecution(id) : Optional.empty();
+        ExecutionRecord record = found.orElseThrow(() -> new HttpError(404, "No execution " + id + " in this database"));
         ObjectNode out = JSON.createObjectNode();
         out.put("now", System.currentTimeMillis());
         ObjectNode e = executionJson(record);
