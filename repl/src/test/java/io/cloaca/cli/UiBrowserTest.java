@@ -1,8 +1,11 @@
 package io.cloaca.cli;
 
+import io.cloaca.cli.ui.UiServer;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.execution.ExecutionResult;
 import io.cloaca.engine.execution.Runner;
+import io.cloaca.engine.retry.RetryPolicy;
+import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionStatus;
 import io.cloaca.engine.workflow.Workflow;
 import org.junit.jupiter.api.AfterAll;
@@ -21,9 +24,11 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -76,7 +81,13 @@ class UiBrowserTest {
                 })
                 .task("after", List.of("wait_here"), ctx -> ctx.set("after", true))
                 .build();
-        ui = new UiFixture(null, live, UiFixture.tenTasks("ten", SCRIPT_ERROR), wide(10, 50));
+        Workflow fails = Workflow.builder("fails")
+                .task("only", List.of(), RetryPolicy.NONE, ctx -> {
+                    throw new IllegalStateException("down");
+                })
+                .build();
+        // "ten" fails its flaky task once per workflow object: only one test runs it.
+        ui = new UiFixture(null, live, UiFixture.tenTasks("ten", SCRIPT_ERROR), wide(10, 50), fails);
         Logger.getLogger("org.openqa.selenium").setLevel(Level.SEVERE);
         profile = Files.createTempDirectory("cloaca-ui-chromium");
         ChromeOptions options = new ChromeOptions();
@@ -120,7 +131,7 @@ class UiBrowserTest {
     }
 
     private static <T> T await(Function<WebDriver, T> condition) {
-        return new WebDriverWait(driver, UiFixture.GENEROUS, java.time.Duration.ofMillis(50))
+        return new WebDriverWait(driver, UiFixture.GENEROUS, Duration.ofMillis(50))
                 .ignoring(StaleElementReferenceException.class).until(condition);
     }
 
@@ -225,13 +236,30 @@ class UiBrowserTest {
     }
 
     @Test
-    void theListFiltersByStatus() {
-        ExecutionResult failed = ui.runner.execute("ten", Context.empty());
+    void theListFiltersByStatus() throws Exception {
+        ExecutionResult failed = ui.runner.execute("fails", Context.empty());
         driver.get(ui.server.address() + "#/?status=Failed");
         await(d -> !d.findElements(By.cssSelector("tr[data-id='" + failed.executionId() + "']")).isEmpty());
         for (WebElement badge : driver.findElements(By.cssSelector("#executions tbody .badge"))) {
             assertEquals("Failed", badge.getText());
         }
         assertEquals("Failed", driver.findElement(By.id("filter-status")).getAttribute("value"));
+        Path shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(shot, Path.of("target", "ui-list.png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    void withATokenThePageFromThePrintedAddressWorksAndOthersGetNothing() throws Exception {
+        ExecutionResult done = ui.runner.execute("fails", Context.empty());
+        try (UiServer guarded = UiServer.start(new UiServer.Options(DatabaseUrl.parse(ui.url), "127.0.0.1", 0,
+                "t0ken", Duration.ofMillis(100)))) {
+            URI address = guarded.address();
+            driver.get(address.toString());
+            await(d -> !d.findElements(By.cssSelector("tr[data-id='" + done.executionId() + "']")).isEmpty());
+            await(d -> "live".equals(d.findElement(By.id("live")).getText()));
+
+            driver.get("http://127.0.0.1:" + address.getPort() + "/api/executions?token=wrong");
+            assertTrue(driver.findElement(By.tagName("body")).getText().contains("A token is required"));
+        }
     }
 }
