@@ -43,7 +43,7 @@ final class UiFixture implements AutoCloseable {
         for (Workflow w : workflows) {
             registry.register(w);
         }
-        runner = Runner.open(url, RunnerConfig.builder().maxConcurrentTasks(4).build(), registry);
+        runner = Runner.open(url, RunnerConfig.builder().maxConcurrentTasks(4).sqliteDurable(false).build(), registry);
         server = UiServer.start(new UiServer.Options(DatabaseUrl.parse(url), "127.0.0.1", 0, token,
                 Duration.ofMillis(100)));
     }

@@ -305,7 +305,8 @@ function drawTimeline(data) {
   const step = tickStep(span);
   for (let t = 0; t <= span; t += step) {
     axis.append(svg("line", { x1: x(start + t), x2: x(start + t), y1: AXIS - 4, y2: AXIS + rows.length * ROW }));
-    axis.append(svg("text", { x: x(start + t) + 2, y: 12 }, span < 2000 ? t + " ms" : (t / 1000) + " s"));
+    // A label too close to the right edge would be cut off; its line alone marks the tick.
+    if (x(start + t) + 45 < width) axis.append(svg("text", { x: x(start + t) + 2, y: 12 }, span < 2000 ? t + " ms" : (t / 1000) + " s"));
   }
   root.append(axis);
   rows.forEach((t, i) => {
