@@ -5,12 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cloaca.cli.ui.UiServer;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.execution.ExecutionResult;
-import io.cloaca.engine.execution.Runner;
-import io.cloaca.engine.execution.RunnerConfig;
 import io.cloaca.engine.store.DatabaseUrl;
-import io.cloaca.engine.store.ExecutionStatus;
 import io.cloaca.engine.workflow.Workflow;
-import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -228,29 +224,23 @@ class UiApiTest {
     @Test
     void aPostgresUrlWithoutSchemaOffersTheSchemasHoldingCloacaTables() throws Exception {
         try (TestPostgres pg = TestPostgres.createDatabase()) {
-            WorkflowRegistry registry = new WorkflowRegistry();
-            registry.register(Workflow.builder("hello").task("a", c -> c.set("a", 1)).build());
+            UiFixture.twoTenants(pg);
             String base = pg.url();
-            String sep = base.contains("?") ? "&" : "?";
-            try (Runner tenantA = Runner.open(base + sep + "schema=tenant_a", RunnerConfig.DEFAULT, registry);
-                 Runner tenantB = Runner.open(base + sep + "schema=tenant_b", RunnerConfig.DEFAULT, registry)) {
-                assertEquals(ExecutionStatus.Completed, tenantA.execute("hello", Context.empty()).status());
-                try (var c = pg.connect(pg.name()); var st = c.createStatement()) {
-                    st.execute("CREATE SCHEMA unrelated");
-                }
-                try (UiServer server = UiServer.start(new UiServer.Options(DatabaseUrl.parse(base), "127.0.0.1", 0,
-                        null, Duration.ofMillis(100)))) {
-                    JsonNode info = json(UiFixture.get(server, "api/info"));
-                    assertTrue(info.get("offersSchemas").asBoolean());
-                    assertEquals("[\"tenant_a\",\"tenant_b\"]", info.get("schemas").toString());
-                    assertEquals(1, json(UiFixture.get(server, "api/executions?schema=tenant_a")).get("total").asInt());
-                    assertEquals(0, json(UiFixture.get(server, "api/executions?schema=tenant_b")).get("total").asInt());
-                    JsonNode noTables = json(UiFixture.get(server, "api/executions"));
-                    assertTrue(noTables.get("note").asText().startsWith("No cloaca tables here yet"), noTables.toString());
-                    HttpResponse<String> unrelated = UiFixture.get(server, "api/executions?schema=unrelated");
-                    assertEquals(400, unrelated.statusCode());
-                    assertTrue(unrelated.body().contains("no cloaca tables in schema 'unrelated'"), unrelated.body());
-                }
+            try (var c = pg.connect(pg.name()); var st = c.createStatement()) {
+                st.execute("CREATE SCHEMA unrelated");
+            }
+            try (UiServer server = UiServer.start(new UiServer.Options(DatabaseUrl.parse(base), "127.0.0.1", 0,
+                    null, Duration.ofMillis(100)))) {
+                JsonNode info = json(UiFixture.get(server, "api/info"));
+                assertTrue(info.get("offersSchemas").asBoolean());
+                assertEquals("[\"tenant_a\",\"tenant_b\"]", info.get("schemas").toString());
+                assertEquals(1, json(UiFixture.get(server, "api/executions?schema=tenant_a")).get("total").asInt());
+                assertEquals(0, json(UiFixture.get(server, "api/executions?schema=tenant_b")).get("total").asInt());
+                JsonNode noTables = json(UiFixture.get(server, "api/executions"));
+                assertTrue(noTables.get("note").asText().startsWith("No cloaca tables here yet"), noTables.toString());
+                HttpResponse<String> unrelated = UiFixture.get(server, "api/executions?schema=unrelated");
+                assertEquals(400, unrelated.statusCode());
+                assertTrue(unrelated.body().contains("no cloaca tables in schema 'unrelated'"), unrelated.body());
             }
         }
     }

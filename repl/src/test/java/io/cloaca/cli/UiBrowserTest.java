@@ -4,6 +4,7 @@ import io.cloaca.cli.ui.UiServer;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.execution.ExecutionResult;
 import io.cloaca.engine.execution.Runner;
+import io.cloaca.engine.execution.RunnerConfig;
 import io.cloaca.engine.retry.RetryPolicy;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionStatus;
@@ -21,6 +22,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -261,9 +263,7 @@ class UiBrowserTest {
             WebElement banner = driver.findElement(By.id("banner"));
             await(d -> banner.isDisplayed() && banner.getText().contains("no SQLite database at " + later));
 
-            Workflow hello = Workflow.builder("hello").task("a", ctx -> ctx).build();
-            try (Runner runner = Runner.open("sqlite://" + later, io.cloaca.engine.execution.RunnerConfig.DEFAULT,
-                    registryOf(hello))) {
+            try (Runner runner = Runner.open("sqlite://" + later, RunnerConfig.DEFAULT, UiFixture.hello())) {
                 String id = runner.execute("hello", Context.empty()).executionId();
                 await(d -> !d.findElements(By.cssSelector("tr[data-id='" + id + "']")).isEmpty());
                 assertTrue(!banner.isDisplayed(), "the banner goes once the database can be read");
@@ -271,10 +271,26 @@ class UiBrowserTest {
         }
     }
 
-    private static io.cloaca.engine.workflow.WorkflowRegistry registryOf(Workflow workflow) {
-        var registry = new io.cloaca.engine.workflow.WorkflowRegistry();
-        registry.register(workflow);
-        return registry;
+    @Test
+    void theTenantPickerSwitchesBetweenSchemas() throws Exception {
+        try (TestPostgres pg = TestPostgres.createDatabase()) {
+            String id = UiFixture.twoTenants(pg);
+            String base = pg.url();
+            try (UiServer server = UiServer.start(new UiServer.Options(DatabaseUrl.parse(base), "127.0.0.1", 0, null,
+                    Duration.ofMillis(100)))) {
+                driver.get(server.address().toString());
+                await(d -> d.findElement(By.id("schema-picker")).isDisplayed()
+                        && d.findElements(By.cssSelector("#schema option")).size() == 3);
+                await(d -> d.findElement(By.id("note")).getText().startsWith("No cloaca tables here yet"));
+                new Select(driver.findElement(By.id("schema"))).selectByValue("tenant_a");
+                await(d -> !d.findElements(By.cssSelector("tr[data-id='" + id + "']")).isEmpty());
+                new Select(driver.findElement(By.id("schema"))).selectByValue("tenant_b");
+                await(d -> "0 executions".equals(d.findElement(By.id("note")).getText()));
+                driver.navigate().refresh();
+                await(d -> "0 executions".equals(d.findElement(By.id("note")).getText()));
+                assertTrue(!driver.findElement(By.id("banner")).isDisplayed(), "a reload keeps the tenant, without error");
+            }
+        }
     }
 
     @Test

@@ -48,6 +48,26 @@ final class UiFixture implements AutoCloseable {
                 Duration.ofMillis(100)));
     }
 
+    /** A registry of one-task workflow {@code hello}. */
+    static WorkflowRegistry hello() {
+        WorkflowRegistry registry = new WorkflowRegistry();
+        registry.register(Workflow.builder("hello").task("a", ctx -> ctx.set("a", 1)).build());
+        return registry;
+    }
+
+    /**
+     * Makes schemas {@code tenant_a} and {@code tenant_b} with cloaca tables in {@code pg}'s database and
+     * runs {@code hello} once in {@code tenant_a}; returns that execution's id.
+     */
+    static String twoTenants(TestPostgres pg) {
+        String base = pg.url();
+        String sep = base.contains("?") ? "&" : "?";
+        try (Runner tenantA = Runner.open(base + sep + "schema=tenant_a", RunnerConfig.DEFAULT, hello());
+             Runner tenantB = Runner.open(base + sep + "schema=tenant_b", RunnerConfig.DEFAULT, hello())) {
+            return tenantA.execute("hello", io.cloaca.engine.context.Context.empty()).executionId();
+        }
+    }
+
     /** A retry policy of {@code attempts} attempts a few milliseconds apart. */
     static RetryPolicy quickRetries(int attempts) {
         return new RetryPolicy(attempts, new BackoffStrategy.Fixed(), Duration.ofMillis(5), Duration.ofMillis(5),

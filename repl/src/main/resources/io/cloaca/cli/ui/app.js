@@ -30,7 +30,8 @@ function svg(tag, attrs, text) {
 function api(path, params) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params || {})) if (v !== "" && v !== null && v !== undefined) q.set(k, v);
-  if (state.schema) q.set("schema", state.schema);
+  // /api/info describes the whole database; everything else reads the chosen tenant's schema.
+  if (state.schema && path !== "/api/info") q.set("schema", state.schema);
   if (token) q.set("token", token);
   const qs = q.toString();
   return path + (qs ? "?" + qs : "");
