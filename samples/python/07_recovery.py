@@ -2,16 +2,20 @@
 
 Try it by hand:
 
-    ./cloaca run samples/python/07_recovery.py            # starts a 25-task workflow; kill it mid-way:
-                                                          #   Ctrl-C, or kill -9 <pid> from another shell
+    ./cloaca run samples/python/07_recovery.py            # starts a 25-task workflow; stop it mid-way
+                                                          #   with kill -9 <pid> from another shell, or Ctrl-C
     ./cloaca run samples/python/07_recovery.py --resume   # a new process finishes what was left
 
 Every task appends "start <task>" and "end <task>" to a log file, so you can see which tasks ran
-again after the crash: only those that were running when the process died (their results had not
-been committed). Tasks that had completed are never run again.
+twice. After kill -9, those that were running when the process died start again (their results had
+not been committed), once their lease has expired: 3 s here, so the second process waits a few
+seconds before it takes them over. After Ctrl-C the runner stops gracefully: running tasks finish
+and the rest waits in the database, so nothing runs twice. Tasks that had completed are never run
+again.
 
-DATABASE_URL picks the database (default: sqlite://recovery_demo.db next to where you run it);
-RECOVERY_LOG the log file (default: the database file name plus ".log").
+DATABASE_URL picks the database (default: sqlite://recovery_demo.db in the current directory),
+RECOVERY_LOG the log file (default: recovery_demo.log in the current directory), RECOVERY_STEP_SECONDS
+how long each step sleeps (default 0.4; four lanes of six steps run side by side, then a join).
 """
 import os
 import sys

@@ -3,11 +3,12 @@ import datetime
 import re
 import threading
 import time
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 import cloaca
-from conftest import statuses
+from conftest import PG_URL, statuses
 
 # as upstream (chrono's to_rfc3339): UTC as +00:00, a fraction of 3, 6 or 9 digits or none
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3}|\.\d{6}|\.\d{9})?\+00:00$")
@@ -56,6 +57,39 @@ class TestConstruction:
         assert "mysql://x/y" in message
         for accepted in ("postgresql://", "sqlite://", ":memory:"):
             assert accepted in message
+
+    def test_postgres_host_names_with_underscores_are_hosts(self):
+        # parsed (no ValueError), then refused by the resolver with the host named; the password stays hidden
+        with pytest.raises(RuntimeError, match="^Failed to create DefaultRunner: ") as info:
+            cloaca.DefaultRunner("postgresql://app:s3cret@db_primary.invalid:5432/app")
+        message = str(info.value)
+        assert "unknown host 'db_primary.invalid'" in message
+        assert "postgresql://app:***@db_primary.invalid:5432/app" in message
+        assert "s3cret" not in message
+
+    def test_postgres_port_nobody_listens_on(self):
+        with pytest.raises(RuntimeError, match="^Failed to create DefaultRunner: Cannot connect to database ") as info:
+            cloaca.DefaultRunner("postgresql://postgres@127.0.0.1:1/postgres?sslmode=disable")
+        assert "Connection to 127.0.0.1:1 refused" in str(info.value)
+
+    def test_postgres_unknown_database_gives_the_servers_reason(self):
+        pg = urlsplit(PG_URL)
+        url = urlunsplit((pg.scheme, pg.netloc, "/no_such_database_x9", "", ""))
+        with pytest.raises(RuntimeError, match="^Failed to create DefaultRunner: ") as info:
+            cloaca.DefaultRunner(url)
+        assert 'database "no_such_database_x9" does not exist' in str(info.value)
+
+    @pytest.mark.parametrize("url, reason", [
+        ("postgresql://u:s3cret@h:99999/db", "invalid port '99999', expected a number from 1 to 65535"),
+        ("postgresql://u:s3cret@:5432/db", "empty host"),
+        ("postgresql://u:s3cret@h/db?sslmod=require", "unknown parameter 'sslmod'"),
+        ("postgresq://u:s3cret@h/db", "Unsupported database URL"),
+    ])
+    def test_malformed_postgres_urls_name_the_mistake(self, url, reason):
+        with pytest.raises(ValueError, match="^Failed to create DefaultRunner: ") as info:
+            cloaca.DefaultRunner(url)
+        assert reason in str(info.value)
+        assert "s3cret" not in str(info.value)
 
     def test_empty_url(self):
         with pytest.raises(ValueError, match="Database URL is empty"):

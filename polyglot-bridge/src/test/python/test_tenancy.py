@@ -69,8 +69,10 @@ def tenant(admin):
 # ------------------------------------------------------------------------------------------------
 
 def test_with_schema_signature():
+    # Upstream has no config parameter (docs/decisions.md); the first two are upstream's.
     params = list(inspect.signature(cloaca.DefaultRunner.with_schema).parameters)
-    assert params == ["database_url", "schema"]
+    assert params == ["database_url", "schema", "config"]
+    assert inspect.signature(cloaca.DefaultRunner.with_schema).parameters["config"].default is None
 
 
 def test_with_schema_empty_name():
@@ -94,11 +96,12 @@ def test_with_schema_rejects_sqlite_clearly(url):
 
 def test_with_schema_unreachable_server():
     schema = unique()
-    with pytest.raises(ValueError) as err:
+    with pytest.raises(RuntimeError) as err:
         cloaca.DefaultRunner.with_schema("postgresql://postgres@127.0.0.1:1/postgres", schema)
     message = str(err.value)
     assert "Failed to create DefaultRunner with schema" in message
     assert f"Failed to set up schema '{schema}'" in message
+    assert "Connection to 127.0.0.1:1 refused" in message  # the reason, not only that it failed
 
 
 def test_with_schema_arguments_must_be_strings():
@@ -106,6 +109,11 @@ def test_with_schema_arguments_must_be_strings():
         cloaca.DefaultRunner.with_schema(PG_URL, 42)
     with pytest.raises(TypeError):
         cloaca.DefaultRunner.with_schema(None, unique())
+
+
+def test_with_schema_config_must_be_a_default_runner_config():
+    with pytest.raises(TypeError, match="config must be a DefaultRunnerConfig, got 'dict'"):
+        cloaca.DefaultRunner.with_schema(PG_URL, unique(), {"max_concurrent_tasks": 2})
 
 
 def test_two_tenants_executions_are_separated():

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -21,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Runs the user's tutorial "06 - Multi-Tenancy" (/work/shared/seed/06-multi-tenancy.md, or the file
- * named by {@code CLOACA_SEED_TUTORIAL}) through the real launcher, as its reader would: the Python
+ * Runs the user's tutorial "06 - Multi-Tenancy" ({@code shared/seed/06-multi-tenancy.md} beside the
+ * repository's folder, or the file named by {@code CLOACA_SEED_TUTORIAL}) through the real launcher, as its reader would: the Python
  * blocks are taken from the Markdown with their text unchanged except for the database URLs, which
  * point at a database made for this class ({@code cloaca_it_<random>}, dropped afterwards).
  * Skipped when the tutorial is not there (e.g. in CI on a clean clone).
@@ -36,8 +37,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class SeedTutorialIT {
 
-    private static final Path TUTORIAL = Path.of(System.getenv().getOrDefault("CLOACA_SEED_TUTORIAL",
-            "/work/shared/seed/06-multi-tenancy.md"));
+    private static final Path TUTORIAL = Optional.ofNullable(System.getenv("CLOACA_SEED_TUTORIAL")).map(Path::of)
+            .orElse(CloacaProcess.ROOT.resolveSibling("shared").resolve("seed").resolve("06-multi-tenancy.md"));
 
     /** The database URLs the tutorial's blocks connect to. */
     private static final List<String> TUTORIAL_URLS = List.of(

@@ -2,6 +2,9 @@ package io.cloaca.cli;
 
 import io.cloaca.engine.store.DatabaseUrl;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -48,15 +51,22 @@ final class TestPostgres implements AutoCloseable {
 
     /** The URL scripts get: the test server's login, on the fresh database. */
     String url() {
-        return new DatabaseUrl.Postgres(server.host(), server.port(), database, server.user(), server.password(), null,
-                server.jdbcParameters()).toUrlString();
+        return urlAs(server.user(), server.password());
+    }
+
+    /** The fresh database logged in as {@code user} with {@code password} (either may be null). */
+    String urlAs(String user, String password) {
+        return new DatabaseUrl.Postgres(server.endpoints(), database, user, password, null, server.jdbcParameters())
+                .toUrlString();
     }
 
     /** A superuser connection to {@code db} on the test server. */
     Connection connect(String db) throws SQLException {
-        DatabaseUrl.Postgres target = new DatabaseUrl.Postgres(server.host(), server.port(), db, server.user(),
-                server.password(), null, server.jdbcParameters());
-        return DriverManager.getConnection(target.jdbcUrl(), server.user(), server.password());
+        return DriverManager.getConnection(jdbcUrl(db), server.user(), server.password());
+    }
+
+    private String jdbcUrl(String db) {
+        return new DatabaseUrl.Postgres(server.endpoints(), db, null, null, null, server.jdbcParameters()).jdbcUrl();
     }
 
     /** Drops schemas of the test database that exist. */
@@ -123,6 +133,55 @@ final class TestPostgres implements AutoCloseable {
                 }
             }
             return names;
+        }
+    }
+
+    /**
+     * Makes the server check {@code role}'s password (the machines' servers trust local logins, which
+     * would let any password in): a scram-sha-256 rule for the role at the top of pg_hba.conf, the first
+     * matching rule, until the returned handle is closed. Null when pg_hba.conf cannot be written.
+     */
+    AutoCloseable requirePasswordFor(String role) throws SQLException, IOException {
+        Path hba;
+        try (Connection c = connect(server.database()); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SHOW hba_file")) {
+            rs.next();
+            hba = Path.of(rs.getString(1));
+        }
+        if (!Files.isWritable(hba)) {
+            return null;
+        }
+        String original = Files.readString(hba);
+        Files.writeString(hba, "# cloaca test: password checked for " + role + " (removed when the test ends)\n"
+                + "host all " + role + " 127.0.0.1/32 scram-sha-256\nhost all " + role + " ::1/128 scram-sha-256\n"
+                + original);
+        reloadConfiguration();
+        // The postmaster rereads the file some moments after the signal: wait until a wrong password is refused.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            if (System.nanoTime() > deadline) {
+                Files.writeString(hba, original);
+                reloadConfiguration();
+                throw new IllegalStateException("the pg_hba.conf rule for " + role + " did not take effect within 10 s");
+            }
+            try (Connection ignored = DriverManager.getConnection(jdbcUrl(server.database()), role, "certainly-wrong")) {
+                Thread.onSpinWait();
+            } catch (SQLException e) {
+                if (!"28P01".equals(e.getSQLState())) {
+                    throw e;
+                }
+                break;
+            }
+        }
+        return () -> {
+            Files.writeString(hba, original);
+            reloadConfiguration();
+        };
+    }
+
+    private void reloadConfiguration() throws SQLException {
+        try (Connection c = connect(server.database()); Statement st = c.createStatement()) {
+            st.execute("SELECT pg_reload_conf()");
         }
     }
 

@@ -3,6 +3,7 @@ package io.cloaca.engine.store;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.cloaca.engine.CloacaException;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -24,6 +25,12 @@ public final class Database implements AutoCloseable {
 
     /** How long a SQLite connection waits for another process's write lock before failing. */
     public static final int SQLITE_BUSY_TIMEOUT_MS = 30_000;
+
+    /**
+     * How long opening a PostgreSQL connection may take (TCP connect, TLS and login each), unless the
+     * URL sets {@code connect_timeout}.
+     */
+    public static final java.time.Duration CONNECT_TIMEOUT = java.time.Duration.ofSeconds(10);
 
     private final DatabaseUrl url;
     private final Dialect dialect;
@@ -84,21 +91,38 @@ public final class Database implements AutoCloseable {
         sqlite.setUrl("jdbc:sqlite:" + file);
         HikariConfig hikari = baseConfig("cloaca-sqlite", poolSize);
         hikari.setDataSource(sqlite);
-        return new Database(url, Dialect.SQLITE, start(hikari, url, file.toString()), temporary);
+        return new Database(url, Dialect.SQLITE, start(hikari, "Cannot open SQLite database '" + file + "'"), temporary);
     }
 
     private static Database openPostgres(DatabaseUrl.Postgres url, int poolSize) {
-        HikariConfig hikari = baseConfig("cloaca-pg", poolSize);
-        hikari.setJdbcUrl(url.jdbcUrl());
+        PGSimpleDataSource postgres = new PGSimpleDataSource();
+        postgres.setURL(url.jdbcUrl());
+        // Setters after setURL override it: set only what the URL leaves open.
+        if (url.jdbcParameter("ApplicationName") == null) {
+            postgres.setApplicationName("cloaca");
+        }
+        if (url.jdbcParameter("tcpKeepAlive") == null) {
+            postgres.setTcpKeepAlive(true);
+        }
+        // One bound for every step of a login (TCP connect, TLS, authentication), so that a server that
+        // does not answer is reported after the connect timeout; the URL's own connect_timeout wins.
+        String urlTimeout = url.jdbcParameter("connectTimeout");
+        int timeoutSeconds = urlTimeout != null && urlTimeout.matches("[0-9]{1,6}")
+                ? Integer.parseInt(urlTimeout) : (int) CONNECT_TIMEOUT.toSeconds();
+        postgres.setConnectTimeout(timeoutSeconds);
+        if (url.jdbcParameter("loginTimeout") == null) {
+            postgres.setLoginTimeout(timeoutSeconds);
+        }
         if (url.user() != null) {
-            hikari.setUsername(url.user());
+            postgres.setUser(url.user());
         }
         if (url.password() != null) {
-            hikari.setPassword(url.password());
+            postgres.setPassword(url.password());
         }
-        hikari.addDataSourceProperty("ApplicationName", "cloaca");
-        hikari.addDataSourceProperty("tcpKeepAlive", "true");
-        return new Database(url, Dialect.POSTGRESQL, start(hikari, url, url.redacted()), null);
+        HikariConfig hikari = baseConfig("cloaca-pg", poolSize);
+        hikari.setConnectionTimeout(Math.max(CONNECT_TIMEOUT.toMillis(), timeoutSeconds * 1000L));
+        hikari.setDataSource(postgres);
+        return new Database(url, Dialect.POSTGRESQL, start(hikari, "Cannot connect to database " + url.redacted()), null);
     }
 
     private static HikariConfig baseConfig(String name, int poolSize) {
@@ -106,17 +130,45 @@ public final class Database implements AutoCloseable {
         hikari.setPoolName(name);
         hikari.setMaximumPoolSize(Math.max(1, poolSize));
         hikari.setMinimumIdle(Math.min(2, Math.max(1, poolSize)));
-        hikari.setConnectionTimeout(10_000);
-        hikari.setInitializationFailTimeout(1);
+        hikari.setConnectionTimeout(CONNECT_TIMEOUT.toMillis());
+        // start() has checked the database with one connection; the pool fills in the background.
+        hikari.setInitializationFailTimeout(-1);
         return hikari;
     }
 
-    private static HikariDataSource start(HikariConfig config, DatabaseUrl url, String where) {
+    /**
+     * Opens one connection to check that the database answers, then starts the pool. Hikari's own check
+     * would sleep a second after a refused connection before reporting it; this reports the driver's
+     * reason at once.
+     */
+    private static HikariDataSource start(HikariConfig config, String failure) {
+        try (Connection ignored = config.getDataSource().getConnection()) {
+            // the login succeeded: that is the whole check
+        } catch (SQLException e) {
+            throw CloacaException.storage(failure + ": " + connectFailure(e), e);
+        }
         try {
             return new HikariDataSource(config);
         } catch (RuntimeException e) {
-            throw CloacaException.storage("Cannot connect to database " + where + ": " + rootMessage(e), e);
+            throw CloacaException.storage(failure + ": " + rootMessage(e), e);
         }
+    }
+
+    /** Why a connection could not be made, in the words that point at the fix. */
+    static String connectFailure(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException unknown) {
+                return "unknown host '" + unknown.getMessage() + "'";
+            }
+            if (t instanceof java.net.SocketTimeoutException) {
+                return "no answer within the connect timeout (" + t.getMessage() + ")";
+            }
+            if (t instanceof java.net.ConnectException) {
+                // PgJDBC's own sentence names host and port and what to check.
+                return e.getMessage();
+            }
+        }
+        return rootMessage(e);
     }
 
     /** The innermost message of a failure chain, which is the one that names the cause. */

@@ -2,26 +2,27 @@ package io.cloaca.engine.store;
 
 import io.cloaca.engine.CloacaException;
 
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
+
+import static io.cloaca.engine.store.PostgresUrlParser.encode;
 
 /**
- * A parsed database location. The accepted forms (DESIGN.md §4, upstream's later normalisation):
+ * A parsed database location. The accepted forms (README "Database URLs"):
  * <ul>
- *   <li>{@code postgresql://user:pass@host:port/db} and {@code postgres://...}: PostgreSQL, the
- *       database named in the path is the one used;</li>
+ *   <li>{@code postgresql://[user[:password]@]host[:port][,host[:port]...]/database[?param=value&...]}
+ *       and {@code postgres://...}: PostgreSQL as libpq reads its URIs (percent-encoded user, password
+ *       and database, IPv6 literals in brackets, several hosts, libpq and PgJDBC parameters such as
+ *       {@code sslmode}), plus {@code jdbc:postgresql://...};</li>
  *   <li>{@code sqlite://path}, {@code sqlite:///abs/path}, {@code file:path}, a bare path: a SQLite
  *       file ({@code ?query} parameters are dropped);</li>
  *   <li>{@code :memory:}, {@code sqlite://:memory:}, {@code sqlite:///:memory:}: one private
  *       in-memory database per runner, shared by all of that runner's connections.</li>
  * </ul>
+ * Parsed by hand rather than with {@link java.net.URI}, which rejects host names with underscores (as
+ * container and compose service names have) and knows nothing of host lists.
  */
 public sealed interface DatabaseUrl {
 
@@ -43,35 +44,81 @@ public sealed interface DatabaseUrl {
         }
     }
 
+    /** One server of a PostgreSQL URL; {@code host} is an IPv6 address without its brackets. */
+    record Endpoint(String host, int port) {
+        @Override
+        public String toString() {
+            return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+        }
+    }
+
     /**
      * A PostgreSQL database; {@code user}, {@code password} and {@code schema} may be null.
      *
-     * @param schema the schema the engine's tables live in ({@code ?schema=} or {@code ?currentSchema=}
-     *               in the URL), null for the role's default
-     * @param jdbcParameters other query parameters, passed to the JDBC driver as they are (e.g. sslmode)
+     * @param endpoints      the servers, tried in order by the driver (one, usually)
+     * @param schema         the schema the engine's tables live in ({@code ?schema=} or {@code ?currentSchema=}
+     *                       in the URL), null for the role's default
+     * @param jdbcParameters the other query parameters as PgJDBC names them, {@code name=value&...} with
+     *                       values percent-encoded (libpq spellings such as {@code connect_timeout} are
+     *                       translated when parsed)
      */
-    record Postgres(String host, int port, String database, String user, String password, String schema,
+    record Postgres(List<Endpoint> endpoints, String database, String user, String password, String schema,
                     String jdbcParameters) implements DatabaseUrl {
+
+        public Postgres {
+            endpoints = List.copyOf(endpoints);
+            if (endpoints.isEmpty()) {
+                throw new IllegalArgumentException("a PostgreSQL URL needs at least one host");
+            }
+        }
+
+        /** A single-server URL. */
+        public Postgres(String host, int port, String database, String user, String password, String schema,
+                        String jdbcParameters) {
+            this(List.of(new Endpoint(host, port)), database, user, password, schema, jdbcParameters);
+        }
+
+        /** The first (usually only) server's host. */
+        public String host() {
+            return endpoints.get(0).host();
+        }
+
+        /** The first (usually only) server's port. */
+        public int port() {
+            return endpoints.get(0).port();
+        }
+
         public String jdbcUrl() {
-            return "jdbc:postgresql://" + host + ":" + port + "/" + database
+            return "jdbc:postgresql://" + hostList() + "/" + encode(database)
                     + (jdbcParameters.isEmpty() ? "" : "?" + jdbcParameters);
+        }
+
+        /** The decoded value of JDBC parameter {@code name}, or null when the URL does not set it. */
+        public String jdbcParameter(String name) {
+            for (String pair : jdbcParameters.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0 && pair.substring(0, eq).equals(name)) {
+                    return PostgresUrlParser.percentDecode(pair.substring(eq + 1));
+                }
+            }
+            return null;
         }
 
         @Override
         public String redacted() {
             String credentials = user == null ? "" : user + (password == null ? "" : ":***") + "@";
-            return "postgresql://" + credentials + host + ":" + port + "/" + database
+            return "postgresql://" + credentials + hostList() + "/" + database
                     + (schema == null ? "" : "?schema=" + schema);
         }
 
         /** The same server and database, logged in as someone else, pinned to {@code newSchema}. */
         public Postgres withCredentials(String newUser, String newPassword, String newSchema) {
-            return new Postgres(host, port, database, newUser, newPassword, newSchema, jdbcParameters);
+            return new Postgres(endpoints, database, newUser, newPassword, newSchema, jdbcParameters);
         }
 
         /** The same location and login without a schema: what runners that may share a pool have in common. */
         public Postgres withoutSchema() {
-            return new Postgres(host, port, database, user, password, null, jdbcParameters);
+            return new Postgres(endpoints, database, user, password, null, jdbcParameters);
         }
 
         /** This URL as a {@code postgresql://} string, password included (for credentials handed to a tenant). */
@@ -79,15 +126,20 @@ public sealed interface DatabaseUrl {
             String credentials = user == null ? "" : encode(user) + (password == null ? "" : ":" + encode(password)) + "@";
             String query = schema == null ? jdbcParameters
                     : "schema=" + encode(schema) + (jdbcParameters.isEmpty() ? "" : "&" + jdbcParameters);
-            return "postgresql://" + credentials + host + ":" + port + "/" + encode(database)
+            return "postgresql://" + credentials + hostList() + "/" + encode(database)
                     + (query.isEmpty() ? "" : "?" + query);
+        }
+
+        private String hostList() {
+            return endpoints.stream().map(Endpoint::toString).collect(Collectors.joining(","));
         }
     }
 
     /**
      * Parses a URL or path.
      *
-     * @throws CloacaException (INVALID_ARGUMENT) naming the accepted forms
+     * @throws CloacaException (INVALID_ARGUMENT) saying what is wrong and naming the accepted forms;
+     *     a password is never part of the message
      */
     static DatabaseUrl parse(String url) {
         if (url == null || url.isBlank()) {
@@ -95,8 +147,14 @@ public sealed interface DatabaseUrl {
         }
         String trimmed = url.trim();
         String lower = trimmed.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("postgresql://") || lower.startsWith("postgres://")) {
-            return parsePostgres(trimmed);
+        if (lower.startsWith("jdbc:")) {
+            // A JDBC URL pasted from a Java configuration names the same database.
+            return parse(trimmed.substring("jdbc:".length()));
+        }
+        for (String scheme : new String[] {"postgresql://", "postgres://"}) {
+            if (lower.startsWith(scheme)) {
+                return PostgresUrlParser.parse(trimmed, scheme.length());
+            }
         }
         String path;
         if (lower.startsWith("sqlite://")) {
@@ -105,7 +163,7 @@ public sealed interface DatabaseUrl {
             path = trimmed.substring("sqlite:".length());
         } else if (lower.startsWith("file:")) {
             path = trimmed.substring("file:".length());
-        } else if (lower.matches("^[a-z][a-z0-9+.-]*://.*")) {
+        } else if (lower.matches("^[a-z][a-z0-9+.-]*://.*") || lower.matches("^postgres(ql)?:.*")) {
             throw CloacaException.invalidArgument("Unsupported database URL '" + redactAny(trimmed)
                     + "'; accepted: " + ACCEPTED);
         } else {
@@ -124,60 +182,8 @@ public sealed interface DatabaseUrl {
         return new Sqlite(Path.of(path));
     }
 
-    private static Postgres parsePostgres(String url) {
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (URISyntaxException e) {
-            throw CloacaException.invalidArgument("Invalid database URL: " + e.getReason() + "; accepted: " + ACCEPTED);
-        }
-        String host = uri.getHost();
-        if (host == null || host.isEmpty()) {
-            throw CloacaException.invalidArgument("Invalid database URL '" + redactAny(url)
-                    + "': no host; expected postgresql://user:password@host:port/database");
-        }
-        String path = uri.getRawPath();
-        String database = path == null ? "" : decode(path.replaceFirst("^/", ""));
-        if (database.isEmpty() || database.contains("/")) {
-            throw CloacaException.invalidArgument("Database name is required in URL path: '" + redactAny(url)
-                    + "'; expected postgresql://user:password@host:port/database");
-        }
-        String user = null;
-        String password = null;
-        String userInfo = uri.getRawUserInfo();
-        if (userInfo != null) {
-            int colon = userInfo.indexOf(':');
-            user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon));
-            password = colon < 0 ? null : decode(userInfo.substring(colon + 1));
-        }
-        String schema = null;
-        List<String> passThrough = new ArrayList<>();
-        String query = uri.getRawQuery();
-        if (query != null && !query.isEmpty()) {
-            for (String pair : query.split("&")) {
-                int eq = pair.indexOf('=');
-                String key = decode(eq < 0 ? pair : pair.substring(0, eq));
-                if (key.equals("schema") || key.equals("currentSchema")) {
-                    schema = decode(eq < 0 ? "" : pair.substring(eq + 1));
-                } else if (!pair.isEmpty()) {
-                    passThrough.add(pair);
-                }
-            }
-        }
-        return new Postgres(host, uri.getPort() < 0 ? 5432 : uri.getPort(), database, user, password,
-                schema == null || schema.isEmpty() ? null : schema, String.join("&", passThrough));
-    }
-
-    private static String encode(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    private static String decode(String s) {
-        return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
-    }
-
-    /** Hides anything between {@code ://user:} and {@code @}. */
+    /** Hides anything between {@code ://user:} and the last {@code @}, and the value of a {@code password=} parameter. */
     static String redactAny(String url) {
-        return url.replaceAll("(://[^:/@]*):[^@]*@", "$1:***@");
+        return url.replaceAll("(://[^:/@]*):.*@", "$1:***@").replaceAll("([?&]password=)[^&]*", "$1***");
     }
 }

@@ -17,7 +17,7 @@ import java.util.List;
  * the top of pg_hba.conf (the first matching rule wins), reloads, and restores the file on close.
  * Needs write access to pg_hba.conf (CI runs as root).
  */
-final class PgHba implements AutoCloseable {
+public final class PgHba implements AutoCloseable {
 
     private final Path file;
     private final String original;
@@ -27,7 +27,7 @@ final class PgHba implements AutoCloseable {
         this.original = original;
     }
 
-    static PgHba requirePasswordFor(String... roles) throws SQLException, IOException {
+    public static PgHba requirePasswordFor(String... roles) throws SQLException, IOException {
         Path file;
         try (Connection c = TestDatabases.adminConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SHOW hba_file")) {

@@ -399,7 +399,7 @@ public final class UiServer implements AutoCloseable {
         task.put("status", t.status().name());
         // A Ready task past its first attempt is waiting to retry: the page colours it apart.
         task.put("retrying", t.status() == TaskStatus.Ready && t.attempt() > 1);
-        task.put("attempt", t.attempt());
+        task.put("attemptsUsed", t.attemptsUsed());
         task.put("maxAttempts", t.maxAttempts());
         task.put("recoveries", t.recoveryAttempts());
         task.put("startedAt", t.startedAt());

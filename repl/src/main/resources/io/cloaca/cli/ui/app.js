@@ -272,7 +272,7 @@ function drawDag(tasks) {
     const status = taskStatus(t);
     const g = svg("g", { "class": "node" + (state.selected === t.name ? " selected" : ""), "data-task": t.label,
       "data-status": status, transform: `translate(${p.x},${p.y})` });
-    g.append(svg("title", {}, t.label + ": " + status + (t.attempt > 1 ? " (attempt " + t.attempt + ")" : "")));
+    g.append(svg("title", {}, t.label + ": " + status + (t.attemptsUsed > 1 ? " (" + t.attemptsUsed + " attempts)" : "")));
     g.append(svg("rect", { "class": "status-" + status, width: NODE_W, height: NODE_H }));
     g.append(svg("text", { x: 8, y: NODE_H / 2 + 4 }, fit(t.label, 21)));
     g.addEventListener("click", () => selectTask(t.name));
@@ -337,7 +337,7 @@ function drawTasks(data) {
     });
     const summary = el("summary");
     summary.append(el("span", { "class": "label" }, t.label), el("span", { "class": "badge " + taskStatus(t) }, taskStatus(t)),
-      el("span", { "class": "meta" }, "attempt " + t.attempt + "/" + t.maxAttempts
+      el("span", { "class": "meta" }, "attempts " + t.attemptsUsed + "/" + t.maxAttempts
         + (t.recoveries ? ", recovered " + t.recoveries + "×" : "")));
     d.append(summary);
     if (t.dependencies.length) {
