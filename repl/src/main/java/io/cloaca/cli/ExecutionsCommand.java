@@ -3,8 +3,8 @@ package io.cloaca.cli;
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.store.ExecutionHistory;
 import io.cloaca.engine.store.ExecutionRecord;
-import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.TaskRecord;
 import io.cloaca.engine.store.TaskStatus;
 import picocli.CommandLine.Command;
@@ -60,12 +60,12 @@ final class ExecutionsCommand implements Callable<Integer> {
             return 2;
         }
         try (Database db = Database.open(parsed, 1, true)) {
-            ExecutionStore store = new ExecutionStore(db,
+            ExecutionHistory history = new ExecutionHistory(db,
                     parsed instanceof DatabaseUrl.Postgres pg ? pg.schema() : null);
             if (executionId != null) {
-                return showTasks(store, System.out);
+                return showTasks(history, System.out);
             }
-            listExecutions(store.listExecutions(workflow, limit), System.out);
+            listExecutions(history.recentExecutions(workflow, limit), System.out);
             return 0;
         } catch (CloacaException e) {
             System.err.println("cloaca executions: " + e.getMessage());
@@ -81,8 +81,8 @@ final class ExecutionsCommand implements Callable<Integer> {
         }
     }
 
-    private int showTasks(ExecutionStore store, PrintStream out) {
-        var execution = store.findExecution(executionId);
+    private int showTasks(ExecutionHistory history, PrintStream out) {
+        var execution = history.findExecution(executionId);
         if (execution.isEmpty()) {
             System.err.println("cloaca executions: no execution " + executionId + " in this database");
             return 1;
@@ -91,7 +91,7 @@ final class ExecutionsCommand implements Callable<Integer> {
         out.printf("%s  %s  %s%s%n", e.id(), e.workflowName(), e.status(),
                 e.errorMessage() == null ? "" : "  (" + e.errorMessage() + ")");
         out.printf("%-32s  %-10s  %-8s  %s%n", "TASK", "STATUS", "ATTEMPTS", "ERROR");
-        for (TaskRecord t : store.listTasks(executionId)) {
+        for (TaskRecord t : history.tasks(executionId)) {
             String task = t.taskName().substring(t.taskName().lastIndexOf("::") + 2);
             out.printf("%-32s  %-10s  %-8s  %s%n", task, t.status(), t.attemptsUsed() + "/" + t.maxAttempts(),
                     error(t));

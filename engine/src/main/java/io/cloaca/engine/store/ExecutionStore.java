@@ -35,14 +35,15 @@ import java.util.UUID;
 public final class ExecutionStore {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ExecutionStore.class);
-    private static final String TASK_COLUMNS = "id, execution_id, task_name, status, attempt, max_attempts, "
+    static final String TASK_COLUMNS = "id, execution_id, task_name, status, attempt, max_attempts, "
             + "output_context, last_error, error_details, claimed_by, started_at, completed_at, recovery_attempts";
-    private static final String EXECUTION_COLUMNS = "id, workflow_name, workflow_version, status, initial_context, "
+    static final String EXECUTION_COLUMNS = "id, workflow_name, workflow_version, status, initial_context, "
             + "final_context, error_message, started_at, completed_at";
 
     private final Database database;
     private final String executions;
     private final String tasks;
+    private final String attempts;
     private final java.time.Clock clock;
     private final String dbNow;
 
@@ -62,6 +63,7 @@ public final class ExecutionStore {
         this.executions = prefix + "workflow_executions";
         this.tasks = prefix + "task_executions";
         this.dbNow = database.dialect().nowMillis();
+        this.attempts = prefix + "task_attempts";
     }
 
     /** Binds the parameter of {@link #dbNow} at {@code index}; returns the next index. */
@@ -121,8 +123,8 @@ public final class ExecutionStore {
             List<ClaimedTask> claimed = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tasks
                     + " (id, execution_id, task_name, status, attempt, max_attempts, claimed_by, claim_owner, claim_token,"
-                    + " lease_expires_at, started_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, " + dbNow
-                    + " + ?, ?, ?)")) {
+                    + " lease_expires_at, started_at, updated_at, dependencies) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, " + dbNow
+                    + " + ?, ?, ?, ?)")) {
                 for (TaskNamespace ns : workflow.topologicalOrder()) {
                     TaskDefinition task = workflow.task(ns);
                     String id = UUID.randomUUID().toString();
@@ -148,7 +150,8 @@ public final class ExecutionStore {
                         ps.setNull(i++, java.sql.Types.BIGINT);
                         ps.setNull(i++, java.sql.Types.BIGINT);
                     }
-                    ps.setLong(i, now);
+                    ps.setLong(i++, now);
+                    ps.setString(i, dependenciesJson(task));
                     ps.addBatch();
                     if (claim) {
                         claimed.add(new ClaimedTask(id, executionId, workflowName, workflow.version(), ns.toString(),
@@ -161,6 +164,13 @@ public final class ExecutionStore {
             }
             return new Created(ready, claimed);
         });
+    }
+
+    /** The task's dependencies as a JSON array of namespace strings: the DAG's edges, for readers of the history. */
+    private static String dependenciesJson(TaskDefinition task) {
+        var array = io.cloaca.engine.context.Context.JSON.createArrayNode();
+        task.dependencies().forEach(d -> array.add(d.toString()));
+        return array.toString();
     }
 
     /**
@@ -388,6 +398,7 @@ public final class ExecutionStore {
                 + " WHERE id = ? AND status = 'Running' AND claim_token = ?";
         PreparedStatement ps;
         int i = 1;
+        Long retriedStart = outcome instanceof TaskOutcome.Retry ? startedAt(c, task.taskId()) : null;
         if (outcome instanceof TaskOutcome.Succeeded s) {
             ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Completed', output_context = ?, completed_at = ?,"
                     + " updated_at = ?" + owned);
@@ -413,7 +424,42 @@ public final class ExecutionStore {
         try (ps) {
             ps.setString(i++, task.taskId());
             ps.setString(i, task.token());
-            return Rows.changedOne(ps.executeUpdate(), "recording the outcome of task " + task.taskId());
+            boolean recorded = Rows.changedOne(ps.executeUpdate(), "recording the outcome of task " + task.taskId());
+            if (recorded && outcome instanceof TaskOutcome.Retry r) {
+                recordRetriedAttempt(c, task, retriedStart, r.error(), now);
+            }
+            return recorded;
+        }
+    }
+
+    private Long startedAt(Connection c, String taskId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT started_at FROM " + tasks + " WHERE id = ?")) {
+            ps.setString(1, taskId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? longOrNull(rs, 1) : null;
+            }
+        }
+    }
+
+    /**
+     * Keeps the attempt that a retry replaces (the row itself moves on to the next attempt) for the
+     * history's timeline. Only retries pay for this; a first-time success writes nothing extra.
+     */
+    private void recordRetriedAttempt(Connection c, ClaimedTask task, Long startedAt, String error, long now)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + attempts
+                + " (task_id, execution_id, attempt, started_at, ended_at, error) VALUES (?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, task.taskId());
+            ps.setString(2, task.executionId());
+            ps.setInt(3, task.attempt());
+            if (startedAt == null) {
+                ps.setNull(4, java.sql.Types.BIGINT);
+            } else {
+                ps.setLong(4, startedAt);
+            }
+            ps.setLong(5, now);
+            ps.setString(6, error);
+            ps.executeUpdate();
         }
     }
 
@@ -759,21 +805,27 @@ public final class ExecutionStore {
             try (PreparedStatement ps = c.prepareStatement("SELECT " + TASK_COLUMNS + " FROM " + tasks
                     + " WHERE execution_id = ? ORDER BY COALESCE(started_at, 0), task_name")) {
                 ps.setString(1, executionId);
-                return Rows.list(ps, rs -> new TaskRecord(rs.getString(1), rs.getString(2), rs.getString(3),
-                        TaskStatus.valueOf(rs.getString(4)), rs.getInt(5), rs.getInt(6), rs.getString(7),
-                        rs.getString(8), rs.getString(9), rs.getString(10), longOrNull(rs, 11),
-                        longOrNull(rs, 12), rs.getInt(13)));
+                return Rows.list(ps, ExecutionStore::taskRecord);
             }
         });
     }
 
-    private static ExecutionRecord executionRecord(ResultSet rs) throws SQLException {
+    /** Maps a row of {@link #TASK_COLUMNS}. */
+    static TaskRecord taskRecord(ResultSet rs) throws SQLException {
+        return new TaskRecord(rs.getString(1), rs.getString(2), rs.getString(3),
+                TaskStatus.valueOf(rs.getString(4)), rs.getInt(5), rs.getInt(6), rs.getString(7),
+                rs.getString(8), rs.getString(9), rs.getString(10), longOrNull(rs, 11),
+                longOrNull(rs, 12), rs.getInt(13));
+    }
+
+    /** Maps a row of {@link #EXECUTION_COLUMNS}. */
+    static ExecutionRecord executionRecord(ResultSet rs) throws SQLException {
         return new ExecutionRecord(rs.getString(1), rs.getString(2), rs.getString(3),
                 ExecutionStatus.valueOf(rs.getString(4)), rs.getString(5), rs.getString(6), rs.getString(7),
                 rs.getLong(8), longOrNull(rs, 9));
     }
 
-    private static Long longOrNull(ResultSet rs, int column) throws SQLException {
+    static Long longOrNull(ResultSet rs, int column) throws SQLException {
         long value = rs.getLong(column);
         return rs.wasNull() ? null : value;
     }

@@ -1,0 +1,286 @@
+package io.cloaca.engine.store;
+
+import io.cloaca.engine.CloacaException;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Read-only queries over the history a database holds, for tools that look at executions from outside
+ * the runners ({@code cloaca executions}, {@code cloaca ui}). Nothing here writes.
+ *
+ * <p>Queries run once on a pooled connection and report failure at once (a {@link CloacaException}
+ * of kind STORAGE) instead of retrying like the engine's writes: the caller is a person or a page
+ * that retries by itself. A database written by an older engine (before the task history columns)
+ * is read as well, without dependencies or retried attempts.
+ */
+public final class ExecutionHistory {
+
+    private final Database database;
+    private final String schema;
+    private final String executions;
+    private final String tasks;
+    private final String attempts;
+
+    /**
+     * @param schema PostgreSQL schema holding the tables, or null for the connection's default (always
+     *               null on SQLite)
+     */
+    public ExecutionHistory(Database database, String schema) {
+        this.database = database;
+        this.schema = schema;
+        // Schema names may come from information_schema (a tenant picker), so quotes are doubled here.
+        String prefix = schema == null ? "" : "\"" + schema.replace("\"", "\"\"") + "\".";
+        this.executions = prefix + "workflow_executions";
+        this.tasks = prefix + "task_executions";
+        this.attempts = prefix + "task_attempts";
+    }
+
+    /** An execution with how many of its tasks are in each status. */
+    public record Summary(ExecutionRecord execution, Map<TaskStatus, Integer> taskCounts) {
+    }
+
+    /** One page of executions, newest first, and how many match the filter in all. */
+    public record Page(List<Summary> executions, int total) {
+    }
+
+    /** An attempt of a task that ended in a retry (the task row holds the attempt after it). */
+    public record Attempt(int attempt, Long startedAt, long endedAt, String error) {
+    }
+
+    /**
+     * A task row with what the history adds to it.
+     *
+     * @param dependencies task names it waits for; empty for rows written before the history columns
+     * @param retried      its earlier attempts that ended in a retry, oldest first
+     */
+    public record TaskHistory(TaskRecord task, List<String> dependencies, List<Attempt> retried) {
+    }
+
+    /** Whether this database (schema) holds the engine's tables at all. */
+    public boolean hasTables() {
+        return read(c -> tableExists(c, "workflow_executions"));
+    }
+
+    /**
+     * Executions newest first, optionally of one workflow and/or in one status.
+     *
+     * @param offset how many matching executions to skip
+     */
+    public Page listExecutions(String workflowName, ExecutionStatus status, int offset, int limit) {
+        return read(c -> {
+            List<String> args = new ArrayList<>();
+            List<String> conditions = new ArrayList<>();
+            if (workflowName != null) {
+                conditions.add("workflow_name = ?");
+                args.add(workflowName);
+            }
+            if (status != null) {
+                conditions.add("status = ?");
+                args.add(status.name());
+            }
+            String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+            int total;
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + executions + where)) {
+                Rows.bind(ps, 1, args);
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    total = rs.getInt(1);
+                }
+            }
+            List<ExecutionRecord> page;
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + ExecutionStore.EXECUTION_COLUMNS + " FROM "
+                    + executions + where + " ORDER BY started_at DESC, id LIMIT ? OFFSET ?")) {
+                int i = Rows.bind(ps, 1, args);
+                ps.setInt(i++, limit);
+                ps.setInt(i, offset);
+                page = Rows.list(ps, ExecutionStore::executionRecord);
+            }
+            Map<String, Map<TaskStatus, Integer>> counts =
+                    taskCounts(c, page.stream().map(ExecutionRecord::id).toList());
+            return new Page(page.stream().map(e -> new Summary(e,
+                    counts.getOrDefault(e.id(), Map.of()))).toList(), total);
+        });
+    }
+
+    /** The most recent executions, optionally of one workflow. */
+    public List<ExecutionRecord> recentExecutions(String workflowName, int limit) {
+        return listExecutions(workflowName, null, 0, limit).executions().stream().map(Summary::execution).toList();
+    }
+
+    private Map<String, Map<TaskStatus, Integer>> taskCounts(Connection c, List<String> executionIds)
+            throws SQLException {
+        Map<String, Map<TaskStatus, Integer>> counts = new HashMap<>();
+        if (executionIds.isEmpty()) {
+            return counts;
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT execution_id, status, COUNT(*) FROM " + tasks
+                + " WHERE execution_id IN (" + Rows.marks(executionIds.size()) + ") GROUP BY execution_id, status")) {
+            Rows.bind(ps, 1, executionIds);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    TaskStatus status = TaskStatus.parse(rs.getString(2));
+                    if (status != null) {
+                        counts.computeIfAbsent(rs.getString(1), k -> new EnumMap<>(TaskStatus.class))
+                                .put(status, rs.getInt(3));
+                    }
+                }
+            }
+        }
+        return counts;
+    }
+
+    /** Names of the workflows that have executions, sorted. */
+    public List<String> workflowNames() {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT workflow_name FROM " + executions
+                    + " ORDER BY workflow_name")) {
+                return Rows.list(ps, rs -> rs.getString(1));
+            }
+        });
+    }
+
+    public Optional<ExecutionRecord> findExecution(String executionId) {
+        return read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + ExecutionStore.EXECUTION_COLUMNS
+                    + " FROM " + executions + " WHERE id = ?")) {
+                ps.setString(1, executionId);
+                List<ExecutionRecord> rows = Rows.list(ps, ExecutionStore::executionRecord);
+                return rows.stream().findFirst();
+            }
+        });
+    }
+
+    /** Task rows of one execution, in the order they started (those not started last, by name). */
+    public List<TaskRecord> tasks(String executionId) {
+        return read(c -> taskRows(c, executionId));
+    }
+
+    /** Task rows of one execution with their dependencies and retried attempts. */
+    public List<TaskHistory> taskHistories(String executionId) {
+        return read(c -> {
+            List<TaskRecord> rows = taskRows(c, executionId);
+            if (!tableExists(c, "task_attempts")) {
+                return rows.stream().map(t -> new TaskHistory(t, List.of(), List.of())).toList();
+            }
+            Map<String, String> dependencies = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id, dependencies FROM " + tasks
+                    + " WHERE execution_id = ?")) {
+                ps.setString(1, executionId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        dependencies.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+            }
+            Map<String, List<Attempt>> retried = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT task_id, attempt, started_at, ended_at, error FROM "
+                    + attempts + " WHERE execution_id = ? ORDER BY attempt, ended_at")) {
+                ps.setString(1, executionId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        retried.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Attempt(rs.getInt(2),
+                                ExecutionStore.longOrNull(rs, 3), rs.getLong(4), rs.getString(5)));
+                    }
+                }
+            }
+            return rows.stream().map(t -> new TaskHistory(t, parseNames(dependencies.get(t.id())),
+                    retried.getOrDefault(t.id(), List.of()))).toList();
+        });
+    }
+
+    /**
+     * A cheap fingerprint of what can change, for pollers: every unfinished execution with the latest
+     * change to its tasks, and (under the key {@code ""}) how many executions exist and how many ended.
+     * Two equal snapshots mean nothing a reader shows has changed in between.
+     */
+    public Map<String, String> activity() {
+        return read(c -> {
+            Map<String, String> stamps = new LinkedHashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), SUM(CASE WHEN status IN"
+                    + " ('Completed', 'Failed', 'Cancelled') THEN 1 ELSE 0 END) FROM " + executions)) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    stamps.put("", rs.getLong(1) + "/" + rs.getLong(2));
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT e.id, e.status, (SELECT MAX(t.updated_at) FROM "
+                    + tasks + " t WHERE t.execution_id = e.id) FROM " + executions
+                    + " e WHERE e.status IN ('Pending', 'Running')")) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        stamps.put(rs.getString(1), rs.getString(2) + "/" + rs.getLong(3));
+                    }
+                }
+            }
+            return stamps;
+        });
+    }
+
+    /** PostgreSQL schemas of this database that hold the engine's tables, sorted; empty on SQLite. */
+    public static List<String> schemasWithTables(Database database) {
+        if (database.dialect() != Dialect.POSTGRESQL) {
+            return List.of();
+        }
+        return new ExecutionHistory(database, null).read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT table_schema FROM information_schema.tables"
+                    + " WHERE table_name = 'workflow_executions' ORDER BY table_schema")) {
+                return Rows.list(ps, rs -> rs.getString(1));
+            }
+        });
+    }
+
+    private boolean tableExists(Connection c, String table) throws SQLException {
+        String sql = database.dialect() == Dialect.SQLITE
+                ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+                : "SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_schema = "
+                + (schema == null ? "current_schema()" : "?");
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, table);
+            if (schema != null && database.dialect() != Dialect.SQLITE) {
+                ps.setString(2, schema);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private List<TaskRecord> taskRows(Connection c, String executionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + ExecutionStore.TASK_COLUMNS + " FROM " + tasks
+                + " WHERE execution_id = ? ORDER BY COALESCE(started_at, 0), task_name")) {
+            ps.setString(1, executionId);
+            return Rows.list(ps, ExecutionStore::taskRecord);
+        }
+    }
+
+    private static List<String> parseNames(String json) {
+        if (json == null) {
+            return List.of();
+        }
+        try {
+            List<String> names = new ArrayList<>();
+            io.cloaca.engine.context.Context.JSON.readTree(json).forEach(n -> names.add(n.asText()));
+            return names;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return List.of(); // the column's CHECK keeps this from happening; a foreign row draws no edges
+        }
+    }
+
+    private <T> T read(SqlWork<T> work) {
+        try (Connection c = database.dataSource().getConnection()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw CloacaException.storage("Database error: " + Database.rootMessage(e), e);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.cloaca.cli;
+
+import io.cloaca.cli.ui.UiServer;
+import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.store.DatabaseUrl;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code cloaca ui}: a live web view of a database's executions (docs/ui.md). Read-only; serves until
+ * interrupted.
+ */
+@Command(name = "ui", mixinStandardHelpOptions = true,
+        description = {"Serve a live web view of executions: their DAGs, timelines, errors and contexts.",
+                "Reads the database only; it never changes anything."})
+final class UiCommand implements Callable<Integer> {
+
+    @Option(names = {"-d", "--database"}, paramLabel = "URL",
+            description = "Database URL (default: $DATABASE_URL).")
+    String database;
+
+    @Option(names = "--schema", paramLabel = "NAME",
+            description = "PostgreSQL schema to show (default: the URL's ?schema=, else a picker of the schemas"
+                    + " holding cloaca tables).")
+    String schema;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8765",
+            description = "Port (default: 8765; 0: any free port).")
+    int port;
+
+    @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: 127.0.0.1). Any other than loopback requires a token.")
+    String bind;
+
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "Require this token on every request (one is made up when --bind is not loopback).")
+    String token;
+
+    @Option(names = "--open", description = "Open the page in the default browser.")
+    boolean open;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        String url = database != null ? database : System.getenv("DATABASE_URL");
+        if (url == null || url.isBlank()) {
+            System.err.println("cloaca ui: give --database URL or set DATABASE_URL");
+            return 2;
+        }
+        if (port < 0 || port > 65535) {
+            System.err.println("cloaca ui: --port must be from 0 to 65535, got " + port);
+            return 2;
+        }
+        DatabaseUrl parsed;
+        boolean loopback;
+        try {
+            parsed = DatabaseUrl.parse(url);
+            if (schema != null) {
+                if (!(parsed instanceof DatabaseUrl.Postgres pg)) {
+                    System.err.println("cloaca ui: --schema needs a PostgreSQL URL; SQLite has no schemas");
+                    return 2;
+                }
+                parsed = pg.withCredentials(pg.user(), pg.password(), schema);
+            }
+            loopback = InetAddress.getByName(bind).isLoopbackAddress();
+        } catch (CloacaException e) {
+            System.err.println("cloaca ui: " + e.getMessage());
+            return 2;
+        } catch (UnknownHostException e) {
+            System.err.println("cloaca ui: --bind " + bind + " is not an address of this machine");
+            return 2;
+        }
+        String required = token != null ? token : loopback ? null : UiServer.newToken();
+        UiServer server;
+        try {
+            server = UiServer.start(new UiServer.Options(parsed, bind, port, required, Duration.ofMillis(250)));
+        } catch (BindException e) {
+            boolean inUse = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("in use");
+            System.err.println("cloaca ui: cannot listen on " + bind + ":" + port + " (" + e.getMessage() + ")"
+                    + (inUse ? "; is another cloaca ui running? Choose another --port" : ""));
+            return 1;
+        } catch (CloacaException e) {
+            System.err.println("cloaca ui: " + e.getMessage());
+            return 2;
+        } catch (IOException e) {
+            System.err.println("cloaca ui: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
+            return 1;
+        }
+        URI address = server.address();
+        System.out.println("cloaca ui: " + server.database() + " at " + address);
+        if (required != null && token == null) {
+            System.out.println("cloaca ui: every request needs the token " + required
+                    + " (it is in the address above)");
+        }
+        System.out.println("cloaca ui: Ctrl-C stops it");
+        if (open) {
+            openBrowser(address);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "cloaca-ui-stop"));
+        stopped.await();
+        return 0;
+    }
+
+    private static void openBrowser(URI address) {
+        try {
+            if (java.awt.Desktop.isDesktopSupported()
+                    && java.awt.Desktop.getDesktop().isSupported(java.awt.Desktop.Action.BROWSE)) {
+                java.awt.Desktop.getDesktop().browse(address);
+                return;
+            }
+            new ProcessBuilder("xdg-open", address.toString()).inheritIO().start();
+        } catch (IOException | UnsupportedOperationException e) {
+            System.err.println("cloaca ui: could not open a browser (" + e.getMessage() + "); open " + address);
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package io.cloaca.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.cloaca.cli.ui.UiServer;
+import io.cloaca.engine.context.Context;
+import io.cloaca.engine.execution.ExecutionResult;
+import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.workflow.Workflow;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The JSON API of {@code cloaca ui} over plain HTTP: what it answers, and what it refuses. */
+class UiApiTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static UiFixture ui;
+    private static ExecutionResult result;
+
+    @BeforeAll
+    static void runOneWorkflow() throws Exception {
+        ui = new UiFixture(null, UiFixture.tenTasks("ten", "no such column: <b>total</b>"));
+        result = ui.runner.execute("ten", Context.empty());
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        ui.close();
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws Exception {
+        return JSON.readTree(response.body());
+    }
+
+    @Test
+    void listsExecutionsWithTaskCounts() throws Exception {
+        HttpResponse<String> response = ui.get("/api/executions");
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = json(response);
+        assertEquals(1, body.get("total").asInt());
+        JsonNode e = body.get("executions").get(0);
+        assertEquals(result.executionId(), e.get("id").asText());
+        assertEquals("Failed", e.get("status").asText());
+        assertEquals(10, e.get("tasks").asInt());
+        assertEquals(1, e.get("taskCounts").get("Failed").asInt());
+        assertEquals(9, e.get("taskCounts").get("Completed").asInt());
+        assertEquals("[\"ten\"]", body.get("workflows").toString());
+
+        assertEquals(0, json(ui.get("/api/executions?status=Running")).get("total").asInt());
+        assertEquals(0, json(ui.get("/api/executions?workflow=other")).get("total").asInt());
+        assertEquals(0, json(ui.get("/api/executions?page=2&limit=1")).get("executions").size());
+    }
+
+    @Test
+    void showsTasksWithDependenciesRetriedAttemptsErrorsAndOutputs() throws Exception {
+        JsonNode body = json(ui.get("/api/executions/" + result.executionId()));
+        Map<String, JsonNode> tasks = new TreeMap<>();
+        body.get("tasks").forEach(t -> tasks.put(t.get("label").asText(), t));
+        assertEquals(10, tasks.size());
+        List<String> joinB = new ArrayList<>();
+        tasks.get("join_b").get("dependencies").forEach(d -> joinB.add(d.asText().replaceAll(".*::", "")));
+        assertEquals(List.of("flaky", "score"), joinB.stream().sorted().toList());
+
+        JsonNode flaky = tasks.get("flaky");
+        assertEquals("Completed", flaky.get("status").asText());
+        assertEquals(2, flaky.get("attempts").size(), flaky.toString());
+        assertEquals("Retried", flaky.get("attempts").get(0).get("outcome").asText());
+        assertTrue(flaky.get("attempts").get(0).get("error").asText().contains("connection reset"));
+        assertEquals("Completed", flaky.get("attempts").get(1).get("outcome").asText());
+        assertTrue(flaky.get("error").isNull(), "a retried error is not the task's error once it completed");
+
+        JsonNode broken = tasks.get("broken");
+        assertEquals("Failed", broken.get("status").asText());
+        assertTrue(broken.get("error").asText().contains("no such column: <b>total</b>"), broken.toString());
+        assertEquals(5, tasks.get("extract").get("output").get("rows").asInt());
+        int bars = 0;
+        for (JsonNode t : body.get("tasks")) {
+            bars += t.get("attempts").size();
+        }
+        assertEquals(11, bars, "ten attempts and one retried");
+    }
+
+    @Test
+    void unknownExecutionIs404WithAMessage() throws Exception {
+        HttpResponse<String> response = ui.get("/api/executions/no-such-id");
+        assertEquals(404, response.statusCode());
+        assertEquals("No execution no-such-id in this database", json(response).get("error").asText());
+        assertEquals(404, ui.get("/nowhere").statusCode());
+    }
+
+    @Test
+    void malformedQueryParametersAre400NamingThem() throws Exception {
+        Map<String, String> cases = Map.of(
+                "/api/executions?page=abc", "'page' must be a whole number from 1 to 1000000, got 'abc'",
+                "/api/executions?limit=0", "'limit' must be a whole number from 1 to 500, got '0'",
+                "/api/executions?status=Done", "'status' must be one of [Pending, Running, Completed, Failed,"
+                        + " Cancelled], got 'Done'",
+                "/api/executions?colour=red", "Unknown query parameter 'colour'",
+                "/api/executions?page=1&page=2", "'page' is given twice",
+                "/api/executions?schema=tenant_a", "Query parameter 'schema' is not accepted here: SQLite has no schemas");
+        for (var c : cases.entrySet()) {
+            HttpResponse<String> response = ui.get(c.getKey());
+            assertEquals(400, response.statusCode(), c.getKey());
+            String error = json(response).get("error").asText();
+            assertTrue(error.contains(c.getValue()), c.getKey() + " answered " + error);
+        }
+        String host = "127.0.0.1:" + ui.server.address().getPort();
+        // A broken escape is refused by the JDK's server before the UI sees it, with a 400 all the same.
+        assertEquals("400", ui.raw("/api/executions?workflow=%zz", host)[0]);
+    }
+
+    @Test
+    void onlyGetIsAnswered() throws Exception {
+        for (String method : List.of("POST", "PUT", "DELETE")) {
+            HttpResponse<String> response = ui.send("/api/executions", method);
+            assertEquals(405, response.statusCode(), method);
+            assertEquals("GET", response.headers().firstValue("Allow").orElse(""));
+        }
+    }
+
+    @Test
+    void aForeignHostHeaderIsRefusedWithoutAToken() throws Exception {
+        assertEquals("403", ui.raw("/api/executions", "evil.example:80")[0]);
+        assertEquals("200", ui.raw("/api/executions", "localhost:" + ui.server.address().getPort())[0]);
+    }
+
+    @Test
+    void theStaticPageIsServed() throws Exception {
+        HttpResponse<String> page = ui.get("/");
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("<script src=\"app.js\""));
+        assertTrue(ui.get("/app.js").body().contains("textContent"));
+    }
+
+    @Test
+    void aTokenIsRequiredOnEveryRequestWhenSet() throws Exception {
+        try (UiFixture guarded = new UiFixture("s3cret-token", Workflow.builder("w").task("a", c -> c).build())) {
+            assertTrue(guarded.server.address().toString().endsWith("/?token=s3cret-token"));
+            for (String path : List.of("/", "/app.js", "/api/info", "/api/executions", "/api/events")) {
+                HttpResponse<String> response = guarded.get(path);
+                assertEquals(401, response.statusCode(), path);
+                assertTrue(json(response).get("error").asText().startsWith("A token is required"));
+            }
+            assertEquals(401, guarded.get("/api/executions?token=wrong").statusCode());
+            assertEquals(200, guarded.get("/api/executions", "Authorization", "Bearer s3cret-token").statusCode());
+            HttpResponse<String> page = guarded.get("/?token=s3cret-token");
+            assertEquals(200, page.statusCode());
+            String cookie = page.headers().firstValue("Set-Cookie").orElseThrow().split(";")[0];
+            assertEquals(200, guarded.get("/app.js", "Cookie", cookie).statusCode(), "the page's own files");
+            assertEquals(401, guarded.get("/app.js", "Cookie", cookie + "x").statusCode());
+        }
+    }
+
+    @Test
+    void anUnreachableDatabaseIsReportedWhileTheServerStaysUp() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        String url = "postgresql://cloaca:hunter2@127.0.0.1:" + closedPort + "/nowhere";
+        try (UiServer server = UiServer.start(new UiServer.Options(DatabaseUrl.parse(url), "127.0.0.1", 0, null,
+                Duration.ofMillis(100)))) {
+            HttpResponse<String> response = UiFixture.get(server, "api/executions");
+            assertEquals(503, response.statusCode());
+            assertTrue(response.body().contains("Cannot connect to database"), response.body());
+            assertFalse(response.body().contains("hunter2"));
+            HttpResponse<String> info = UiFixture.get(server, "api/info");
+            assertEquals(200, info.statusCode(), "the page itself still loads");
+            assertTrue(info.body().contains("postgresql://cloaca:***@127.0.0.1:" + closedPort + "/nowhere"), info.body());
+            assertFalse(info.body().contains("hunter2"));
+        }
+    }
+
+    @Test
+    void aSqliteFileNotYetCreatedIsReportedNotCreated() throws Exception {
+        var missing = ui.directory.resolve("later.db");
+        try (UiServer server = UiServer.start(new UiServer.Options(DatabaseUrl.parse("sqlite://" + missing),
+                "127.0.0.1", 0, null, Duration.ofMillis(100)))) {
+            HttpResponse<String> response = UiFixture.get(server, "api/executions");
+            assertEquals(503, response.statusCode());
+            assertTrue(response.body().contains("no SQLite database at " + missing), response.body());
+            assertFalse(java.nio.file.Files.exists(missing));
+        }
+    }
+
+    @Test
+    void aPortInUseIsAOneLineErrorAndExit1() throws Exception {
+        int port = ui.server.address().getPort();
+        assertThrows(BindException.class, () -> UiServer.start(new UiServer.Options(DatabaseUrl.parse(ui.url),
+                "127.0.0.1", port, null, Duration.ofMillis(100))));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream previous = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.execute("ui", "--database", ui.url, "--port", String.valueOf(port));
+        } finally {
+            System.setErr(previous);
+        }
+        assertEquals(1, code);
+        String message = err.toString(StandardCharsets.UTF_8);
+        assertTrue(message.startsWith("cloaca ui: cannot listen on 127.0.0.1:" + port), message);
+        assertEquals(1, message.strip().lines().count(), message);
+    }
+
+    @Test
+    void aPostgresUrlWithoutSchemaOffersTheSchemasHoldingCloacaTables() throws Exception {
+        try (TestPostgres pg = TestPostgres.createDatabase()) {
+            UiFixture.twoTenants(pg);
+            String base = pg.url();
+            try (var c = pg.connect(pg.name()); var st = c.createStatement()) {
+                st.execute("CREATE SCHEMA unrelated");
+            }
+            try (UiServer server = UiServer.start(new UiServer.Options(DatabaseUrl.parse(base), "127.0.0.1", 0,
+                    null, Duration.ofMillis(100)))) {
+                JsonNode info = json(UiFixture.get(server, "api/info"));
+                assertTrue(info.get("offersSchemas").asBoolean());
+                assertEquals("[\"tenant_a\",\"tenant_b\"]", info.get("schemas").toString());
+                assertEquals(1, json(UiFixture.get(server, "api/executions?schema=tenant_a")).get("total").asInt());
+                assertEquals(0, json(UiFixture.get(server, "api/executions?schema=tenant_b")).get("total").asInt());
+                JsonNode noTables = json(UiFixture.get(server, "api/executions"));
+                assertTrue(noTables.get("note").asText().startsWith("No cloaca tables here yet"), noTables.toString());
+                HttpResponse<String> unrelated = UiFixture.get(server, "api/executions?schema=unrelated");
+                assertEquals(400, unrelated.statusCode());
+                assertTrue(unrelated.body().contains("no cloaca tables in schema 'unrelated'"), unrelated.body());
+            }
+        }
+    }
+}
