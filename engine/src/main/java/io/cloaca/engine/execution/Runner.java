@@ -2,6 +2,8 @@ package io.cloaca.engine.execution;
 
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
+import io.cloaca.engine.cron.CronSchedules;
+import io.cloaca.engine.cron.CronStore;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.ExecutionStore;
@@ -55,6 +57,7 @@ public final class Runner implements AutoCloseable {
     private final WorkerPool.Lane lane;
     private final Consumer<Runner> onShutdown;
     private final Maintenance maintenance;
+    private final CronSchedules cron;
     private final Map<String, CompletableFuture<ExecutionResult>> waiting = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -72,6 +75,9 @@ public final class Runner implements AutoCloseable {
         this.lane = new WorkerPool.Lane(executor);
         this.maintenance = new Maintenance(this);
         maintenance.start(resources.maintenance);
+        this.cron = new CronSchedules(new CronStore(resources.database, schema), store, registry, config.cron(), clock,
+                runnerId, this::enqueue, resources.dueWork);
+        cron.start();
     }
 
     /**
@@ -106,6 +112,11 @@ public final class Runner implements AutoCloseable {
     /** Read access to executions and task rows, for tools and tests. */
     public ExecutionStore store() {
         return store;
+    }
+
+    /** This runner's cron schedules (those stored in its database or schema). */
+    public CronSchedules cron() {
+        return cron;
     }
 
     /** An execution started by {@link #submit}: its id at once, its result when it ends. */
@@ -253,6 +264,7 @@ public final class Runner implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        cron.stop();
         maintenance.stop();
         if (!resources.workers.closeLane(lane, config.shutdownGrace())) {
             LOG.warn("Runner {}: tasks still running after {}; their claims expire with their leases",

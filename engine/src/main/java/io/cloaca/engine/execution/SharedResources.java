@@ -20,6 +20,8 @@ final class SharedResources {
     final ScheduledExecutorService timers;
     /** Heartbeats, lease sweeps and polls of every runner sharing these resources. */
     final ScheduledExecutorService maintenance;
+    /** Fires the cron schedules of every runner sharing these resources, each at its instant. */
+    final ScheduledExecutorService dueWork;
     private final Set<String> migrated = new HashSet<>();
     int users;
 
@@ -32,6 +34,9 @@ final class SharedResources {
         timerPool.setRemoveOnCancelPolicy(true);
         this.timers = timerPool;
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-maintenance"));
+        ScheduledThreadPoolExecutor duePool = new ScheduledThreadPoolExecutor(1, r -> daemon(r, name + "-cron"));
+        duePool.setRemoveOnCancelPolicy(true); // a wake() replaces the planned run
+        this.dueWork = duePool;
     }
 
     /** Migrates {@code schema} (null: the default) once per process; later runners of it skip Flyway. */
@@ -52,6 +57,7 @@ final class SharedResources {
     void close() {
         workers.stop();
         maintenance.shutdownNow();
+        dueWork.shutdownNow();
         timers.shutdownNow();
         database.close();
     }

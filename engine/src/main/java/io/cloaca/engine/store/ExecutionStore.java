@@ -82,7 +82,19 @@ public final class ExecutionStore {
      */
     public Created createExecution(String executionId, String workflowName, Workflow workflow, String initialContext,
                                    String claimFor, int claimLimit, long leaseUntil, long now) {
-        return database.inTransaction(c -> {
+        return database.inTransaction(c -> createExecution(c, executionId, workflowName, workflow, initialContext,
+                claimFor, claimLimit, leaseUntil, now));
+    }
+
+    /**
+     * The statements of {@link #createExecution(String, String, Workflow, String, String, int, long, long)}
+     * on a connection whose transaction the caller holds, so that another write (a cron instant's claim)
+     * commits or rolls back together with the execution.
+     */
+    public Created createExecution(Connection c, String executionId, String workflowName, Workflow workflow,
+                                   String initialContext, String claimFor, int claimLimit, long leaseUntil, long now)
+            throws SQLException {
+        {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + executions
                     + " (id, workflow_name, workflow_version, status, initial_context, started_at, updated_at)"
                     + " VALUES (?, ?, ?, 'Running', ?, ?, ?)")) {
@@ -131,7 +143,7 @@ public final class ExecutionStore {
                 ps.executeBatch();
             }
             return new Created(ready, claimed);
-        });
+        }
     }
 
     /**
