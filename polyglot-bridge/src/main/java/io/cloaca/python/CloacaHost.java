@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
+import io.cloaca.engine.cron.CronConfig;
 import io.cloaca.engine.execution.RunnerFactory;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.tenancy.Identifiers;
@@ -142,6 +143,10 @@ public final class CloacaHost {
                 .sweepInterval(seconds(c.path("stale_claim_sweep_interval_seconds"), RunnerConfig.DEFAULT_SWEEP))
                 .maxRecoveries(c.path("max_recovery_attempts").asInt(RunnerConfig.DEFAULT_MAX_RECOVERIES))
                 .shutdownGrace(seconds(c.path("shutdown_timeout_seconds"), RunnerConfig.DEFAULT_SHUTDOWN_GRACE))
+                .cron(new CronConfig(c.path("enable_cron_scheduling").asBoolean(true),
+                        seconds(c.path("cron_poll_interval_seconds"), CronConfig.DEFAULT_RECHECK),
+                        (int) Math.min(Integer.MAX_VALUE, c.path("cron_max_catchup_executions").asLong(CronConfig.DEFAULT_MAX_CATCHUP)),
+                        Duration.ofMinutes(c.path("cron_lost_threshold_minutes").asLong(10))))
                 .build();
     }
 
