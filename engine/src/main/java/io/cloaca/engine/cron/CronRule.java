@@ -16,6 +16,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.time.zone.ZoneOffsetTransition;
 import java.util.ArrayList;
 import java.util.List;
@@ -158,7 +159,8 @@ public final class CronRule {
     }
 
     private Instant nextByWallClock(Instant after) {
-        LocalDateTime wall = LocalDateTime.ofInstant(after, zone);
+        // cron-utils keeps the fraction of the time it starts from; instants are whole seconds.
+        LocalDateTime wall = LocalDateTime.ofInstant(after, zone).truncatedTo(ChronoUnit.SECONDS);
         // Bounded: each round moves the wall time to the next match, or past a gap or overlap.
         for (int round = 0; round < 16; round++) {
             Optional<ZonedDateTime> match = times.nextExecution(wall.atZone(ZoneOffset.UTC));

@@ -59,6 +59,9 @@ class CronRuleTest {
         Instant t = Instant.parse("2026-01-01T00:00:02Z");
         assertEquals(Instant.parse("2026-01-01T00:00:04Z"), rule.nextAfter(t));
         assertEquals(Instant.parse("2026-01-01T00:00:02Z"), rule.nextAfter(t.minusMillis(1)));
+        assertEquals(Instant.parse("2026-01-01T00:00:04Z"), rule.nextAfter(t.plusMillis(461)), "whole seconds");
+        assertEquals(Instant.parse("2026-01-01T00:01:00Z"),
+                CronRule.parse("* * * * *", "Europe/Berlin").nextAfter(t.plusMillis(461)));
     }
 
     @Test
