@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -45,6 +46,8 @@ final class CronFirer implements DueWork {
     private final CronConfig config;
     private final String runnerId;
     private final Consumer<String> enqueue;
+    /** Parsed rules by expression and zone: parsing costs more than the rest of a claim. */
+    private final Map<String, CronRule> rules = new ConcurrentHashMap<>();
 
     CronFirer(CronStore store, ExecutionStore executions, WorkflowRegistry registry, CronConfig config, String runnerId,
               Consumer<String> enqueue) {
@@ -91,7 +94,7 @@ final class CronFirer implements DueWork {
         for (CronSchedule s : due) {
             CronRule rule;
             try {
-                rule = s.rule();
+                rule = rule(s);
             } catch (CloacaException e) {
                 // Only if the stored row was edited by hand or the zone left the tz database: stop it, say why.
                 store.disable(c, s.id(), now);
@@ -137,6 +140,13 @@ final class CronFirer implements DueWork {
         }
         store.insertAudit(c, audit, runnerId, now);
         return new Batch(due.size(), claimed, ready);
+    }
+
+    private CronRule rule(CronSchedule s) {
+        if (rules.size() > 10_000) {
+            rules.clear(); // expressions come and go with updates; keep the cache from growing without bound
+        }
+        return rules.computeIfAbsent(s.cronExpression() + '\u0000' + s.timezone(), k -> s.rule());
     }
 
     private static CronStore.AuditRow row(CronSchedule s, Instant instant, String executionId,
