@@ -57,7 +57,10 @@ public final class CronSchedules {
         }
     }
 
-    /** Stops firing; a fire in progress completes first. Idempotent. */
+    /**
+     * Stops firing in the background; a fire in progress completes first. Idempotent. {@link #runDue()}
+     * still works, so a test can stop the background and fire only when it asks.
+     */
     public void stop() {
         scheduler.stop();
     }

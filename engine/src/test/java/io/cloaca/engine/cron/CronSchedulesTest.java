@@ -33,8 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The cron API and the firing rules, driven by a settable clock and {@link CronSchedules#runDue()}: the
- * background scheduler re-reads the database only once an hour here, so what fires is what the test
- * asks for. Runs on SQLite, and on PostgreSQL with {@code -Dcloaca.test.backend=postgresql}.
+ * background scheduler is stopped, so what fires is what the test asks for, when it asks. Runs on SQLite, and on PostgreSQL with {@code -Dcloaca.test.backend=postgresql}.
  */
 class CronSchedulesTest {
 
@@ -67,7 +66,9 @@ class CronSchedulesTest {
         }
         RunnerFactory factory = new RunnerFactory(registry, clock);
         factories.add(factory);
-        return factory.open(url(), RunnerConfig.builder().cron(cron).build());
+        Runner runner = factory.open(url(), RunnerConfig.builder().cron(cron).build());
+        runner.cron().stop(); // no background runs: only runDue() fires, at the clock's time
+        return runner;
     }
 
     private static Workflow echo(String name) {
@@ -108,7 +109,9 @@ class CronSchedulesTest {
         runner.cron().setEnabled(id, false);
         assertEquals(List.of(other), runner.cron().list(true, 100, 0).stream().map(CronSchedule::id).toList());
         clock.advance(Duration.ofHours(2));
-        assertEquals(1, runner.cron().runDue(), "only the enabled schedule fires");
+        assertEquals(1, runner.cron().runDue());
+        assertEquals(2, runner.cron().history(other, 100, 0).size(), "the enabled one runs 11:00 and 12:00 (run_all)");
+        assertTrue(runner.cron().history(id, 100, 0).isEmpty(), "the disabled one does not");
         runner.cron().setEnabled(id, true);
         assertEquals(Instant.parse("2026-03-02T12:15:00Z").toEpochMilli(), runner.cron().get(id).nextRunAt(),
                 "instants that passed while disabled are not missed runs");
