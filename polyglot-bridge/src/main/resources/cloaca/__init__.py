@@ -960,6 +960,22 @@ class PipelineResult:
 WorkflowResult = PipelineResult
 
 
+def _check_str(name, value):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got '{type(value).__name__}'")
+
+
+def _page(name, value, default):
+    """A limit or offset: None means the default; negative values are a ValueError naming the value."""
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int or None, got '{type(value).__name__}'")
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {value}")
+    return min(value, 2 ** 31 - 1)
+
+
 class DefaultRunner:
     """Runs registered workflows against a database: ``DefaultRunner("sqlite://app.db")`` (the default
     backend), ``":memory:"``, or ``"postgresql://user:pass@host:5432/db"``. Use it as a context manager,
@@ -1018,6 +1034,68 @@ class DefaultRunner:
         if workflow_name is not None and not isinstance(workflow_name, str):
             raise TypeError(f"workflow_name must be a str, got '{type(workflow_name).__name__}'")
         return json.loads(self._handle.listExecutions(workflow_name, _non_negative_int("limit", limit)))
+
+    # ---- cron ----------------------------------------------------------------------------------
+
+    def register_cron_workflow(self, workflow_name, cron_expression, timezone, *, catchup_policy="skip"):
+        """Schedules ``workflow_name`` (which must be registered) at ``cron_expression`` (5 fields, 6 with
+        seconds first, or an alias such as ``@daily``) in IANA zone ``timezone``; returns the schedule's id.
+        Each instant fires once across all runners on the database, at its time.
+
+        ``catchup_policy`` says what happens to instants missed while no runner was up: ``"skip"`` (the
+        default) runs the earliest missed one and records the others as skipped; ``"run_all"`` runs each
+        (up to ``cron_max_catchup_executions``). Either way the history shows every missed instant."""
+        _check_str("workflow_name", workflow_name)
+        _check_str("cron_expression", cron_expression)
+        _check_str("timezone", timezone)
+        _check_str("catchup_policy", catchup_policy)
+        return self._handle.registerCron(workflow_name, cron_expression, timezone, catchup_policy)
+
+    def list_cron_schedules(self, enabled_only=None, limit=None, offset=None):
+        """Schedules as dicts, ordered by workflow name (defaults: all, 100, 0)."""
+        enabled_only = False if enabled_only is None else _bool("enabled_only", enabled_only)
+        return json.loads(self._handle.listCron(enabled_only, _page("limit", limit, 100), _page("offset", offset, 0)))
+
+    def get_cron_schedule(self, schedule_id):
+        """A schedule as a dict: ``id``, ``workflow_name``, ``cron_expression``, ``timezone``, ``enabled``,
+        ``catchup_policy``, ``next_run_at``, ``last_run_at``, ``created_at``, ``updated_at``."""
+        _check_str("schedule_id", schedule_id)
+        return json.loads(self._handle.getCron(schedule_id))
+
+    def update_cron_schedule(self, schedule_id, cron_expression, timezone, *, catchup_policy=None):
+        """Replaces expression and zone (and the catch-up policy, if given); the next run is computed from now."""
+        _check_str("schedule_id", schedule_id)
+        _check_str("cron_expression", cron_expression)
+        _check_str("timezone", timezone)
+        if catchup_policy is not None:
+            _check_str("catchup_policy", catchup_policy)
+        self._handle.updateCron(schedule_id, cron_expression, timezone, catchup_policy)
+
+    def set_cron_schedule_enabled(self, schedule_id, enabled):
+        """Enables or disables a schedule; enabling computes the next run from now (instants that passed
+        while it was disabled are not missed runs)."""
+        _check_str("schedule_id", schedule_id)
+        self._handle.setCronEnabled(schedule_id, _bool("enabled", enabled))
+
+    def delete_cron_schedule(self, schedule_id):
+        """Deletes a schedule and its history; the executions it started stay."""
+        _check_str("schedule_id", schedule_id)
+        self._handle.deleteCron(schedule_id)
+
+    def get_cron_execution_history(self, schedule_id, limit=None, offset=None):
+        """The instants a schedule claimed, newest first (defaults: 100, 0): dicts with ``id``,
+        ``schedule_id``, ``scheduled_time``, ``claimed_at``, ``pipeline_execution_id``, ``created_at``,
+        ``updated_at``, and ``outcome`` (``started``, ``skipped`` or ``failed``), ``detail`` and
+        ``execution_status`` (the started execution's status now)."""
+        _check_str("schedule_id", schedule_id)
+        return json.loads(self._handle.cronHistory(schedule_id, _page("limit", limit, 100), _page("offset", offset, 0)))
+
+    def get_cron_execution_stats(self, since):
+        """Counts over the instants claimed since ``since`` (RFC 3339 with an offset, e.g.
+        ``datetime.now(timezone.utc).isoformat()``): ``total_executions``, ``successful_executions``,
+        ``lost_executions`` (instants that started no execution) and ``success_rate`` (0 to 100)."""
+        _check_str("since", since)
+        return json.loads(self._handle.cronStats(since))
 
     def shutdown(self):
         """Stops taking work, lets running tasks finish (up to ``shutdown_timeout_seconds``) and gives

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.CloacaVersion;
 import io.cloaca.engine.context.Context;
+import io.cloaca.engine.cron.CronConfig;
 import io.cloaca.engine.execution.RunnerFactory;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.tenancy.Identifiers;
@@ -185,6 +186,10 @@ public final class CloacaHost {
                 .sweepInterval(seconds(c.path("stale_claim_sweep_interval_seconds"), d.sweepInterval()))
                 .maxRecoveries(c.path("max_recovery_attempts").asInt(d.maxRecoveries()))
                 .shutdownGrace(seconds(c.path("shutdown_timeout_seconds"), d.shutdownGrace()))
+                .cron(new CronConfig(c.path("enable_cron_scheduling").asBoolean(d.cron().enabled()),
+                        seconds(c.path("cron_poll_interval_seconds"), d.cron().recheck()),
+                        (int) Math.min(Integer.MAX_VALUE, c.path("cron_max_catchup_executions").asLong(d.cron().maxCatchup())),
+                        Duration.ofMinutes(c.path("cron_lost_threshold_minutes").asLong(d.cron().lostThreshold().toMinutes()))))
                 .build();
     }
 

@@ -2,6 +2,10 @@ package io.cloaca.python;
 
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
+import io.cloaca.engine.cron.CatchupPolicy;
+import io.cloaca.engine.cron.CronJson;
+import io.cloaca.engine.cron.CronStats;
+import io.cloaca.engine.cron.Rfc3339;
 import io.cloaca.engine.execution.ExecutionResult;
 import io.cloaca.engine.execution.Runner;
 import io.cloaca.engine.store.ExecutionRecord;
@@ -11,8 +15,6 @@ import io.cloaca.engine.workflow.TaskNamespace;
 import org.graalvm.polyglot.HostAccess;
 
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,8 +22,6 @@ import java.util.Map;
 
 /** What the Python {@code cloaca.DefaultRunner} wraps. Results cross back to Python as JSON text. */
 public final class RunnerHandle {
-
-    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss");
 
     private final Runner runner;
     private final PythonErrors errors;
@@ -131,16 +131,105 @@ public final class RunnerHandle {
         return runner.store().database().url().redacted();
     }
 
-    /**
-     * A UTC timestamp as upstream (chrono's {@code to_rfc3339}) writes it: {@code +00:00} rather than
-     * {@code Z}, and a fraction of 3, 6 or 9 digits, left out when zero.
-     */
+    // ---- cron (upstream's messages: "<prefix>: Configuration error: <detail>" for bad input) ----------
+
+    private RuntimeException cronError(String prefix, CloacaException e) {
+        return switch (e.kind()) {
+            case INVALID_ARGUMENT, ILLEGAL_STATE -> errors.raise("ValueError", prefix + "Configuration error: " + e.getMessage());
+            case NOT_FOUND -> errors.raise("ValueError", prefix + e.getMessage());
+            default -> errors.translate(prefix, e);
+        };
+    }
+
+    /** Returns the new schedule's id. */
+    @HostAccess.Export
+    public String registerCron(String workflowName, String expression, String timezone, String policy) {
+        try {
+            return runner.cron().register(workflowName, expression, timezone, CatchupPolicy.of(policy));
+        } catch (CloacaException e) {
+            throw cronError("Failed to register cron workflow: ", e);
+        }
+    }
+
+    @HostAccess.Export
+    public String listCron(boolean enabledOnly, int limit, int offset) {
+        try {
+            return WorkflowHandle.json(runner.cron().list(enabledOnly, limit, offset).stream().map(CronJson::schedule).toList());
+        } catch (CloacaException e) {
+            throw cronError("Failed to list cron schedules: ", e);
+        }
+    }
+
+    @HostAccess.Export
+    public String getCron(String scheduleId) {
+        try {
+            return WorkflowHandle.json(CronJson.schedule(runner.cron().get(scheduleId)));
+        } catch (CloacaException e) {
+            throw cronError("Failed to get cron schedule: ", e);
+        }
+    }
+
+    /** @param policy {@code skip}, {@code run_all}, or null to keep the schedule's */
+    @HostAccess.Export
+    public void updateCron(String scheduleId, String expression, String timezone, String policy) {
+        try {
+            runner.cron().update(scheduleId, expression, timezone, policy == null ? null : CatchupPolicy.of(policy));
+        } catch (CloacaException e) {
+            throw cronError("Failed to update cron schedule: ", e);
+        }
+    }
+
+    @HostAccess.Export
+    public void setCronEnabled(String scheduleId, boolean enabled) {
+        try {
+            runner.cron().setEnabled(scheduleId, enabled);
+        } catch (CloacaException e) {
+            throw cronError("Failed to update cron schedule: ", e);
+        }
+    }
+
+    @HostAccess.Export
+    public void deleteCron(String scheduleId) {
+        try {
+            runner.cron().delete(scheduleId);
+        } catch (CloacaException e) {
+            throw cronError("Failed to delete cron schedule: ", e);
+        }
+    }
+
+    @HostAccess.Export
+    public String cronHistory(String scheduleId, int limit, int offset) {
+        try {
+            return WorkflowHandle.json(runner.cron().history(scheduleId, limit, offset).stream()
+                    .map(CronJson::execution).toList());
+        } catch (CloacaException e) {
+            throw cronError("Failed to get cron execution history: ", e);
+        }
+    }
+
+    @HostAccess.Export
+    public String cronStats(String since) {
+        Instant from;
+        try {
+            from = Rfc3339.parse(since);
+        } catch (CloacaException e) {
+            throw errors.raise("ValueError", e.getMessage());
+        }
+        try {
+            CronStats stats = runner.cron().stats(from);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("total_executions", stats.total());
+            out.put("successful_executions", stats.successful());
+            out.put("lost_executions", stats.lost());
+            out.put("success_rate", stats.successRate());
+            return WorkflowHandle.json(out);
+        } catch (CloacaException e) {
+            throw cronError("Failed to get cron execution stats: ", e);
+        }
+    }
+
+    /** A UTC timestamp as upstream (chrono's {@code to_rfc3339}) writes it. */
     static String rfc3339(Instant instant) {
-        int nanos = instant.getNano();
-        String fraction = nanos == 0 ? ""
-                : nanos % 1_000_000 == 0 ? String.format(".%03d", nanos / 1_000_000)
-                : nanos % 1_000 == 0 ? String.format(".%06d", nanos / 1_000)
-                : String.format(".%09d", nanos);
-        return SECONDS.format(instant.atOffset(ZoneOffset.UTC)) + fraction + "+00:00";
+        return Rfc3339.format(instant);
     }
 }

@@ -41,8 +41,21 @@ final class BenchCommand implements Callable<Integer> {
                     + "workflow in each, and report provisioning time, server connections, threads and heap.")
     Integer tenants;
 
+    @Option(names = "--cron", paramLabel = "N", arity = "0..1", fallbackValue = "1000",
+            description = "Instead: N schedules (default 1000) firing every second in one runner on SQLite for "
+                    + "10 s (--quick: 5 s), beside the plain one-task workflow rate; reports how late each instant "
+                    + "was claimed and completed.")
+    Integer cron;
+
     @Override
     public Integer call() throws Exception {
+        if (cron != null) {
+            var bench = new io.cloaca.cli.bench.CronBench(cron, quick || smoke ? 5 : 10, System.err);
+            var out = spec.commandLine().getOut();
+            out.print(io.cloaca.cli.bench.CronBench.format(bench.run(), markdown));
+            out.flush();
+            return 0;
+        }
         if (tenants != null) {
             if (postgresUrl == null) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--tenants needs --postgres URL");

@@ -1,8 +1,7 @@
 package io.cloaca.cli;
 
 import io.cloaca.engine.CloacaException;
-import io.cloaca.engine.store.Database;
-import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.cron.CronStore;
 import io.cloaca.engine.store.ExecutionHistory;
 import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.TaskRecord;
@@ -12,9 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -23,7 +22,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "executions", mixinStandardHelpOptions = true,
         description = {"List recent executions, or show one execution's tasks.",
-                "Reads the database only; it never changes anything."})
+                "Reads the database only; it never changes anything.",
+                "Column BY says what started each execution: cron (a schedule) or execute (a caller)."})
 final class ExecutionsCommand implements Callable<Integer> {
 
     @Option(names = {"-d", "--database"}, paramLabel = "URL",
@@ -41,43 +41,33 @@ final class ExecutionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String url = database != null ? database : System.getenv("DATABASE_URL");
-        if (url == null || url.isBlank()) {
-            System.err.println("cloaca executions: give --database URL or set DATABASE_URL");
-            return 2;
-        }
-        DatabaseUrl parsed;
-        try {
-            parsed = DatabaseUrl.parse(url);
-        } catch (CloacaException e) {
-            System.err.println("cloaca executions: " + e.getMessage());
-            return 2;
-        }
-        if (parsed instanceof DatabaseUrl.Sqlite sqlite && (sqlite.inMemory() || !Files.isRegularFile(sqlite.file()))) {
-            System.err.println("cloaca executions: " + (sqlite.inMemory()
-                    ? "an in-memory database belongs to the process that made it; give a file or PostgreSQL URL"
-                    : "no SQLite database at " + sqlite.file()));
-            return 2;
-        }
-        try (Database db = Database.open(parsed, 1, true)) {
-            ExecutionHistory history = new ExecutionHistory(db,
-                    parsed instanceof DatabaseUrl.Postgres pg ? pg.schema() : null);
+        try (ReadDatabase db = ReadDatabase.open(database, null)) {
+            ExecutionHistory history = new ExecutionHistory(db.database(), db.schema());
             if (executionId != null) {
                 return showTasks(history, System.out);
             }
-            listExecutions(history.recentExecutions(workflow, limit), System.out);
+            List<ExecutionRecord> executions = history.recentExecutions(workflow, limit);
+            Map<String, String> cron = new CronStore(db.database(), db.schema())
+                    .schedulesOf(executions.stream().map(ExecutionRecord::id).toList());
+            listExecutions(executions, cron, System.out);
             return 0;
+        } catch (ReadDatabase.Refused e) {
+            System.err.println("cloaca executions: " + e.getMessage());
+            return e.exitCode;
         } catch (CloacaException e) {
             System.err.println("cloaca executions: " + e.getMessage());
             return 1;
         }
     }
 
-    private static void listExecutions(List<ExecutionRecord> executions, PrintStream out) {
-        out.printf("%-36s  %-24s  %-9s  %-24s  %s%n", "EXECUTION", "WORKFLOW", "STATUS", "STARTED", "ERROR");
+    /** @param cron the schedule that started each cron-started execution, by execution id */
+    private static void listExecutions(List<ExecutionRecord> executions, Map<String, String> cron, PrintStream out) {
+        out.printf("%-36s  %-24s  %-9s  %-24s  %-7s  %s%n", "EXECUTION", "WORKFLOW", "STATUS", "STARTED", "BY",
+                "ERROR");
         for (ExecutionRecord e : executions) {
-            out.printf("%-36s  %-24s  %-9s  %-24s  %s%n", e.id(), e.workflowName(), e.status(),
-                    Instant.ofEpochMilli(e.startedAt()), e.errorMessage() == null ? "" : e.errorMessage());
+            out.printf("%-36s  %-24s  %-9s  %-24s  %-7s  %s%n", e.id(), e.workflowName(), e.status(),
+                    Instant.ofEpochMilli(e.startedAt()), cron.containsKey(e.id()) ? "cron" : "execute",
+                    e.errorMessage() == null ? "" : e.errorMessage());
         }
     }
 

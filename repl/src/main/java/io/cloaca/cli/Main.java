@@ -7,8 +7,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code cloaca} command. */
 @Command(name = "cloaca", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Durable workflows on the JVM, scripted in Python with the cloaca module.",
-        subcommands = {RunCommand.class, ReplCommand.class, TestCommand.class, ExecutionsCommand.class, UiCommand.class,
-                BenchCommand.class})
+        subcommands = {RunCommand.class, ReplCommand.class, TestCommand.class, ExecutionsCommand.class,
+                SchedulesCommand.class, UiCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -84,4 +84,19 @@ class SamplesIT {
                 "task validate_payment: Failed after 2 attempt(s): " + validation,
                 "task write_audit_log: Completed after 1 attempt(s)");
     }
+
+    @Test
+    void sample_05_fires_two_short_schedules_and_reads_their_history_and_stats() throws Exception {
+        CloacaProcess.Result r = runSample("05_cron_scheduling.py");
+        assertPrinted(r,
+                "schedules:",
+                "  heartbeat  * * * * * *    UTC            skip     enabled",
+                "  report     */2 * * * * *  Europe/Berlin  run_all  enabled",
+                "heartbeat fired at least 3 times",
+                "heartbeat disabled; enabled now: ['report']",
+                "report fired at least 2 times; each run wrote its report: Completed",
+                "success rate: 100.0%",
+                "schedules left: []");
+        assertTrue(r.stdout().contains(", lost: 0\n"), r::toString);
+    }
 }

@@ -4,6 +4,8 @@ import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.store.ClaimedTask;
 import io.cloaca.engine.store.Claimant;
+import io.cloaca.engine.cron.CronSchedules;
+import io.cloaca.engine.cron.CronStore;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.ExecutionStore;
@@ -59,6 +61,7 @@ public final class Runner implements AutoCloseable {
     private final Consumer<Runner> onShutdown;
     private final Claimant claimant;
     private final Maintenance maintenance;
+    private final CronSchedules cron;
     /** Callers waiting for an execution to end share one future per execution; guarded by {@code this}. */
     private final Map<String, CompletableFuture<ExecutionResult>> waiting = new ConcurrentHashMap<>();
     /** How many callers wait on each future: one giving up (a timeout) must not orphan the others. */
@@ -84,6 +87,9 @@ public final class Runner implements AutoCloseable {
         if (backgroundMaintenance) {
             maintenance.start(resources.maintenance, resources.heartbeats);
         }
+        this.cron = new CronSchedules(new CronStore(resources.database, schema), store, registry, config.cron(), clock,
+                runnerId, this::enqueue, resources.dueWork);
+        cron.start();
     }
 
     /**
@@ -118,6 +124,11 @@ public final class Runner implements AutoCloseable {
     /** Read access to executions and task rows, for tools and tests. */
     public ExecutionStore store() {
         return store;
+    }
+
+    /** This runner's cron schedules (those stored in its database or schema). */
+    public CronSchedules cron() {
+        return cron;
     }
 
     /** An execution started by {@link #submit}: its id at once, its result when it ends. */
@@ -327,7 +338,9 @@ public final class Runner implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        // Heartbeats go on while running tasks drain, so that no other runner takes a task about to finish.
+        // Stop firing schedules first; heartbeats go on while running tasks drain, so that no other
+        // runner takes a task about to finish.
+        cron.stop();
         if (!resources.workers.closeLane(lane, config.shutdownGrace())) {
             LOG.warn("Runner {}: tasks still running after {}; their claims expire with their leases",
                     runnerId, RunnerConfig.seconds(config.shutdownGrace()));

@@ -1,6 +1,7 @@
 package io.cloaca.engine.execution;
 
 import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.cron.CronConfig;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -26,10 +27,12 @@ import java.time.Duration;
  * @param maxRecoveries      how many times an orphaned task is made ready again before it is abandoned
  *                           as Failed (default: 3)
  * @param shutdownGrace      how long shutdown lets running tasks finish, shorter than the lease (default: 5 s)
+ * @param cron               cron scheduling: on or off, catch-up bound, ... (default: {@link CronConfig#DEFAULT})
  */
 public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duration executionTimeout, int dbPoolSize,
                            boolean sqliteDurable, Duration leaseDuration, Duration heartbeatInterval,
-                           Duration sweepInterval, Duration pollInterval, int maxRecoveries, Duration shutdownGrace) {
+                           Duration sweepInterval, Duration pollInterval, int maxRecoveries, Duration shutdownGrace,
+                           CronConfig cron) {
 
     public static final int DEFAULT_MAX_CONCURRENT_TASKS = 4;
     public static final Duration DEFAULT_TASK_TIMEOUT = Duration.ofSeconds(300);
@@ -60,6 +63,9 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
         }
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw CloacaException.invalidArgument("shutdown_grace must not be negative, got " + shutdownGrace);
+        }
+        if (cron == null) {
+            throw CloacaException.invalidArgument("cron must not be null; use CronConfig.DISABLED to turn cron off");
         }
         if (heartbeatInterval.compareTo(leaseDuration) >= 0) {
             throw CloacaException.invalidArgument("heartbeat_interval (" + seconds(heartbeatInterval)
@@ -110,6 +116,7 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
         b.pollInterval = pollInterval;
         b.maxRecoveries = maxRecoveries;
         b.shutdownGrace = shutdownGrace;
+        b.cron = cron;
         return b;
     }
 
@@ -126,6 +133,7 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
         private Duration pollInterval = DEFAULT_POLL;
         private int maxRecoveries = DEFAULT_MAX_RECOVERIES;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        private CronConfig cron = CronConfig.DEFAULT;
 
         public Builder maxConcurrentTasks(int value) {
             this.maxConcurrentTasks = value;
@@ -183,9 +191,14 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
             return this;
         }
 
+        public Builder cron(CronConfig value) {
+            this.cron = value;
+            return this;
+        }
+
         public RunnerConfig build() {
             return new RunnerConfig(maxConcurrentTasks, taskTimeout, executionTimeout, dbPoolSize, sqliteDurable,
-                    leaseDuration, heartbeatInterval, sweepInterval, pollInterval, maxRecoveries, shutdownGrace);
+                    leaseDuration, heartbeatInterval, sweepInterval, pollInterval, maxRecoveries, shutdownGrace, cron);
         }
     }
 }

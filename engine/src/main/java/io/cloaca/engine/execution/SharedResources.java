@@ -32,6 +32,8 @@ final class SharedResources {
     final ScheduledExecutorService maintenance;
     /** Heartbeats, on a thread of their own: a slow sweep or poll of one tenant cannot delay them. */
     final ScheduledExecutorService heartbeats;
+    /** Fires the cron schedules of every runner sharing these resources, each at its instant. */
+    final ScheduledExecutorService dueWork;
     private final Set<String> migrated = new HashSet<>();
     int users;
 
@@ -53,6 +55,9 @@ final class SharedResources {
                 LOG.warn("Liveness lock check failed, will try again", e);
             }
         }, LIVENESS_CHECK_SECONDS, LIVENESS_CHECK_SECONDS, TimeUnit.SECONDS);
+        ScheduledThreadPoolExecutor duePool = new ScheduledThreadPoolExecutor(1, r -> daemon(r, name + "-cron"));
+        duePool.setRemoveOnCancelPolicy(true); // a wake() replaces the planned run
+        this.dueWork = duePool;
     }
 
     /** Migrates {@code schema} (null: the default) once per process; later runners of it skip Flyway. */
@@ -74,6 +79,7 @@ final class SharedResources {
         workers.stop();
         maintenance.shutdownNow();
         heartbeats.shutdownNow();
+        dueWork.shutdownNow();
         timers.shutdownNow();
         liveness.close();
         database.close();

@@ -107,7 +107,19 @@ public final class ExecutionStore {
      */
     public Created createExecution(String executionId, String workflowName, Workflow workflow, String initialContext,
                                    Claimant claimFor, int claimLimit, long now) {
-        return database.inTransaction(c -> {
+        return database.inTransaction(c -> createExecution(c, executionId, workflowName, workflow, initialContext,
+                claimFor, claimLimit, now));
+    }
+
+    /**
+     * The statements of {@link #createExecution(String, String, Workflow, String, Claimant, int, long)}
+     * on a connection whose transaction the caller holds, so that another write (a cron instant's claim)
+     * commits or rolls back together with the execution.
+     */
+    public Created createExecution(Connection c, String executionId, String workflowName, Workflow workflow,
+                                   String initialContext, Claimant claimFor, int claimLimit, long now)
+            throws SQLException {
+        {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + executions
                     + " (id, workflow_name, workflow_version, status, initial_context, started_at, updated_at)"
                     + " VALUES (?, ?, ?, 'Running', ?, ?, ?)")) {
@@ -163,7 +175,7 @@ public final class ExecutionStore {
                 ps.executeBatch();
             }
             return new Created(ready, claimed);
-        });
+        }
     }
 
     /** The task's dependencies as a JSON array of namespace strings: the DAG's edges, for readers of the history. */

@@ -8,8 +8,8 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 
-/** The few JDBC chores the store repeats: reading rows into a list, binding an IN list, checking update counts. */
-final class Rows {
+/** The few JDBC chores the stores repeat: reading rows into a list, binding an IN list, checking update counts. */
+public final class Rows {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Rows.class);
 
@@ -18,7 +18,7 @@ final class Rows {
 
     /** Turns the current row into a value. */
     @FunctionalInterface
-    interface Mapper<T> {
+    public interface Mapper<T> {
         T map(ResultSet rs) throws SQLException;
     }
 
@@ -26,7 +26,7 @@ final class Rows {
     }
 
     /** Runs {@code ps} and maps every row. */
-    static <T> List<T> list(PreparedStatement ps, Mapper<T> mapper) throws SQLException {
+    public static <T> List<T> list(PreparedStatement ps, Mapper<T> mapper) throws SQLException {
         List<T> rows = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
@@ -37,12 +37,12 @@ final class Rows {
     }
 
     /** {@code ?, ?, ?} for an IN list of {@code n} values. */
-    static String marks(int n) {
+    public static String marks(int n) {
         return String.join(", ", Collections.nCopies(n, "?"));
     }
 
     /** Binds {@code values} from parameter {@code index} on; returns the next free index. */
-    static int bind(PreparedStatement ps, int index, Collection<String> values) throws SQLException {
+    public static int bind(PreparedStatement ps, int index, Collection<String> values) throws SQLException {
         int i = index;
         for (String value : values) {
             ps.setString(i++, value);

@@ -82,9 +82,14 @@ class SeveralRunnersTest {
     }
 
     private static Process startRunner(String url, String name) throws Exception {
+        return startProcess(CountingRunnerProcess.class, url, name);
+    }
+
+    /** Starts {@code main} with this test's class path; returns once it printed {@code ready <name>}. */
+    static Process startProcess(Class<?> main, String url, String name) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
         Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", CountingRunnerProcess.class.getName(), url, name)
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", main.getName(), url, name)
                 .redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();

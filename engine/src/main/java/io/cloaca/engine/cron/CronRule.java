@@ -1,0 +1,218 @@
+package io.cloaca.engine.cron;
+
+import com.cronutils.model.Cron;
+import com.cronutils.model.definition.CronDefinition;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.field.CronFieldName;
+import com.cronutils.model.field.expression.Always;
+import com.cronutils.model.field.expression.Every;
+import com.cronutils.model.field.expression.FieldExpression;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+import io.cloaca.engine.CloacaException;
+
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.time.zone.ZoneOffsetTransition;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A validated cron expression in an IANA time zone, and the instants it fires at. Parsing and matching
+ * are cron-utils'; this class only adds the forms upstream accepts and the daylight-saving rule.
+ *
+ * <p>Forms: 5 fields ({@code min hour day-of-month month day-of-week}), 6 fields (seconds first), or an
+ * alias ({@code @yearly @annually @monthly @weekly @daily @midnight @hourly}). Lists, ranges, steps,
+ * month and weekday names, {@code L}, {@code W}, {@code LW} and {@code #}; when both day fields are
+ * restricted a day matching either fires (as in Vixie cron and croner).
+ *
+ * <p>Design note, daylight saving: the expression is matched against wall-clock time in the zone.
+ * <ul>
+ *   <li>A wall time skipped by a spring-forward gap fires at the end of the gap (02:30 in a gap from
+ *       02:00 to 03:00 fires at 03:30 new time, once).</li>
+ *   <li>A wall time repeated by a fall-back overlap fires once, at its first occurrence, when the
+ *       expression names fixed hours ({@code 30 2 * * *}); when the hour field is {@code *} or a step
+ *       ({@code *}{@code /15 * * * *}, {@code @hourly}) it fires at both occurrences, so interval schedules
+ *       keep their rhythm in real time.</li>
+ * </ul>
+ */
+public final class CronRule {
+
+    /** What the expression field accepts, for error messages. */
+    public static final String ACCEPTED = "5 fields (minute hour day-of-month month day-of-week), 6 fields "
+            + "(seconds first) or an alias such as @daily";
+
+    private static final CronParser FIVE_FIELDS = new CronParser(nicknames(CronDefinitionBuilder.defineCron()
+            .withMinutes().withValidRange(0, 59).withStrictRange().and()
+            .withHours().withValidRange(0, 23).withStrictRange().and()
+            .withDayOfMonth().withValidRange(1, 31).supportsL().supportsW().supportsLW().withStrictRange().and()
+            .withMonth().withValidRange(1, 12).withStrictRange().and()
+            .withDayOfWeek().withValidRange(0, 7).withMondayDoWValue(1).withIntMapping(7, 0)
+            .supportsHash().supportsL().withStrictRange().and()));
+    private static final CronParser SIX_FIELDS = new CronParser(CronDefinitionBuilder.defineCron()
+            .withSeconds().withValidRange(0, 59).withStrictRange().and()
+            .withMinutes().withValidRange(0, 59).withStrictRange().and()
+            .withHours().withValidRange(0, 23).withStrictRange().and()
+            .withDayOfMonth().withValidRange(1, 31).supportsL().supportsW().supportsLW().withStrictRange().and()
+            .withMonth().withValidRange(1, 12).withStrictRange().and()
+            .withDayOfWeek().withValidRange(0, 7).withMondayDoWValue(1).withIntMapping(7, 0)
+            .supportsHash().supportsL().withStrictRange().and()
+            .instance());
+    private static final Set<String> ZONES = ZoneId.getAvailableZoneIds();
+
+    private final String expression;
+    private final ZoneId zone;
+    private final ExecutionTime times;
+    private final boolean fixedHours;
+
+    private CronRule(String expression, ZoneId zone, Cron cron) {
+        this.expression = expression;
+        this.zone = zone;
+        this.times = ExecutionTime.forCron(cron);
+        FieldExpression hours = cron.retrieve(CronFieldName.HOUR).getExpression();
+        this.fixedHours = !(hours instanceof Always || hours instanceof Every);
+    }
+
+    private static CronDefinition nicknames(CronDefinitionBuilder builder) {
+        return builder.withSupportedNicknameYearly().withSupportedNicknameAnnually().withSupportedNicknameMonthly()
+                .withSupportedNicknameWeekly().withSupportedNicknameDaily().withSupportedNicknameMidnight()
+                .withSupportedNicknameHourly().instance();
+    }
+
+    /**
+     * Validates {@code expression} and {@code timezone}.
+     *
+     * @throws CloacaException INVALID_ARGUMENT "Invalid cron expression or timezone: ..." naming the
+     *     value and what is accepted
+     */
+    public static CronRule parse(String expression, String timezone) {
+        ZoneId zone = zone(timezone);
+        if (expression == null || expression.isBlank()) {
+            throw invalid("empty cron expression; expected " + ACCEPTED);
+        }
+        String trimmed = expression.trim();
+        int fields = trimmed.split("\\s+").length;
+        CronParser parser = trimmed.startsWith("@") || fields == 5 ? FIVE_FIELDS : fields == 6 ? SIX_FIELDS : null;
+        if (parser == null) {
+            throw invalid("cron expression '" + expression + "' has " + fields + " field(s); expected " + ACCEPTED);
+        }
+        Cron cron;
+        try {
+            cron = parser.parse(trimmed).validate();
+        } catch (IllegalArgumentException e) {
+            throw invalid("cron expression '" + expression + "': " + e.getMessage().replace("Failed to parse cron expression. ", "")
+                    + "; expected " + ACCEPTED);
+        }
+        CronRule rule = new CronRule(trimmed, zone, cron);
+        if (rule.times.nextExecution(ZonedDateTime.now(ZoneOffset.UTC).withNano(0)).isEmpty()) {
+            throw invalid("cron expression '" + expression + "' never fires");
+        }
+        return rule;
+    }
+
+    /** @throws CloacaException INVALID_ARGUMENT unless {@code timezone} is an IANA zone name */
+    public static ZoneId zone(String timezone) {
+        if (timezone == null || !ZONES.contains(timezone)) {
+            throw invalid("unknown time zone '" + timezone + "'; expected an IANA name such as 'UTC' or 'Europe/Berlin'");
+        }
+        return ZoneId.of(timezone);
+    }
+
+    private static CloacaException invalid(String detail) {
+        return CloacaException.invalidArgument("Invalid cron expression or timezone: " + detail);
+    }
+
+    public String expression() {
+        return expression;
+    }
+
+    public ZoneId zone() {
+        return zone;
+    }
+
+    /** The first instant strictly after {@code after} at which this rule fires, or null if none is left. */
+    public Instant nextAfter(Instant after) {
+        Instant next = nextByWallClock(after);
+        if (fixedHours) {
+            return next;
+        }
+        // An interval schedule also fires in the repeated hour of a fall-back that starts before `next`:
+        // those wall times lie behind the wall clock of `after`, so the wall-clock search cannot see them.
+        ZoneOffsetTransition t = zone.getRules().nextTransition(after);
+        if (t == null || !t.isOverlap() || (next != null && t.getInstant().isAfter(next))) {
+            return next;
+        }
+        Optional<ZonedDateTime> match = times.nextExecution(t.getDateTimeAfter().minusNanos(1).atZone(ZoneOffset.UTC));
+        if (match.isPresent() && match.get().toLocalDateTime().isBefore(t.getDateTimeBefore())) {
+            Instant repeated = match.get().toLocalDateTime().toInstant(t.getOffsetAfter());
+            if (repeated.isAfter(after) && (next == null || repeated.isBefore(next))) {
+                return repeated;
+            }
+        }
+        return next;
+    }
+
+    private Instant nextByWallClock(Instant after) {
+        // cron-utils keeps the fraction of the time it starts from; instants are whole seconds.
+        LocalDateTime wall = LocalDateTime.ofInstant(after, zone).truncatedTo(ChronoUnit.SECONDS);
+        // Bounded: each round moves the wall time to the next match, or past a gap or overlap.
+        for (int round = 0; round < 16; round++) {
+            Optional<ZonedDateTime> match = times.nextExecution(wall.atZone(ZoneOffset.UTC));
+            if (match.isEmpty()) {
+                return null;
+            }
+            wall = match.get().toLocalDateTime();
+            List<ZoneOffset> offsets = zone.getRules().getValidOffsets(wall);
+            if (offsets.size() == 1) {
+                Instant candidate = wall.toInstant(offsets.get(0));
+                if (candidate.isAfter(after)) {
+                    return candidate;
+                }
+                continue;
+            }
+            ZoneOffsetTransition transition = zone.getRules().getTransition(wall);
+            if (offsets.isEmpty()) {
+                // Gap: the first wall time matched inside it fires when the gap ends; later ones fold into it.
+                Instant shifted = ZonedDateTime.ofLocal(wall, zone, null).toInstant();
+                if (shifted.isAfter(after)) {
+                    return shifted;
+                }
+                wall = transition.getDateTimeAfter().minusNanos(1);
+                continue;
+            }
+            for (int i = 0; i < offsets.size() && (i == 0 || !fixedHours); i++) {
+                Instant candidate = wall.toInstant(offsets.get(i));
+                if (candidate.isAfter(after)) {
+                    return candidate;
+                }
+            }
+            if (fixedHours) {
+                wall = transition.getDateTimeBefore().minusNanos(1); // overlap already served once: skip its rest
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The instants from {@code first} (a firing instant, included) up to {@code until} (included), at
+     * most {@code limit} of them; {@code first} itself is included whatever {@code until} says.
+     */
+    public List<Instant> firings(Instant first, Instant until, int limit) {
+        List<Instant> out = new ArrayList<>();
+        for (Instant t = first; t != null && out.size() < limit && (out.isEmpty() || !t.isAfter(until)); t = nextAfter(t)) {
+            out.add(t);
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return expression + " (" + zone + ")";
+    }
+}

@@ -1,0 +1,114 @@
+package io.cloaca.engine.cron;
+
+import io.cloaca.engine.CloacaException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static io.cloaca.engine.TestSupport.assertCloaca;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CronRuleTest {
+
+    private static final ZoneId BERLIN = ZoneId.of("Europe/Berlin");
+
+    /** The firings of {@code rule} in the given local-date window, as local times with their offset. */
+    private static List<String> firings(CronRule rule, LocalDate from, LocalDate to) {
+        Instant start = from.atStartOfDay(rule.zone()).toInstant().minusNanos(1);
+        Instant end = to.atStartOfDay(rule.zone()).toInstant();
+        return rule.firings(rule.nextAfter(start), end, 10_000).stream().filter(t -> t.isBefore(end))
+                .map(t -> t.atZone(rule.zone()).toOffsetDateTime().toString()).collect(Collectors.toList());
+    }
+
+    @Test
+    void a_daily_schedule_in_a_spring_forward_gap_fires_once_at_the_end_of_the_gap() {
+        CronRule rule = CronRule.parse("30 2 * * *", "Europe/Berlin");
+        // 2026-03-29: 02:00 CET jumps to 03:00 CEST, so 02:30 does not exist that day.
+        assertEquals(List.of("2026-03-28T02:30+01:00", "2026-03-29T03:30+02:00", "2026-03-30T02:30+02:00"),
+                firings(rule, LocalDate.of(2026, 3, 28), LocalDate.of(2026, 3, 31)));
+    }
+
+    @Test
+    void a_daily_schedule_in_a_fall_back_overlap_fires_once_not_twice() {
+        CronRule rule = CronRule.parse("30 2 * * *", "Europe/Berlin");
+        // 2026-10-25: 03:00 CEST goes back to 02:00 CET, so 02:30 happens twice; it fires at the first.
+        assertEquals(List.of("2026-10-24T02:30+02:00", "2026-10-25T02:30+02:00", "2026-10-26T02:30+01:00"),
+                firings(rule, LocalDate.of(2026, 10, 24), LocalDate.of(2026, 10, 27)));
+    }
+
+    @Test
+    void an_interval_schedule_keeps_its_rhythm_in_real_time_across_both_transitions() {
+        CronRule every30 = CronRule.parse("*/30 * * * *", "Europe/Berlin");
+        List<String> fall = firings(every30, LocalDate.of(2026, 10, 25), LocalDate.of(2026, 10, 26));
+        assertEquals(50, fall.size(), "25 real hours, two per hour: " + fall);
+        assertTrue(fall.containsAll(List.of("2026-10-25T02:30+02:00", "2026-10-25T02:30+01:00")), fall::toString);
+        List<String> spring = firings(every30, LocalDate.of(2026, 3, 29), LocalDate.of(2026, 3, 30));
+        assertEquals(46, spring.size(), "23 real hours: " + spring);
+        assertEquals(spring.stream().distinct().count(), spring.size());
+    }
+
+    @Test
+    void the_next_firing_is_strictly_after_the_given_instant() {
+        CronRule rule = CronRule.parse("*/2 * * * * *", "UTC");
+        Instant t = Instant.parse("2026-01-01T00:00:02Z");
+        assertEquals(Instant.parse("2026-01-01T00:00:04Z"), rule.nextAfter(t));
+        assertEquals(Instant.parse("2026-01-01T00:00:02Z"), rule.nextAfter(t.minusMillis(1)));
+        assertEquals(Instant.parse("2026-01-01T00:00:04Z"), rule.nextAfter(t.plusMillis(461)), "whole seconds");
+        assertEquals(Instant.parse("2026-01-01T00:01:00Z"),
+                CronRule.parse("* * * * *", "Europe/Berlin").nextAfter(t.plusMillis(461)));
+    }
+
+    @Test
+    void five_and_six_field_forms_names_lists_ranges_steps_and_special_characters_parse() {
+        Instant from = Instant.parse("2026-03-28T12:00:00Z");
+        record Case(String expression, String next) {
+        }
+        for (Case c : List.of(
+                new Case("*/5 * * * *", "2026-03-28T12:05:00Z"),
+                new Case("15,45 9-17/2 * * *", "2026-03-28T13:15:00Z"),
+                new Case("0 9 * * MON-FRI", "2026-03-30T09:00:00Z"),
+                new Case("0 0 1 JAN,JUL *", "2026-07-01T00:00:00Z"),
+                new Case("0 0 L * *", "2026-03-31T00:00:00Z"),
+                new Case("0 0 15W * *", "2026-04-15T00:00:00Z"),
+                new Case("0 0 * * 5#3", "2026-04-17T00:00:00Z"),
+                new Case("0 0 * * 5L", "2026-04-24T00:00:00Z"),
+                new Case("0 0 1 * 1", "2026-03-30T00:00:00Z"), // day-of-month OR day-of-week, as Vixie cron
+                new Case("@daily", "2026-03-29T00:00:00Z"),
+                new Case("@hourly", "2026-03-28T13:00:00Z"),
+                new Case("@weekly", "2026-03-29T00:00:00Z"),
+                new Case("30 */10 * * * *", "2026-03-28T12:00:30Z"))) {
+            assertEquals(Instant.parse(c.next()), CronRule.parse(c.expression(), "UTC").nextAfter(from), c.expression());
+        }
+    }
+
+    @Test
+    void bad_expressions_and_zones_name_the_value_and_what_is_accepted() {
+        CloacaException range = assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> CronRule.parse("61 * * * *", "UTC"));
+        assertTrue(range.getMessage().startsWith("Invalid cron expression or timezone: cron expression '61 * * * *'"),
+                range.getMessage());
+        assertTrue(range.getMessage().contains("61") && range.getMessage().contains("[0, 59]"), range.getMessage());
+        CloacaException fields = assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> CronRule.parse("* * *", "UTC"));
+        assertTrue(fields.getMessage().contains("has 3 field(s); expected 5 fields"), fields.getMessage());
+        CloacaException zone = assertCloaca(CloacaException.Kind.INVALID_ARGUMENT,
+                () -> CronRule.parse("* * * * *", "Mars/Olympus"));
+        assertEquals("Invalid cron expression or timezone: unknown time zone 'Mars/Olympus'; expected an IANA name"
+                + " such as 'UTC' or 'Europe/Berlin'", zone.getMessage());
+        assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> CronRule.parse("", "UTC"));
+        assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> CronRule.parse("0 0 30 2 *", "UTC"));
+        assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> CronRule.parse("* * * * * * *", "UTC"));
+    }
+
+    @Test
+    void local_times_are_matched_in_the_schedule_zone() {
+        CronRule rule = CronRule.parse("0 9 * * *", "America/New_York");
+        Instant next = rule.nextAfter(Instant.parse("2026-06-01T00:00:00Z"));
+        assertEquals(LocalDateTime.of(2026, 6, 1, 9, 0), LocalDateTime.ofInstant(next, ZoneId.of("America/New_York")));
+        assertEquals(BERLIN, CronRule.parse("@daily", "Europe/Berlin").zone());
+    }
+}

@@ -1,0 +1,70 @@
+package io.cloaca.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Another process reads a script's schedules: `cloaca schedules` and `cloaca executions` on a SQLite file. */
+class SchedulesCommandIT {
+
+    private static final String SCRIPT = """
+            import cloaca, os, time
+            with cloaca.WorkflowBuilder("nightly") as b:
+                @cloaca.task(id="t")
+                def t(ctx):
+                    return ctx
+            with cloaca.DefaultRunner(os.environ["DATABASE_URL"]) as r:
+                sid = r.register_cron_workflow("nightly", "* * * * * *", "UTC")
+                r.register_cron_workflow("nightly", "30 2 * * *", "Europe/Berlin")
+                while len(r.get_cron_execution_history(sid)) < 2:
+                    time.sleep(0.05)
+                r.set_cron_schedule_enabled(sid, False)
+                r.execute("nightly", cloaca.Context())
+                print(sid)
+            """;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void another_process_lists_shows_and_reads_the_history_of_a_scripts_schedules() throws Exception {
+        String url = "sqlite://" + dir.resolve("cron.db");
+        Path script = Files.writeString(dir.resolve("schedule.py"), SCRIPT);
+        CloacaProcess.Result run = CloacaProcess.run(Map.of("DATABASE_URL", url), "run", script.toString());
+        assertEquals(0, run.exitCode(), run::toString);
+        String id = run.stdout().strip();
+
+        CloacaProcess.Result list = CloacaProcess.run(Map.of(), "schedules", "list", "--database", url);
+        assertEquals(0, list.exitCode(), list::toString);
+        assertTrue(list.stdout().lines().anyMatch(l -> l.startsWith(id) && l.contains("* * * * * *") && l.contains(" no ")),
+                list::toString);
+        assertTrue(list.stdout().lines().anyMatch(l -> l.contains("30 2 * * *") && l.contains("Europe/Berlin")
+                && l.contains(" yes ")), list::toString);
+
+        CloacaProcess.Result show = CloacaProcess.run(Map.of("DATABASE_URL", url), "schedules", "show", "--json", id);
+        assertEquals(0, show.exitCode(), show::toString);
+        assertTrue(show.stdout().startsWith("{\"id\":\"" + id + "\",\"workflow_name\":\"nightly\""), show::toString);
+        assertTrue(show.stdout().contains("\"enabled\":false"), show::toString);
+
+        CloacaProcess.Result history = CloacaProcess.run(Map.of(), "schedules", "history", "--database", url, id);
+        assertEquals(0, history.exitCode(), history::toString);
+        List<String> started = history.stdout().lines().filter(l -> l.contains(" started ")).toList();
+        assertTrue(started.size() >= 2 && started.stream().allMatch(l -> l.contains("Completed")), history::toString);
+
+        CloacaProcess.Result executions = CloacaProcess.run(Map.of(), "executions", "--database", url);
+        assertEquals(0, executions.exitCode(), executions::toString);
+        assertEquals(started.size(), executions.stdout().lines().filter(l -> l.contains(" cron ")).count(), executions::toString);
+        assertEquals(1, executions.stdout().lines().filter(l -> l.contains(" execute ")).count(), executions::toString);
+
+        CloacaProcess.Result unknown = CloacaProcess.run(Map.of(), "schedules", "show", "--database", url, "nope");
+        assertEquals(1, unknown.exitCode(), unknown::toString);
+        assertTrue(unknown.stderr().contains("no schedule nope in this database"), unknown::toString);
+    }
+}
