@@ -35,11 +35,13 @@ public final class CloacaHost {
     private final WorkflowRegistry registry;
     private final RunnerFactory runners;
     private final PythonErrors errors;
+    private final KeyboardInterrupts interrupts;
 
-    CloacaHost(RunnerFactory runners, PythonErrors errors) {
+    CloacaHost(RunnerFactory runners, PythonErrors errors, KeyboardInterrupts interrupts) {
         this.registry = runners.registry();
         this.runners = runners;
         this.errors = errors;
+        this.interrupts = interrupts;
     }
 
     /**
@@ -91,7 +93,7 @@ public final class CloacaHost {
     public RunnerHandle createRunner(String url, String configJson) {
         try {
             RunnerConfig config = configJson == null ? RunnerConfig.DEFAULT : runnerConfig(readJson(configJson));
-            return new RunnerHandle(runners.open(url, config), errors);
+            return new RunnerHandle(runners.open(url, config), errors, interrupts);
         } catch (CloacaException e) {
             throw errors.translate("Failed to create DefaultRunner: ", e);
         }
@@ -106,13 +108,13 @@ public final class CloacaHost {
         try {
             Identifiers.schema(schema);
             if (!(DatabaseUrl.parse(url) instanceof DatabaseUrl.Postgres)) {
-                return new RunnerHandle(runners.openSchema(url, schema, RunnerConfig.DEFAULT), errors);
+                return new RunnerHandle(runners.openSchema(url, schema, RunnerConfig.DEFAULT), errors, interrupts);
             }
         } catch (CloacaException e) {
             throw errors.translate("", e);
         }
         try {
-            return new RunnerHandle(runners.openSchema(url, schema, RunnerConfig.DEFAULT), errors);
+            return new RunnerHandle(runners.openSchema(url, schema, RunnerConfig.DEFAULT), errors, interrupts);
         } catch (CloacaException e) {
             throw errors.raise("ValueError", "Failed to create DefaultRunner with schema: Failed to set up schema '"
                     + schema + "': " + e.getMessage());

@@ -30,9 +30,11 @@ final class RunCommand implements Callable<Integer> {
         argv.add(script.toString());
         argv.addAll(args);
         EngineWarmUp.start();
-        try (PythonRuntime python = PythonRuntime.builder().arguments(argv).build()) {
-            // Ctrl-C or SIGTERM: shut the runners down gracefully (running tasks finish, unstarted claims are
-            // given back) before the JVM exits, so a restarted runner resumes at once.
+        // Ctrl-C raises KeyboardInterrupt in the script, as under CPython; runners then stop through
+        // __exit__ or when the runtime closes.
+        try (PythonRuntime python = PythonRuntime.builder().arguments(argv).keyboardInterrupts(true).build()) {
+            // SIGTERM: shut the runners down gracefully (running tasks finish, unstarted claims are given
+            // back) before the JVM exits, so a restarted runner resumes at once.
             Thread onSignal = new Thread(() -> python.runners().close(), "cloaca-shutdown");
             Runtime.getRuntime().addShutdownHook(onSignal);
             try {

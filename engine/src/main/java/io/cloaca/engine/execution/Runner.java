@@ -208,6 +208,11 @@ public final class Runner implements AutoCloseable {
         return lane.running() > 0 || executor.holdsQueuedClaims();
     }
 
+    /** How many of this runner's tasks are running now: what {@link #shutdown()} waits for. */
+    public int runningTasks() {
+        return lane.running();
+    }
+
     /** True once {@link #shutdown()} has begun. */
     public boolean isShutDown() {
         return closed.get();
