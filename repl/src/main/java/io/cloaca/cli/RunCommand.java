@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code cloaca run script.py [args...]}: runs a script as CPython would, with the cloaca module. */
-@Command(name = "run", description = "Run a Python workflow script with the cloaca module.")
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = {"Run a Python workflow script with the cloaca module.",
+                "Ctrl-C raises KeyboardInterrupt in the script; a second one while runners stop exits at once.",
+                "Options go before SCRIPT; everything after it is the script's (sys.argv[1:])."})
 final class RunCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "SCRIPT", description = "The Python script to run.")
@@ -22,6 +25,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (Files.isDirectory(script)) {
+            System.err.println("cloaca run: '" + script + "' is a directory, not a Python script");
+            return 2;
+        }
         if (!Files.isRegularFile(script)) {
             System.err.println("cloaca run: can't open file '" + script + "': no such file");
             return 2;

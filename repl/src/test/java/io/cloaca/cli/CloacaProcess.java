@@ -42,11 +42,13 @@ final class CloacaProcess {
     }
 
     /**
-     * Starts the launcher as a shell starts a foreground job: in a process group of its own, so that
-     * {@link #pressCtrlC} reaches the launcher script and its JVM as a terminal's Ctrl-C does.
+     * Starts the launcher as an interactive shell starts a foreground job: in a process group of its own,
+     * so that {@link #pressCtrlC} reaches the launcher script and its JVM as a terminal's Ctrl-C does,
+     * and with SIGINT handled by default even if the build was started where it is ignored (a
+     * background job of a script), which the JVM would inherit.
      */
     static Process startJob(Map<String, String> env, Path stdout, Path stderr, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of("setsid"));
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT", "setsid"));
         command.addAll(command(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile())
                 .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());

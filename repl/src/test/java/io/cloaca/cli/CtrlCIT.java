@@ -85,7 +85,7 @@ class CtrlCIT {
             CloacaProcess.pressCtrlC(job);
             assertTrue(job.waitFor(2, TimeUnit.MINUTES), "the second Ctrl-C did not end the script");
         } finally {
-            job.destroyForcibly();
+            stop(job);
         }
         assertEquals("ready\nfinally ran\ncaught KeyboardInterrupt\ncarried on\n", read(out));
         String stderr = read(err);
@@ -110,7 +110,7 @@ class CtrlCIT {
             Files.writeString(release, "");
             assertTrue(job.waitFor(2, TimeUnit.MINUTES), "the interrupted run did not stop");
         } finally {
-            job.destroyForcibly();
+            stop(job);
         }
         String stderr = read(err);
         assertEquals(130, job.exitValue(), stderr);
@@ -136,7 +136,7 @@ class CtrlCIT {
             // The task never ends, and shutdown would wait 120 s for it.
             assertTrue(job.waitFor(60, TimeUnit.SECONDS), "the second Ctrl-C did not end the process");
         } finally {
-            job.destroyForcibly();
+            stop(job);
         }
         assertEquals(130, job.exitValue(), read(err));
         assertEquals("task started\n", read(out));
@@ -147,6 +147,12 @@ class CtrlCIT {
         Path script = Files.writeString(dir.resolve("waiting.py"), WAITING_FOR_A_TASK);
         return CloacaProcess.startJob(Map.of("DATABASE_URL", databaseUrl, "RELEASE", release.toString()), out, err,
                 "run", script.toString());
+    }
+
+    /** The launcher script may still be waiting for its JVM: end both. */
+    private static void stop(Process job) {
+        job.descendants().forEach(ProcessHandle::destroyForcibly);
+        job.destroyForcibly();
     }
 
     private static String read(Path file) throws Exception {
