@@ -32,11 +32,12 @@ final class KeyboardInterrupts implements SignalHandler {
     private static final Signal SIGINT = new Signal("INT");
     private static final int RUNNING = 0;
     private static final int WAITING = 1;
-    private static final int INTERRUPTED = 2;
+    private static final int INTERRUPTING = 2;
+    private static final int INTERRUPTED = 3;
 
     private final Thread main;
     private final PrintStream err;
-    /** The main thread's state: running Python, waiting in {@link #waitOnMain}, or woken from that wait by Ctrl-C. */
+    /** The main thread's state: running Python, waiting in {@link #waitOnMain}, or being woken from that wait. */
     private final AtomicInteger state = new AtomicInteger(RUNNING);
     /** Runner shutdowns in progress because of an interrupt. */
     private final AtomicInteger stopping = new AtomicInteger();
@@ -81,8 +82,9 @@ final class KeyboardInterrupts implements SignalHandler {
         SignalHandler target = python;
         if (target == null) {
             host.handle(signal);
-        } else if (state.compareAndSet(WAITING, INTERRUPTED)) {
+        } else if (state.compareAndSet(WAITING, INTERRUPTING)) {
             main.interrupt();
+            state.set(INTERRUPTED);
         } else {
             target.handle(signal);
         }
@@ -109,6 +111,10 @@ final class KeyboardInterrupts implements SignalHandler {
 
     private void leaveWait() {
         if (!state.compareAndSet(WAITING, RUNNING)) {
+            // The flag must not outlive the wait: a later wait (e.g. a runner's shutdown) would end at once.
+            while (state.get() == INTERRUPTING) {
+                Thread.onSpinWait();
+            }
             Thread.interrupted();
             state.set(RUNNING);
             throw errors.raise("KeyboardInterrupt", "");
