@@ -46,7 +46,7 @@ class ReplIT {
      * are kept in $HOME/.cloaca_history.
      */
     @Test
-    void on_a_terminal_it_prompts_and_keeps_history_under_home(@TempDir Path home) throws Exception {
+    void on_a_terminal_it_shows_the_banner_and_keeps_history_under_home(@TempDir Path home) throws Exception {
         String repl = "exec " + CloacaProcess.ROOT.resolve("cloaca") + " repl";
         Path out = home.resolve("out.txt");
         ProcessBuilder pb = new ProcessBuilder("script", "-qec", repl, "/dev/null").directory(home.toFile())
