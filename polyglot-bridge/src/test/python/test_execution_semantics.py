@@ -177,6 +177,17 @@ class TestFailures:
         assert result.status == "Failed"
         assert "TypeError: unsupported type object" in result.task_results[0]["error"]
 
+    def test_nan_stored_by_a_task_fails_the_task_naming_the_key(self, runner, wf_name):
+        with cloaca.WorkflowBuilder(wf_name):
+            @cloaca.task(id="divides", retry_attempts=1)
+            def divides(context):
+                context.set("ratio", float("nan"))
+                return context
+
+        result = runner.execute(wf_name, cloaca.Context())
+        assert result.status == "Failed"
+        assert "ValueError: value of 'ratio' is nan: " in result.task_results[0]["error"]
+
     def test_raising_task_fails_the_workflow(self, runner, wf_name):
         with cloaca.WorkflowBuilder(wf_name):
             @cloaca.task(id="ok_1")

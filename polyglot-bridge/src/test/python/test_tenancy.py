@@ -69,8 +69,10 @@ def tenant(admin):
 # ------------------------------------------------------------------------------------------------
 
 def test_with_schema_signature():
+    # Upstream has no config parameter (docs/decisions.md); the first two are upstream's.
     params = list(inspect.signature(cloaca.DefaultRunner.with_schema).parameters)
-    assert params == ["database_url", "schema"]
+    assert params == ["database_url", "schema", "config"]
+    assert inspect.signature(cloaca.DefaultRunner.with_schema).parameters["config"].default is None
 
 
 def test_with_schema_empty_name():
@@ -106,6 +108,11 @@ def test_with_schema_arguments_must_be_strings():
         cloaca.DefaultRunner.with_schema(PG_URL, 42)
     with pytest.raises(TypeError):
         cloaca.DefaultRunner.with_schema(None, unique())
+
+
+def test_with_schema_config_must_be_a_default_runner_config():
+    with pytest.raises(TypeError, match="config must be a DefaultRunnerConfig, got 'dict'"):
+        cloaca.DefaultRunner.with_schema(PG_URL, unique(), {"max_concurrent_tasks": 2})
 
 
 def test_two_tenants_executions_are_separated():

@@ -197,11 +197,46 @@ class TestContextManagerStyle:
 
                 raise RuntimeError("boom")
 
-    def test_validation_error_replaces_the_body_exception(self, wf_name):
-        with pytest.raises(ValueError, match="Workflow cannot be empty") as info:
+    def test_an_error_in_the_body_is_not_replaced_by_a_validation_error(self, wf_name):
+        # Upstream builds anyway and reports "Workflow cannot be empty" instead (docs/decisions.md).
+        with pytest.raises(RuntimeError) as info:
             with cloaca.WorkflowBuilder(wf_name):
                 raise RuntimeError("body failed")
-        assert isinstance(info.value.__context__, RuntimeError)
+        assert str(info.value) == "body failed"
+        assert info.value.__context__ is None
+
+    def test_a_bad_task_keyword_surfaces_its_own_value_error(self, wf_name):
+        with pytest.raises(ValueError) as info:
+            with cloaca.WorkflowBuilder(wf_name):
+                @cloaca.task(id="sideways", retry_backoff="sideways")
+                def sideways(context):
+                    return context
+        assert str(info.value).startswith("Invalid retry_backoff 'sideways'")
+
+    def test_a_name_error_mid_block_stays_a_name_error(self, wf_name, runner):
+        with pytest.raises(NameError, match="undefined_helper"):
+            with cloaca.WorkflowBuilder(wf_name):
+                @cloaca.task(id="first")
+                def first(context):
+                    return context
+
+                undefined_helper()  # noqa: F821
+
+                @cloaca.task(id="second", dependencies=["first"])
+                def second(context):
+                    return context
+        # The half-declared workflow is not registered either.
+        with pytest.raises(ValueError, match="Workflow not found in registry"):
+            runner.execute(wf_name, cloaca.Context())
+
+    def test_the_builder_stack_is_popped_when_the_body_raised(self, wf_name, uid):
+        loose = uid("after_failed_block")
+        with pytest.raises(RuntimeError):
+            with cloaca.WorkflowBuilder(wf_name):
+                raise RuntimeError("body failed")
+        cloaca.task(id=loose)(noop)  # outside any builder again: a loose task
+        builder = cloaca.WorkflowBuilder(wf_name + "_other")
+        builder.add_task(loose)
 
     def test_tasks_outside_the_block_do_not_join(self, wf_name, uid, runner):
         outside = uid("outside")

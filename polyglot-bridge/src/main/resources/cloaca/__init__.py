@@ -12,7 +12,8 @@ import math
 import sys
 import _thread
 
-__version__ = "0.1.0"
+#: The Maven project version of cloaca-jvm (as ``cloaca --version``); set when the JVM binds the module.
+__version__ = "unknown"
 #: Kept for scripts written for upstream's mid-2025 wheels; the backend is chosen by URL at run time.
 __backend__ = "sqlite"
 
@@ -28,8 +29,12 @@ _host = None
 
 
 def _bind(host):
-    global _host
+    """Called by the JVM once the module is loaded: ``host`` is the CloacaHost every call goes to."""
+    global _host, __version__
     _host = host
+    __version__ = host.version()
+    for name, value in json.loads(host.runnerDefaults()).items():
+        (_CONFIG_DEFAULTS if name in _CONFIG_DEFAULTS else _CONFIG_EXTENSIONS)[name] = value
 
 
 def _raise(kind, message):
@@ -46,8 +51,10 @@ _INT_MAX = 2 ** 64 - 1
 _ACCEPTED = "None, bool, int, float, str, list, tuple, set and dict with str keys"
 
 
-def _to_json(value, where="value"):
-    """A copy of ``value`` made only of JSON types, or TypeError/OverflowError saying what is wrong."""
+def _to_json(value, where=None):
+    """A copy of ``value`` made only of JSON types, or TypeError/OverflowError/ValueError saying what is
+    wrong. ``where`` names ``value`` in messages; None means ``value`` is a whole context's dict, whose
+    values are then named by their keys."""
     if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, int):
@@ -55,20 +62,40 @@ def _to_json(value, where="value"):
             raise OverflowError(f"{where}: int {value} does not fit in 64 bits")
         return int(value)
     if isinstance(value, float):
-        return None if math.isnan(value) or math.isinf(value) else float(value)
+        if not math.isfinite(value):
+            raise _non_finite(where, value)
+        return float(value)
     if isinstance(value, dict) or (isinstance(value, collections.abc.Mapping)):
         out = {}
         for k, v in value.items():
             if not isinstance(k, str):
-                raise TypeError(f"unsupported type: {where} has a key of type '{type(k).__name__}' ({k!r}); "
-                                f"context dict keys must be str")
-            out[k] = _to_json(v, f"{where}[{k!r}]")
+                raise TypeError(f"unsupported type: {where or 'the context'} has a key of type "
+                                f"'{type(k).__name__}' ({k!r}); context dict keys must be str")
+            out[k] = _to_json(v, f"value of {k!r}" if where is None else f"{where}[{k!r}]")
         return out
     if isinstance(value, (list, tuple, set, frozenset)) or (
             isinstance(value, collections.abc.Sequence) and not isinstance(value, (bytes, bytearray))):
         return [_to_json(v, f"{where}[{i}]") for i, v in enumerate(value)]
     raise TypeError(f"unsupported type {type(value).__name__}: {where} is not JSON-serialisable "
                     f"(accepted: {_ACCEPTED})")
+
+
+def _non_finite(where, value):
+    # Upstream stored these as null, which loses the value without a word.
+    return ValueError(f"{where} is {value!r}: a context holds JSON, which has no NaN or infinity; "
+                      f"store None or a str instead")
+
+
+def _find_non_finite(value, where=None):
+    """``(name, value)`` of the first NaN or infinity inside a parsed JSON value, or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where, value
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for k, v in items:
+        found = _find_non_finite(v, f"value of {k!r}" if where is None else f"{where}[{k!r}]")
+        if found is not None:
+            return found
+    return None
 
 
 def _copy(value):
@@ -93,7 +120,8 @@ class Context:
     """A mapping from str to JSON values, passed from task to task and persisted after each one.
 
     Values are copied in and out: mutating what ``get`` returned does not change the context; set it
-    again. Anything that is not JSON-serialisable is refused when it is stored, with a TypeError.
+    again. Anything that is not JSON-serialisable is refused when it is stored, with a TypeError (a
+    ValueError for NaN and infinity).
     """
 
     __slots__ = ("_data",)
@@ -103,7 +131,7 @@ class Context:
             data = {}
         if not isinstance(data, dict):
             raise TypeError(f"Context() argument must be a dict, got '{type(data).__name__}'")
-        self._data = _to_json(data, "context")
+        self._data = _to_json(data)
 
     @classmethod
     def _wrap(cls, data):
@@ -128,7 +156,7 @@ class Context:
         _check_key(key)
         converted = _to_json(value, f"value of {key!r}")
         if key in self._data:
-            raise ValueError(f"Key already exists: Key already exists: {key}")
+            raise ValueError(f"Key already exists: {key}")
         self._data[key] = converted
 
     def update(self, key, value):
@@ -136,7 +164,7 @@ class Context:
         _check_key(key)
         converted = _to_json(value, f"value of {key!r}")
         if key not in self._data:
-            raise KeyError(f"Key not found: Key not found: {key}")
+            raise KeyError(f"Key not found: {key}")
         self._data[key] = converted
 
     def remove(self, key):
@@ -151,20 +179,31 @@ class Context:
         """Sets every pair of ``data``; nothing is changed if any value is refused."""
         if not isinstance(data, dict):
             raise TypeError(f"update_from_dict() argument must be a dict, got '{type(data).__name__}'")
-        self._data.update(_to_json(data, "data"))
+        self._data.update(_to_json(data))
 
     def to_json(self):
         return json.dumps(self._data, separators=(",", ":"), ensure_ascii=False)
 
     @staticmethod
     def from_json(json_str):
+        """A Context holding the JSON object ``json_str``; ValueError for any other text, and for the
+        NaN and Infinity that Python's json module writes but JSON does not have."""
+        constants = []
+
+        def constant(name):
+            constants.append(name)
+            return float(name)
+
         try:
-            data = json.loads(json_str)
+            data = json.loads(json_str, parse_constant=constant)
         except (TypeError, ValueError) as e:
             raise ValueError(f"Failed to deserialize from JSON: Serialization error: {e}") from None
         if not isinstance(data, dict):
             raise ValueError("Failed to deserialize from JSON: Serialization error: "
                              f"expected a JSON object, got {type(data).__name__}")
+        if constants:
+            raise ValueError("Failed to deserialize from JSON: Serialization error: "
+                             f"{_non_finite(*_find_non_finite(data))}")
         return Context._wrap(data)
 
     def __len__(self):
@@ -703,6 +742,10 @@ class WorkflowBuilder:
         stack = _builder_stack()
         if stack and stack[-1] is self:
             stack.pop()
+        if exc_type is not None:
+            # Building a half-declared workflow would replace the block's error with a validation error
+            # about the missing rest (upstream does; the user then reads the wrong message).
+            return False
         prefix = self._namespace("")
         specs = {ns[len(prefix):]: spec for ns, spec in _tasks.items() if ns.startswith(prefix)}
         for task_id, spec in self._added.items():
@@ -734,13 +777,16 @@ def register_workflow_constructor(name, constructor):
 # Runner
 # --------------------------------------------------------------------------------------------------
 
+#: Upstream's fifteen knobs, in upstream's order. Those the engine reads (None here) take their defaults
+#: from the Java RunnerConfig when the module is bound (_bind), so that Python and Java never disagree;
+#: the others are kept for upstream's API and change nothing.
 _CONFIG_DEFAULTS = {
-    "max_concurrent_tasks": 4,
-    "executor_poll_interval_ms": 100,
+    "max_concurrent_tasks": None,
+    "executor_poll_interval_ms": None,
     "scheduler_poll_interval_ms": 100,
-    "task_timeout_seconds": 300,
-    "pipeline_timeout_seconds": 3600,
-    "db_pool_size": 10,
+    "task_timeout_seconds": None,
+    "pipeline_timeout_seconds": None,
+    "db_pool_size": None,
     "enable_recovery": True,
     "enable_cron_scheduling": True,
     "cron_poll_interval_seconds": 30,
@@ -756,20 +802,23 @@ _POSITIVE = {"max_concurrent_tasks", "executor_poll_interval_ms", "scheduler_pol
              "cron_recovery_interval_seconds", "cron_lost_threshold_minutes", "cron_max_recovery_age_seconds"}
 
 
-#: Durability knobs of this engine (not in upstream's to_dict); seconds may be fractional.
+#: Durability knobs of this engine (not in upstream's to_dict), defaults from RunnerConfig as above.
 _CONFIG_EXTENSIONS = {
-    "stale_claim_threshold_seconds": 60.0,
-    "heartbeat_interval_seconds": 10.0,
-    "stale_claim_sweep_interval_seconds": 30.0,
-    "max_recovery_attempts": 3,
-    "shutdown_timeout_seconds": 5.0,
+    "stale_claim_threshold_seconds": None,
+    "heartbeat_interval_seconds": None,
+    "stale_claim_sweep_interval_seconds": None,
+    "max_recovery_attempts": None,
+    "shutdown_timeout_seconds": None,
 }
+#: Knobs given in seconds that may be fractional.
+_FRACTIONAL_SECONDS = {"stale_claim_threshold_seconds", "heartbeat_interval_seconds",
+                       "stale_claim_sweep_interval_seconds", "shutdown_timeout_seconds"}
 
 
 def _check_knob(name, value):
     if name == "pipeline_timeout_seconds" and value is None:
         return None
-    if name in _CONFIG_EXTENSIONS and isinstance(_CONFIG_EXTENSIONS[name], float):
+    if name in _FRACTIONAL_SECONDS:
         value = _non_negative_float(name, value)
         if value <= 0 and name != "shutdown_timeout_seconds":
             raise ValueError(f"{name} must be greater than 0, got {value}")
@@ -787,10 +836,12 @@ class DefaultRunnerConfig:
     a read/write property. ``workflow_timeout_seconds`` is an alias of ``pipeline_timeout_seconds``.
 
     Besides upstream's fifteen knobs (those ``to_dict`` returns), keyword-only durability knobs:
-    ``stale_claim_threshold_seconds`` (lease of a claimed task, 60), ``heartbeat_interval_seconds`` (10),
-    ``stale_claim_sweep_interval_seconds`` (30), ``max_recovery_attempts`` (3) and
-    ``shutdown_timeout_seconds`` (5). ``executor_poll_interval_ms`` sets how often the runner looks for
-    work it did not create (other processes' executions, recovered tasks)."""
+    ``stale_claim_threshold_seconds`` (lease of a claimed task), ``heartbeat_interval_seconds``,
+    ``stale_claim_sweep_interval_seconds``, ``max_recovery_attempts`` and ``shutdown_timeout_seconds``.
+    ``executor_poll_interval_ms`` sets how often the runner looks for work it did not create (other
+    processes' executions, recovered tasks). The defaults are the engine's (Java ``RunnerConfig``), so
+    ``DefaultRunner(url)`` and ``DefaultRunner.with_config(url, DefaultRunnerConfig())`` run alike; read
+    them from a new config's properties."""
 
     def __init__(self, max_concurrent_tasks=None, executor_poll_interval_ms=None, scheduler_poll_interval_ms=None,
                  task_timeout_seconds=None, pipeline_timeout_seconds=None, db_pool_size=None, enable_recovery=None,
@@ -928,8 +979,9 @@ class DefaultRunner:
         return DefaultRunner(database_url, config)
 
     @staticmethod
-    def with_schema(database_url, schema):
-        """A runner whose tables live in PostgreSQL schema ``schema`` (created and migrated if missing).
+    def with_schema(database_url, schema, config=None):
+        """A runner whose tables live in PostgreSQL schema ``schema`` (created and migrated if missing),
+        configured by ``config`` (a DefaultRunnerConfig; None for the defaults).
 
         Tenant runners on the same URL share one connection pool and one set of workers, served fairly.
         """
@@ -937,8 +989,11 @@ class DefaultRunner:
             raise TypeError(f"database_url must be a str, got '{type(database_url).__name__}'")
         if not isinstance(schema, str):
             raise TypeError(f"schema must be a str, got '{type(schema).__name__}'")
+        if config is not None and not isinstance(config, DefaultRunnerConfig):
+            raise TypeError(f"config must be a DefaultRunnerConfig, got '{type(config).__name__}'")
         runner = object.__new__(DefaultRunner)
-        runner._handle = _host.createSchemaRunner(database_url, schema)
+        runner._handle = _host.createSchemaRunner(database_url, schema,
+                                                  None if config is None else config._to_java())
         return runner
 
     def execute(self, workflow_name, context):

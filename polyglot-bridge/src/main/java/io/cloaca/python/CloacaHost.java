@@ -3,6 +3,7 @@ package io.cloaca.python;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.CloacaVersion;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.execution.RunnerFactory;
 import io.cloaca.engine.store.DatabaseUrl;
@@ -22,6 +23,7 @@ import org.graalvm.polyglot.Value;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -92,29 +94,32 @@ public final class CloacaHost {
     @HostAccess.Export
     public RunnerHandle createRunner(String url, String configJson) {
         try {
-            RunnerConfig config = configJson == null ? RunnerConfig.DEFAULT : runnerConfig(readJson(configJson));
-            return new RunnerHandle(runners.open(url, config), errors, interrupts);
+            return new RunnerHandle(runners.open(url, runnerConfig(configJson)), errors, interrupts);
         } catch (CloacaException e) {
             throw errors.translate("Failed to create DefaultRunner: ", e);
         }
     }
 
     /**
-     * Opens a runner in PostgreSQL schema {@code schema} with the default configuration. Name and URL
-     * errors keep their own message; any later failure is reported as upstream words it.
+     * Opens a runner in PostgreSQL schema {@code schema}. Name, URL and configuration errors keep their
+     * own message; any later failure is reported as upstream words it.
+     *
+     * @param configJson as for {@link #createRunner}
      */
     @HostAccess.Export
-    public RunnerHandle createSchemaRunner(String url, String schema) {
+    public RunnerHandle createSchemaRunner(String url, String schema, String configJson) {
+        RunnerConfig config;
         try {
             Identifiers.schema(schema);
+            config = runnerConfig(configJson);
             if (!(DatabaseUrl.parse(url) instanceof DatabaseUrl.Postgres)) {
-                return new RunnerHandle(runners.openSchema(url, schema, RunnerConfig.DEFAULT), errors, interrupts);
+                return new RunnerHandle(runners.openSchema(url, schema, config), errors, interrupts);
             }
         } catch (CloacaException e) {
             throw errors.translate("", e);
         }
         try {
-            return new RunnerHandle(runners.openSchema(url, schema, RunnerConfig.DEFAULT), errors, interrupts);
+            return new RunnerHandle(runners.openSchema(url, schema, config), errors, interrupts);
         } catch (CloacaException e) {
             throw errors.raise("ValueError", "Failed to create DefaultRunner with schema: Failed to set up schema '"
                     + schema + "': " + e.getMessage());
@@ -131,19 +136,56 @@ public final class CloacaHost {
         }
     }
 
-    private static RunnerConfig runnerConfig(JsonNode c) {
+    /**
+     * The engine's defaults of the DefaultRunnerConfig knobs it reads, as JSON: the Python module takes
+     * its defaults from here, so that {@code DefaultRunner(url)} and {@code DefaultRunner.with_config(url,
+     * DefaultRunnerConfig())} run alike. Whole seconds and milliseconds are ints, as upstream's knobs;
+     * the durability knobs' seconds are floats, since they may be fractional. The inverse of
+     * {@link #runnerConfig(String)}.
+     */
+    @HostAccess.Export
+    public String runnerDefaults() {
+        RunnerConfig d = RunnerConfig.DEFAULT;
+        Map<String, Object> knobs = new LinkedHashMap<>();
+        knobs.put("max_concurrent_tasks", d.maxConcurrentTasks());
+        knobs.put("executor_poll_interval_ms", d.pollInterval().toMillis());
+        knobs.put("task_timeout_seconds", d.taskTimeout().toSeconds());
+        knobs.put("pipeline_timeout_seconds", d.executionTimeout() == null ? null : d.executionTimeout().toSeconds());
+        knobs.put("db_pool_size", d.dbPoolSize());
+        knobs.put("stale_claim_threshold_seconds", d.leaseDuration().toMillis() / 1000.0);
+        knobs.put("heartbeat_interval_seconds", d.heartbeatInterval().toMillis() / 1000.0);
+        knobs.put("stale_claim_sweep_interval_seconds", d.sweepInterval().toMillis() / 1000.0);
+        knobs.put("max_recovery_attempts", d.maxRecoveries());
+        knobs.put("shutdown_timeout_seconds", d.shutdownGrace().toMillis() / 1000.0);
+        return WorkflowHandle.json(knobs);
+    }
+
+    /** The version the build stamped, for {@code cloaca.__version__}. */
+    @HostAccess.Export
+    public String version() {
+        return CloacaVersion.get();
+    }
+
+    /** A DefaultRunnerConfig's knobs as the engine's configuration; null gives the defaults. */
+    private static RunnerConfig runnerConfig(String configJson) {
+        if (configJson == null) {
+            return RunnerConfig.DEFAULT;
+        }
+        JsonNode c = readJson(configJson);
+        RunnerConfig d = RunnerConfig.DEFAULT;
         JsonNode timeout = c.path("pipeline_timeout_seconds");
         return RunnerConfig.builder()
-                .maxConcurrentTasks(c.path("max_concurrent_tasks").asInt(RunnerConfig.DEFAULT_MAX_CONCURRENT_TASKS))
-                .taskTimeout(Duration.ofSeconds(c.path("task_timeout_seconds").asLong(300)))
-                .executionTimeout(timeout.isNull() ? null : Duration.ofSeconds(timeout.asLong(3600)))
-                .dbPoolSize(c.path("db_pool_size").asInt(RunnerConfig.DEFAULT_DB_POOL_SIZE))
-                .pollInterval(Duration.ofMillis(c.path("executor_poll_interval_ms").asLong(100)))
-                .leaseDuration(seconds(c.path("stale_claim_threshold_seconds"), RunnerConfig.DEFAULT_LEASE))
-                .heartbeatInterval(seconds(c.path("heartbeat_interval_seconds"), RunnerConfig.DEFAULT_HEARTBEAT))
-                .sweepInterval(seconds(c.path("stale_claim_sweep_interval_seconds"), RunnerConfig.DEFAULT_SWEEP))
-                .maxRecoveries(c.path("max_recovery_attempts").asInt(RunnerConfig.DEFAULT_MAX_RECOVERIES))
-                .shutdownGrace(seconds(c.path("shutdown_timeout_seconds"), RunnerConfig.DEFAULT_SHUTDOWN_GRACE))
+                .maxConcurrentTasks(c.path("max_concurrent_tasks").asInt(d.maxConcurrentTasks()))
+                .taskTimeout(Duration.ofSeconds(c.path("task_timeout_seconds").asLong(d.taskTimeout().toSeconds())))
+                .executionTimeout(timeout.isNull() ? null : timeout.isNumber() ? Duration.ofSeconds(timeout.asLong())
+                        : d.executionTimeout())
+                .dbPoolSize(c.path("db_pool_size").asInt(d.dbPoolSize()))
+                .pollInterval(Duration.ofMillis(c.path("executor_poll_interval_ms").asLong(d.pollInterval().toMillis())))
+                .leaseDuration(seconds(c.path("stale_claim_threshold_seconds"), d.leaseDuration()))
+                .heartbeatInterval(seconds(c.path("heartbeat_interval_seconds"), d.heartbeatInterval()))
+                .sweepInterval(seconds(c.path("stale_claim_sweep_interval_seconds"), d.sweepInterval()))
+                .maxRecoveries(c.path("max_recovery_attempts").asInt(d.maxRecoveries()))
+                .shutdownGrace(seconds(c.path("shutdown_timeout_seconds"), d.shutdownGrace()))
                 .build();
     }
 

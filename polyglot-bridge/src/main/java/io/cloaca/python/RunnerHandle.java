@@ -113,7 +113,7 @@ public final class RunnerHandle {
             row.put("task_id", TaskNamespace.parse(t.taskName()).task());
             row.put("task_name", t.taskName());
             row.put("status", t.status().name());
-            row.put("attempts", t.attempt());
+            row.put("attempts", t.attemptsUsed());
             row.put("max_attempts", t.maxAttempts());
             // last_error keeps a retried attempt's failure; a task that then succeeded has no error
             row.put("error", t.status() == TaskStatus.Completed ? null : t.lastError());

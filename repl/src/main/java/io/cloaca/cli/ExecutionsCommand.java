@@ -6,6 +6,7 @@ import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.TaskRecord;
+import io.cloaca.engine.store.TaskStatus;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -89,12 +90,24 @@ final class ExecutionsCommand implements Callable<Integer> {
         ExecutionRecord e = execution.get();
         out.printf("%s  %s  %s%s%n", e.id(), e.workflowName(), e.status(),
                 e.errorMessage() == null ? "" : "  (" + e.errorMessage() + ")");
-        out.printf("%-32s  %-10s  %-8s  %s%n", "TASK", "STATUS", "ATTEMPTS", "LAST ERROR");
+        out.printf("%-32s  %-10s  %-8s  %s%n", "TASK", "STATUS", "ATTEMPTS", "ERROR");
         for (TaskRecord t : store.listTasks(executionId)) {
             String task = t.taskName().substring(t.taskName().lastIndexOf("::") + 2);
-            out.printf("%-32s  %-10s  %-8s  %s%n", task, t.status(), t.attempt() + "/" + t.maxAttempts(),
-                    t.lastError() == null ? "" : t.lastError());
+            out.printf("%-32s  %-10s  %-8s  %s%n", task, t.status(), t.attemptsUsed() + "/" + t.maxAttempts(),
+                    error(t));
         }
         return 0;
+    }
+
+    /**
+     * A failed task's error as it is; any other task's last error belongs to an earlier attempt (one
+     * that was retried), and says so, lest a Completed task read as failed.
+     */
+    private static String error(TaskRecord t) {
+        if (t.lastError() == null) {
+            return "";
+        }
+        return t.status() == TaskStatus.Failed ? t.lastError()
+                : "attempt " + (t.attempt() - 1) + " failed: " + t.lastError();
     }
 }

@@ -1,5 +1,6 @@
 package io.cloaca.cli;
 
+import io.cloaca.engine.CloacaVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -49,9 +50,8 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"cloaca " + (v == null ? "dev" : v) + " (GraalPy 25.0.3, Java "
-                    + Runtime.version() + ")"};
+            // The same version as the Python module's __version__.
+            return new String[] {"cloaca " + CloacaVersion.get() + " (GraalPy 25.0.3, Java " + Runtime.version() + ")"};
         }
     }
 }

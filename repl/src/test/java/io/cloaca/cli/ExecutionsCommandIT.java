@@ -3,8 +3,11 @@ package io.cloaca.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,7 +35,83 @@ class ExecutionsCommandIT {
         assertTrue(tasks.stdout().lines().anyMatch(l -> l.startsWith("validate_payment") && l.contains("Failed")
                 && l.contains("2/2") && l.contains("ValueError: amount must be positive")), tasks::toString);
         assertTrue(tasks.stdout().lines().anyMatch(l -> l.startsWith("fetch_rates") && l.contains("Completed")
-                && l.contains("3/3")), tasks::toString);
+                && l.contains("3/3") && l.contains("attempt 2 failed: Python task execution failed: ConnectionError")),
+                tasks::toString);
+    }
+
+    /**
+     * While an execution runs: a task that completed after a retry, one running, one not started yet.
+     * The script holds its second task until the test creates the release file.
+     */
+    @Test
+    void tasks_show_the_attempts_they_used_and_label_an_earlier_attempts_error() throws Exception {
+        String url = "sqlite://" + dir.resolve("running.db");
+        Path holding = dir.resolve("holding");
+        Path release = dir.resolve("release");
+        Path script = dir.resolve("held.py");
+        Files.writeString(script, """
+                import os, time
+                import cloaca
+
+                tries = []
+
+                with cloaca.WorkflowBuilder("held") as builder:
+                    @cloaca.task(id="flaky", retry_attempts=3, retry_delay_ms=10, retry_backoff="fixed",
+                                 retry_jitter=False)
+                    def flaky(context):
+                        tries.append(1)
+                        if len(tries) == 1:
+                            raise ConnectionError("rates service reset the connection")
+                        return context
+
+                    @cloaca.task(id="hold", dependencies=["flaky"], retry_attempts=3)
+                    def hold(context):
+                        open(os.environ["HOLDING"], "w").close()
+                        while not os.path.exists(os.environ["RELEASE"]):
+                            time.sleep(0.05)
+                        return context
+
+                    @cloaca.task(id="after", dependencies=["hold"], retry_attempts=3)
+                    def after(context):
+                        return context
+
+                with cloaca.DefaultRunner(os.environ["DATABASE_URL"]) as runner:
+                    print(runner.execute("held", cloaca.Context()).status)
+                """);
+        Process run = CloacaProcess.start(Map.of("DATABASE_URL", url, "HOLDING", holding.toString(),
+                "RELEASE", release.toString()), "run", script.toString());
+        try {
+            awaitFile(holding, run);
+            CloacaProcess.Result list = CloacaProcess.run(Map.of("DATABASE_URL", url), "executions");
+            String executionId = list.stdout().lines().filter(l -> l.contains(" held ")).findFirst()
+                    .orElseThrow(() -> new AssertionError(list)).split("\\s+")[0];
+            CloacaProcess.Result tasks = CloacaProcess.run(Map.of("DATABASE_URL", url), "executions", executionId);
+            assertEquals(0, tasks.exitCode(), tasks::toString);
+            assertEquals(List.of("after NotStarted 0/3",
+                            "flaky Completed 2/3 attempt 1 failed: Python task execution failed: "
+                                    + "ConnectionError: rates service reset the connection",
+                            "hold Running 1/3"),
+                    tasks.stdout().lines().skip(2).map(l -> l.strip().replaceAll("\\s+", " ")).sorted().toList(),
+                    tasks::toString);
+        } finally {
+            Files.createFile(release);
+            assertTrue(run.waitFor(2, TimeUnit.MINUTES), "the held run did not finish once released");
+            run.destroyForcibly();
+        }
+        assertEquals(0, run.exitValue());
+    }
+
+    private static void awaitFile(Path file, Process process) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!Files.exists(file)) {
+            if (!process.isAlive()) {
+                throw new AssertionError("the run ended before its task was held (exit " + process.exitValue() + ")");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the run did not reach its held task in 3 minutes");
+            }
+            Thread.sleep(50);
+        }
     }
 
     @Test

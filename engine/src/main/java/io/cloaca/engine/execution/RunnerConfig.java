@@ -7,7 +7,8 @@ import java.time.Duration;
 
 /**
  * How a runner behaves. Immutable; build with {@link #builder()}, which validates each value and names
- * the property it rejects.
+ * the property it rejects. The defaults here are the only ones: the Python {@code DefaultRunnerConfig}
+ * reads them too.
  *
  * @param maxConcurrentTasks tasks run at once by this runner's workers (default: 4)
  * @param taskTimeout        limit of one attempt; on expiry the attempt is failed (and maybe retried) even
@@ -20,7 +21,8 @@ import java.time.Duration;
  * @param heartbeatInterval  how often a runner renews the leases of the tasks it runs (default: 10 s)
  * @param sweepInterval      how often a runner looks for expired leases (default: 30 s)
  * @param pollInterval       how often a runner looks for ready work it did not create: other runners'
- *                           executions, recovered tasks, due retries (default: 500 ms)
+ *                           executions, recovered tasks, due retries; backs off to 16 times this when
+ *                           idle (default: 100 ms, as upstream's {@code executor_poll_interval_ms})
  * @param maxRecoveries      how many times an orphaned task is made ready again before it is abandoned
  *                           as Failed (default: 3)
  * @param shutdownGrace      how long shutdown lets running tasks finish (default: 5 s)
@@ -36,7 +38,7 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(60);
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_SWEEP = Duration.ofSeconds(30);
-    public static final Duration DEFAULT_POLL = Duration.ofMillis(500);
+    public static final Duration DEFAULT_POLL = Duration.ofMillis(100);
     public static final int DEFAULT_MAX_RECOVERIES = 3;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
