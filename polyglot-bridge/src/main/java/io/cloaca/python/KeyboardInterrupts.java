@@ -130,9 +130,10 @@ final class KeyboardInterrupts implements SignalHandler {
             runners.forEach(Runner::shutdown);
             return;
         }
-        err.println(stoppingMessage(runners));
+        // Armed before the line shows, so that a Ctrl-C answering it always ends the process.
         stopping.incrementAndGet();
         try {
+            err.println(stoppingMessage(runners));
             runners.forEach(Runner::shutdown);
         } finally {
             stopping.decrementAndGet();
