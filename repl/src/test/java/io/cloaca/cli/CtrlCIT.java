@@ -4,6 +4,7 @@ import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.TaskStatus;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,6 +72,18 @@ class CtrlCIT {
 
     @TempDir
     Path dir;
+
+    /**
+     * The first {@code run} after a build writes the launcher's class-data archive as its JVM exits,
+     * which even a halt waits for (tens of seconds on a busy machine): run once so that the jobs
+     * below are ordinary runs.
+     */
+    @BeforeAll
+    static void writeTheClassDataArchive(@TempDir Path dir) throws Exception {
+        Path script = Files.writeString(dir.resolve("nothing.py"), "pass\n");
+        CloacaProcess.Result r = CloacaProcess.run(Map.of(), "run", script.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+    }
 
     @Test
     void ctrl_c_in_time_sleep_runs_except_and_finally_and_an_uncaught_one_exits_130() throws Exception {
