@@ -1100,13 +1100,14 @@ class DefaultRunner:
     def shutdown(self):
         """Stops taking work, lets running tasks finish (up to ``shutdown_timeout_seconds``) and gives
         back the claims of tasks not started, so another runner resumes them at once. Idempotent."""
-        self._handle.shutdown()
+        # Called while a KeyboardInterrupt is handled: stderr says what the shutdown waits for.
+        self._handle.shutdown(isinstance(sys.exc_info()[1], KeyboardInterrupt))
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        self.shutdown()
+        self._handle.shutdown(isinstance(exc, KeyboardInterrupt))
         return False
 
     def __repr__(self):
@@ -1306,6 +1307,14 @@ def _print_uncaught(e, script):
         tb = tb.tb_next
     if tb is None and not isinstance(e, SyntaxError):
         tb = e.__traceback__
+    if isinstance(e, KeyboardInterrupt):
+        # Raised by the host while the script waited in a runner call: end at the script's line, as a
+        # Ctrl-C during a call into a compiled extension does under CPython.
+        t = tb
+        while t is not None and t.tb_next is not None:
+            if t.tb_next.tb_frame.f_code.co_filename == __file__ and t.tb_frame.f_code.co_filename != __file__:
+                t.tb_next = None
+            t = t.tb_next
     traceback.print_exception(type(e), e, tb)
 
 
@@ -1320,7 +1329,8 @@ def _exit_status(code):
 
 
 def _run_main(script):
-    """Runs ``script`` as ``__main__``; returns 0, or 1 after printing the uncaught exception."""
+    """Runs ``script`` as ``__main__``; returns 0, or 1 after printing the uncaught exception (130 for
+    KeyboardInterrupt, as the python command exits after Ctrl-C)."""
     import os
     import runpy
     sys.path.insert(0, os.path.dirname(script))
@@ -1333,7 +1343,7 @@ def _run_main(script):
         return _exit_status(e.code)
     except BaseException as e:
         _print_uncaught(e, script)
-        return 1
+        return 130 if isinstance(e, KeyboardInterrupt) else 1
     finally:
         sys.stdout.flush()
         sys.stderr.flush()

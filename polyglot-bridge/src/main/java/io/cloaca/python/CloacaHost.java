@@ -38,11 +38,13 @@ public final class CloacaHost {
     private final WorkflowRegistry registry;
     private final RunnerFactory runners;
     private final PythonErrors errors;
+    private final KeyboardInterrupts interrupts;
 
-    CloacaHost(RunnerFactory runners, PythonErrors errors) {
+    CloacaHost(RunnerFactory runners, PythonErrors errors, KeyboardInterrupts interrupts) {
         this.registry = runners.registry();
         this.runners = runners;
         this.errors = errors;
+        this.interrupts = interrupts;
     }
 
     /**
@@ -93,7 +95,7 @@ public final class CloacaHost {
     @HostAccess.Export
     public RunnerHandle createRunner(String url, String configJson) {
         try {
-            return new RunnerHandle(runners.open(url, runnerConfig(configJson)), errors);
+            return new RunnerHandle(runners.open(url, runnerConfig(configJson)), errors, interrupts);
         } catch (CloacaException e) {
             throw errors.translate("Failed to create DefaultRunner: ", e);
         }
@@ -113,13 +115,13 @@ public final class CloacaHost {
             Identifiers.schema(schema);
             config = runnerConfig(configJson);
             if (!(DatabaseUrl.parse(url) instanceof DatabaseUrl.Postgres)) {
-                return new RunnerHandle(runners.openSchema(url, schema, config), errors);
+                return new RunnerHandle(runners.openSchema(url, schema, config), errors, interrupts);
             }
         } catch (CloacaException e) {
             throw errors.translate("", e);
         }
         try {
-            return new RunnerHandle(runners.openSchema(url, schema, config), errors);
+            return new RunnerHandle(runners.openSchema(url, schema, config), errors, interrupts);
         } catch (CloacaException e) {
             throw errors.translate("Failed to create DefaultRunner with schema: Failed to set up schema '"
                     + schema + "': ", e);

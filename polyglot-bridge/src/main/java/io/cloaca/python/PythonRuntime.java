@@ -53,10 +53,17 @@ public final class PythonRuntime implements AutoCloseable {
     private final WorkflowRegistry registry;
     private final RunnerFactory runners;
     private final Value cloaca;
+    private final KeyboardInterrupts interrupts;
+    /** Whether the last script ended with an uncaught KeyboardInterrupt. */
+    private volatile boolean interrupted;
 
     private PythonRuntime(Builder b) {
         this.registry = b.registry;
         this.runners = new RunnerFactory(registry);
+        this.interrupts = new KeyboardInterrupts(Thread.currentThread(), b.err);
+        if (b.keyboardInterrupts) {
+            interrupts.takeOverFromHost();
+        }
         this.context = Context.newBuilder("python")
                 .engine(PythonEngine.get())
                 .allowHostAccess(HostAccess.newBuilder(HostAccess.EXPLICIT).allowListAccess(true).allowMapAccess(true)
@@ -69,17 +76,21 @@ public final class PythonRuntime implements AutoCloseable {
                 .allowNativeAccess(false)
                 .allowEnvironmentAccess(EnvironmentAccess.INHERIT)
                 .arguments("python", b.arguments.toArray(String[]::new))
-                // Ctrl-C and SIGTERM belong to the host: the JVM's shutdown hooks stop runners gracefully.
-                // A Python SIGINT handler would only raise KeyboardInterrupt once the main thread returns
-                // from Java, i.e. after the workflow it waits for has finished.
-                .option("python.InstallSignalHandlers", "false")
+                // Without keyboardInterrupts, Ctrl-C belongs to the embedding application (the JVM's
+                // shutdown hooks); with it, GraalPy's handler raises KeyboardInterrupt, fronted by ours.
+                .option("python.InstallSignalHandlers", String.valueOf(b.keyboardInterrupts))
                 .out(b.out)
                 .err(b.err)
                 .build();
         try {
             this.cloaca = context.eval("python", INSTALL).execute("cloaca", shimSource(), "cloaca/__init__.py");
-            cloaca.getMember("_bind").execute(new CloacaHost(runners, new PythonErrors(cloaca)));
+            PythonErrors errors = new PythonErrors(cloaca);
+            cloaca.getMember("_bind").execute(new CloacaHost(runners, errors, interrupts));
+            if (b.keyboardInterrupts) {
+                interrupts.takeOverFromPython(errors);
+            }
         } catch (RuntimeException e) {
+            interrupts.release();
             context.close(true);
             throw e;
         }
@@ -108,11 +119,17 @@ public final class PythonRuntime implements AutoCloseable {
      * Runs {@code script} as {@code __main__}: its folder goes first on {@code sys.path}; an uncaught
      * exception prints a traceback starting at the script's own frames.
      *
-     * @return the exit code: 0, 1 after an uncaught exception, or the code given to {@code sys.exit}
+     * @return the exit code: 0, 1 after an uncaught exception, 130 after an uncaught
+     *     {@code KeyboardInterrupt}, or the code given to {@code sys.exit}
      */
     public int runScript(Path script) {
-        return callExitingFunction("_run_main", script.toAbsolutePath().toString());
+        int status = callExitingFunction("_run_main", script.toAbsolutePath().toString());
+        interrupted = status == KEYBOARD_INTERRUPT_STATUS;
+        return status;
     }
+
+    /** {@link #runScript} result after an uncaught {@code KeyboardInterrupt}, as the python command exits. */
+    public static final int KEYBOARD_INTERRUPT_STATUS = 130;
 
     /**
      * Runs pytest inside this runtime (it must be importable, e.g. from Debian's python3-pytest).
@@ -160,15 +177,22 @@ public final class PythonRuntime implements AutoCloseable {
         return context.eval(Source.create("python", code));
     }
 
-    /** Shuts down every runner the scripts left open, then closes the interpreter. Idempotent. */
+    /**
+     * Shuts down every runner the scripts left open (saying so on stderr if the script was ended by
+     * Ctrl-C), then closes the interpreter. Idempotent.
+     */
     @Override
     public void close() {
+        if (interrupted) {
+            interrupts.stopAfterInterrupt(runners.openRunners());
+        }
         runners.close();
         try {
             context.close(true);
         } catch (PolyglotException | IllegalStateException ignored) {
             // already closed, e.g. after sys.exit
         }
+        interrupts.release();
     }
 
     private static String shimSource() {
@@ -188,6 +212,7 @@ public final class PythonRuntime implements AutoCloseable {
         private List<String> arguments = new ArrayList<>(List.of(""));
         private OutputStream out = System.out;
         private OutputStream err = System.err;
+        private boolean keyboardInterrupts;
 
         /** {@code sys.argv}: the script path first, as under CPython (default: {@code [""]}). */
         public Builder arguments(List<String> argv) {
@@ -210,6 +235,16 @@ public final class PythonRuntime implements AutoCloseable {
         /** Python's stderr (default: {@code System.err}). */
         public Builder err(OutputStream err) {
             this.err = err;
+            return this;
+        }
+
+        /**
+         * Whether SIGINT (Ctrl-C) raises {@code KeyboardInterrupt} in the thread that builds the runtime,
+         * as under the python command, also while it waits for a runner (default: false, Ctrl-C stays
+         * with the embedding application). The runtime then owns SIGINT until it is closed.
+         */
+        public Builder keyboardInterrupts(boolean enabled) {
+            this.keyboardInterrupts = enabled;
             return this;
         }
 

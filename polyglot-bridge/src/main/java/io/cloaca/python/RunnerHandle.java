@@ -25,10 +25,12 @@ public final class RunnerHandle {
 
     private final Runner runner;
     private final PythonErrors errors;
+    private final KeyboardInterrupts interrupts;
 
-    RunnerHandle(Runner runner, PythonErrors errors) {
+    RunnerHandle(Runner runner, PythonErrors errors, KeyboardInterrupts interrupts) {
         this.runner = runner;
         this.errors = errors;
+        this.interrupts = interrupts;
     }
 
     Runner runner() {
@@ -39,7 +41,8 @@ public final class RunnerHandle {
     @HostAccess.Export
     public String execute(String workflowName, String contextJson) {
         try {
-            return resultJson(runner.execute(workflowName, Context.fromJson(contextJson)));
+            Context input = Context.fromJson(contextJson);
+            return resultJson(interrupts.waitOnMain(() -> runner.execute(workflowName, input)));
         } catch (CloacaException e) {
             throw errors.translate(switch (e.kind()) {
                 case NOT_FOUND -> "Workflow execution failed: Pipeline execution failed: Failed to schedule workflow: ";
@@ -54,8 +57,8 @@ public final class RunnerHandle {
     @HostAccess.Export
     public String awaitExecution(String executionId, long timeoutMillis) {
         try {
-            return resultJson(runner.awaitExecution(executionId,
-                    timeoutMillis < 0 ? null : java.time.Duration.ofMillis(timeoutMillis)));
+            return resultJson(interrupts.waitOnMain(() -> runner.awaitExecution(executionId,
+                    timeoutMillis < 0 ? null : java.time.Duration.ofMillis(timeoutMillis))));
         } catch (CloacaException e) {
             throw errors.translate("Failed to wait for execution: ", e);
         }
@@ -121,9 +124,14 @@ public final class RunnerHandle {
         return rows;
     }
 
+    /** Shuts the runner down; {@code interrupted}: because of Ctrl-C, which stderr then reports. */
     @HostAccess.Export
-    public void shutdown() {
-        runner.shutdown();
+    public void shutdown(boolean interrupted) {
+        if (interrupted) {
+            interrupts.stopAfterInterrupt(List.of(runner));
+        } else {
+            runner.shutdown();
+        }
     }
 
     @HostAccess.Export

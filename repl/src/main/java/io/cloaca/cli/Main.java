@@ -22,6 +22,19 @@ public final class Main implements Runnable {
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setStopAtPositional(true);
+        // pytest's own options (-x, -k ...) are passed through; only a leading -h/--help is cloaca's.
+        cli.getSubcommands().get("test").setUnmatchedOptionsArePositionalParams(true);
+        CommandLine.IParameterExceptionHandler usageError = cli.getParameterExceptionHandler();
+        cli.setParameterExceptionHandler((e, given) -> {
+            // picocli would guess a near name ("Did you mean: cloaca test?") or print the whole usage.
+            if (e.getCommandLine() == cli && e instanceof CommandLine.UnmatchedArgumentException unmatched
+                    && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+                cli.getErr().println("cloaca: unknown command '" + unmatched.getUnmatched().get(0) + "'; the commands are "
+                        + String.join(", ", cli.getSubcommands().keySet()) + " (cloaca --help tells more)");
+                return 2;
+            }
+            return usageError.handleParseException(e, given);
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // A failure of the command itself (not of a script, which prints its own traceback).
             commandLine.getErr().println("cloaca: " + e.getMessage());

@@ -7,17 +7,24 @@ import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
+import org.jline.terminal.impl.DumbTerminal;
 import picocli.CommandLine.Command;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
  * {@code cloaca repl}: an interactive Python prompt with {@code cloaca} already imported, line editing
- * and history (~/.cloaca_history). Runners opened at the prompt live until the session ends.
+ * and history ($HOME/.cloaca_history). Runners opened at the prompt live until the session ends. Fed
+ * from a pipe or file, it prints no banner or prompts and keeps no history, as {@code python < file}.
  */
-@Command(name = "repl", description = {"Interactive Python with the cloaca module imported.",
+@Command(name = "repl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = {"Interactive Python with the cloaca module imported.",
         "Ctrl-D or exit() leaves; Ctrl-C drops the line being typed."})
 final class ReplCommand implements Callable<Integer> {
 
@@ -29,11 +36,14 @@ final class ReplCommand implements Callable<Integer> {
              Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
             Thread onSignal = new Thread(() -> python.runners().close(), "cloaca-shutdown");
             Runtime.getRuntime().addShutdownHook(onSignal);
-            LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("cloaca")
-                    .variable(LineReader.HISTORY_FILE, Path.of(System.getProperty("user.home"), HISTORY_FILE))
-                    .build();
-            System.out.println(new Main.Version().getVersion()[0] + " - cloaca is imported; Ctrl-D to leave");
             try {
+                // JLine falls back to a dumb terminal when standard input is not a terminal.
+                if (terminal instanceof DumbTerminal) {
+                    return script(python, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+                }
+                LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("cloaca")
+                        .variable(LineReader.HISTORY_FILE, historyFile()).build();
+                System.out.println(new Main.Version().getVersion()[0] + " - cloaca is imported; Ctrl-D to leave");
                 return loop(python, reader);
             } finally {
                 try {
@@ -43,6 +53,26 @@ final class ReplCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** In the home directory the shell names ($HOME), which Java's user.home (from the password file) ignores. */
+    private static Path historyFile() {
+        String home = System.getenv("HOME");
+        return Path.of(home == null || home.isBlank() ? System.getProperty("user.home") : home, HISTORY_FILE);
+    }
+
+    /** Input that is not a terminal: every line goes to the console, without prompts or history. */
+    private static int script(PythonRuntime python, BufferedReader in) throws IOException {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            int state = python.replPush(line);
+            if (state >= 0) {
+                return state;
+            }
+            System.out.flush();
+        }
+        // Ends a block left open by the last line, as the console does at end of input.
+        int state = python.replPush("");
+        return Math.max(state, 0);
     }
 
     private static int loop(PythonRuntime python, LineReader reader) {

@@ -13,7 +13,9 @@ import java.util.concurrent.Callable;
  * {@code cloaca test [pytest args]}: runs pytest inside the embedded runtime, so tests import the real
  * cloaca module. pytest comes from Debian's python3-pytest (pure Python) or from CLOACA_PYTHONPATH.
  */
-@Command(name = "test", description = "Run pytest inside the cloaca runtime (needs Debian's python3-pytest).")
+@Command(name = "test", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = {"Run pytest inside the cloaca runtime (needs Debian's python3-pytest).",
+                "Other options are pytest's; 'cloaca test -- --help' shows pytest's help."})
 final class TestCommand implements Callable<Integer> {
 
     static final String DEBIAN_DIST_PACKAGES = "/usr/lib/python3/dist-packages";

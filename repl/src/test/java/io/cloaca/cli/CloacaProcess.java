@@ -41,6 +41,44 @@ final class CloacaProcess {
         return pb.start();
     }
 
+    /**
+     * Starts the launcher as an interactive shell starts a foreground job: in a process group of its own,
+     * so that {@link #pressCtrlC} reaches the launcher script and its JVM as a terminal's Ctrl-C does,
+     * and with SIGINT handled by default even if the build was started where it is ignored (a
+     * background job of a script), which the JVM would inherit.
+     */
+    static Process startJob(Map<String, String> env, Path stdout, Path stderr, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("env", "--default-signal=INT", "setsid"));
+        command.addAll(command(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile())
+                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    /** SIGINT to every process of {@code job}'s group (setsid made the job's pid its group id). */
+    static void pressCtrlC(Process job) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-INT", "--", "-" + job.pid()).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new AssertionError("kill -INT -" + job.pid() + " failed");
+        }
+    }
+
+    /** Waits until {@code file} contains {@code text}; fails if {@code job} ends first or 3 minutes pass. */
+    static void awaitText(Path file, String text, Process job) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!Files.readString(file, StandardCharsets.UTF_8).contains(text)) {
+            if (!job.isAlive()) {
+                throw new AssertionError("the process ended (exit " + job.exitValue() + ") before printing '" + text
+                        + "':\n" + Files.readString(file, StandardCharsets.UTF_8));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no '" + text + "' in 3 minutes:\n" + Files.readString(file, StandardCharsets.UTF_8));
+            }
+            Thread.sleep(50);
+        }
+    }
+
     static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
         return runWithInput(env, "", args);
     }

@@ -286,6 +286,11 @@ public final class Runner implements AutoCloseable {
         return maintenance.runOnce();
     }
 
+    /** How many of this runner's tasks are running now: what {@link #shutdown()} waits for. */
+    public int runningTasks() {
+        return lane.running();
+    }
+
     /** True once {@link #shutdown()} has begun. */
     public boolean isShutDown() {
         return closed.get();
