@@ -1,6 +1,6 @@
 package io.cloaca.engine.durability;
 
-import io.cloaca.engine.MutableClock;
+import io.cloaca.engine.SettableClock;
 import io.cloaca.engine.TestDatabases;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.execution.ExecutionResult;
@@ -158,7 +158,7 @@ class GracefulShutdownTest {
             return ctx.set("slow", true);
         }).build());
         String url = url("draining");
-        MutableClock clock = new MutableClock();
+        SettableClock clock = new SettableClock();
         RunnerConfig config = RunnerConfig.builder().leaseDuration(Duration.ofSeconds(60))
                 .shutdownGrace(Duration.ofSeconds(50)).build();
         try (RunnerFactory stopping = new RunnerFactory(registry, clock, false);

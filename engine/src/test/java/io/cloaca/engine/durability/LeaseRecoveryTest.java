@@ -1,6 +1,6 @@
 package io.cloaca.engine.durability;
 
-import io.cloaca.engine.MutableClock;
+import io.cloaca.engine.SettableClock;
 import io.cloaca.engine.TestDatabases;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.execution.ExecutionResult;
@@ -49,7 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>Deterministic: the runners schedule no background work, each round of heartbeat, sweep and poll
  * is run by the test ({@link Runner#runMaintenanceOnce()}) and reports what it did, and leases expire
- * because the test moves a {@link MutableClock}, never because time passed. Runs on SQLite (a file)
+ * because the test moves a {@link SettableClock}, never because time passed. Runs on SQLite (a file)
  * and, with {@code -Dcloaca.test.backend=postgresql}, on a fresh PostgreSQL schema.
  */
 class LeaseRecoveryTest {
@@ -65,7 +65,7 @@ class LeaseRecoveryTest {
 
     @TempDir
     Path dir;
-    private final MutableClock clock = new MutableClock();
+    private final SettableClock clock = new SettableClock();
     private final List<AutoCloseable> toClose = new ArrayList<>();
     private String url;
     private String schema;
