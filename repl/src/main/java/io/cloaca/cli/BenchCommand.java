@@ -41,6 +41,10 @@ final class BenchCommand implements Callable<Integer> {
                     + "workflow in each, and report provisioning time, server connections, threads and heap.")
     Integer tenants;
 
+    @Option(names = "--python-cpu", description = "Instead: only time a CPU-bound Python body under python3, GraalPy "
+            + "interpreted and GraalPy JIT (JDK 25), and on 2 worker threads in one context vs a context each.")
+    boolean pythonCpu;
+
     @Override
     public Integer call() throws Exception {
         if (tenants != null) {
@@ -54,7 +58,8 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         Scale scale = smoke ? Scale.SMOKE : quick ? Scale.QUICK : Scale.FULL;
-        BenchReport report = new BenchSuite(new BenchOptions(scale, postgresUrl), System.err).run();
+        BenchSuite suite = new BenchSuite(new BenchOptions(scale, postgresUrl), System.err);
+        BenchReport report = pythonCpu ? suite.runPythonCpu() : suite.run();
         var out = spec.commandLine().getOut();
         out.print(markdown ? ReportFormatter.markdown(report) : ReportFormatter.text(report));
         out.flush();
