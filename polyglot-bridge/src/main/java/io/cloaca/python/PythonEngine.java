@@ -2,6 +2,11 @@ package io.cloaca.python;
 
 import org.graalvm.polyglot.Engine;
 
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * The polyglot {@link Engine}s of this JVM: one that only interprets Python (the default) and, made on
  * first use, one that JIT-compiles it when the JVM runs the optimizing Truffle runtime. Contexts created
@@ -31,6 +36,25 @@ final class PythonEngine {
     /** Whether this JVM runs the optimizing Truffle runtime (JVMCI plus the Graal compiler). */
     static boolean optimizingRuntime() {
         return !INTERPRETED.equals(Compiling.ENGINE.getImplementationName());
+    }
+
+    /**
+     * GraalPy's version, e.g. "25.0.3". The engine reports "Development Build" when its jar's manifest
+     * lacks the version (as on surefire's class path), so the polyglot jar's name is read then.
+     */
+    static String version() {
+        String version = Compiling.ENGINE.getVersion();
+        if (version.matches("\\d+\\..*")) {
+            return version;
+        }
+        try {
+            String jar = Path.of(Engine.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .getFileName().toString();
+            Matcher m = Pattern.compile("polyglot-(\\d+\\.[\\d.]+)\\.jar").matcher(jar);
+            return m.matches() ? m.group(1) : version;
+        } catch (URISyntaxException | RuntimeException e) {
+            return version;
+        }
     }
 
     private static Engine.Builder builder() {

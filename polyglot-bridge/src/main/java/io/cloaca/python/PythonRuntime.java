@@ -128,12 +128,12 @@ public final class PythonRuntime implements AutoCloseable {
         if (!launcher.isBlank()) {
             return launcher;
         }
-        String graal = PythonEngine.get(true).getVersion();
+        String graal = PythonEngine.version();
         int java = Runtime.version().feature();
         String needs = "org.graalvm.compiler:compiler " + graal + " (with truffle-compiler, collections, word) on "
                 + "--upgrade-module-path and -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI";
         // Graal compiler N.x talks to the JVMCI of JDK N only.
-        String jdk = graal.substring(0, graal.indexOf('.'));
+        String jdk = graal.replaceFirst("^(\\d+)\\..*", "$1");
         if (!jdk.equals(Integer.toString(java))) {
             return "Java " + java + " has no JVMCI for the Graal compiler " + graal + " (it needs JDK " + jdk
                     + " with " + needs + ")";

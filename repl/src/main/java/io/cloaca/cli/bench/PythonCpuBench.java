@@ -122,7 +122,8 @@ final class PythonCpuBench {
         report.note("Python CPU-bound body: `fib(22)` plus a 100,000-step arithmetic loop, each call timed with "
                 + "time.perf_counter inside the runtime; warm = best of the last " + BEST_OF + " of "
                 + calls(false) + " calls (JIT: of " + calls(true) + " calls, the first ones being its warm-up). "
-                + "GraalPy interpreted is an engine with engine.Compilation=false in the same JVM as the JIT.");
+                + "On a JVM that can compile, GraalPy interpreted is an engine with engine.Compilation=false beside "
+                + "the JIT's.");
         report.note("Parallel Python: 2 Java threads each call the body " + parallelCalls(false)
                 + " times (JIT: " + parallelCalls(true) + ") after a warm-up, either on one context or on one "
                 + "context each; the clock runs from both starting to both finishing. The baseline is one thread "
