@@ -28,6 +28,9 @@ import java.util.List;
  * <p>Sandbox: host access only to {@code @HostAccess.Export} members, no Java class lookup, no native
  * extensions, no subprocesses; file IO, threads and environment variables are allowed, as under CPython.
  *
+ * <p>Python is interpreted unless {@link Builder#jit(boolean)} asks for JIT compilation, which needs the JVM
+ * started with the Graal compiler (see {@link Builder#jit(boolean)}).
+ *
  * <pre>{@code
  * try (PythonRuntime python = PythonRuntime.builder().arguments(List.of("wf.py")).build()) {
  *     int exitCode = python.runScript(Path.of("wf.py"));
@@ -56,8 +59,16 @@ public final class PythonRuntime implements AutoCloseable {
     private final KeyboardInterrupts interrupts;
     /** Whether the last script ended with an uncaught KeyboardInterrupt. */
     private volatile boolean interrupted;
+    private final boolean jit;
+
+    /**
+     * System property by which a launcher that chose not to start the JVM with the Graal compiler says
+     * why (e.g. the compiler jars are not GraalPy's version); the JIT notice quotes it.
+     */
+    public static final String JIT_UNAVAILABLE_PROPERTY = "cloaca.jit.unavailable";
 
     private PythonRuntime(Builder b) {
+        this.jit = b.jit && jitAvailable(b.err);
         this.registry = b.registry;
         this.runners = new RunnerFactory(registry);
         this.interrupts = new KeyboardInterrupts(Thread.currentThread(), b.err);
@@ -65,7 +76,7 @@ public final class PythonRuntime implements AutoCloseable {
             interrupts.takeOverFromHost();
         }
         this.context = Context.newBuilder("python")
-                .engine(PythonEngine.get())
+                .engine(PythonEngine.get(jit))
                 .allowHostAccess(HostAccess.newBuilder(HostAccess.EXPLICIT).allowListAccess(true).allowMapAccess(true)
                         .build())
                 .allowHostClassLookup(name -> false)
@@ -108,6 +119,57 @@ public final class PythonRuntime implements AutoCloseable {
     /** Opens runners for this runtime's scripts; runners on one database share a pool and workers. */
     public RunnerFactory runners() {
         return runners;
+    }
+
+    /** Whether this runtime's Python is JIT-compiled (it was asked for and the JVM supports it). */
+    public boolean jit() {
+        return jit;
+    }
+
+    /**
+     * Why this JVM cannot JIT-compile Python, or null if it can. Compilation needs the optimizing Truffle
+     * runtime: JDK 25 started with {@code -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI} and the Graal
+     * compiler jars of GraalPy's exact version on {@code --upgrade-module-path}.
+     */
+    public static String jitUnavailableReason() {
+        if (PythonEngine.optimizingRuntime()) {
+            return null;
+        }
+        String launcher = System.getProperty(JIT_UNAVAILABLE_PROPERTY, "");
+        if (!launcher.isBlank()) {
+            return launcher;
+        }
+        String graal = PythonEngine.version();
+        int java = Runtime.version().feature();
+        String needs = "org.graalvm.compiler:compiler " + graal + " (with truffle-compiler, collections, word) on "
+                + "--upgrade-module-path and -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI";
+        // Graal compiler N.x talks to the JVMCI of JDK N only.
+        String jdk = graal.replaceFirst("^(\\d+)\\..*", "$1");
+        if (!jdk.equals(Integer.toString(java))) {
+            return "Java " + java + " has no JVMCI for the Graal compiler " + graal + " (it needs JDK " + jdk
+                    + " with " + needs + ")";
+        }
+        return "this JVM was started without the Graal compiler (it needs " + needs + ")";
+    }
+
+    /** The Truffle runtime of this JVM: "Interpreted" (no JIT possible) or e.g. "GraalVM CE" (optimizing). */
+    public static String truffleRuntimeName() {
+        return PythonEngine.get(true).getImplementationName();
+    }
+
+    private static boolean jitAvailable(OutputStream err) {
+        String reason = jitUnavailableReason();
+        if (reason == null) {
+            return true;
+        }
+        try {
+            err.write(("cloaca: JIT requested, but " + reason + "; Python runs interpreted."
+                    + System.lineSeparator()).getBytes(StandardCharsets.UTF_8));
+            err.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return false;
     }
 
     /** The polyglot context, for embedding code that wants to evaluate Python directly. */
@@ -213,6 +275,7 @@ public final class PythonRuntime implements AutoCloseable {
         private OutputStream out = System.out;
         private OutputStream err = System.err;
         private boolean keyboardInterrupts;
+        private boolean jit;
 
         /** {@code sys.argv}: the script path first, as under CPython (default: {@code [""]}). */
         public Builder arguments(List<String> argv) {
@@ -245,6 +308,22 @@ public final class PythonRuntime implements AutoCloseable {
          */
         public Builder keyboardInterrupts(boolean enabled) {
             this.keyboardInterrupts = enabled;
+            return this;
+        }
+
+        /**
+         * JIT-compile Python with the optimizing Truffle runtime (default: interpret). Compiled code is
+         * several times faster than CPython once warm, but warming up costs seconds of CPU, so it pays for
+         * long-running processes with CPU-bound task bodies (docs/benchmarks.md). It needs the JVM started
+         * on JDK 25 with {@code -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI
+         * --upgrade-module-path=<jars>}, the jars being {@code org.graalvm.compiler:compiler},
+         * {@code org.graalvm.truffle:truffle-compiler}, {@code org.graalvm.sdk:collections} and
+         * {@code org.graalvm.sdk:word} of GraalPy's exact version ({@code cloaca run --jit} does this). On
+         * any other JVM one line on {@link #err} says why and Python is interpreted; see
+         * {@link PythonRuntime#jit()}.
+         */
+        public Builder jit(boolean jit) {
+            this.jit = jit;
             return this;
         }
 

@@ -47,6 +47,10 @@ final class BenchCommand implements Callable<Integer> {
                     + "was claimed and completed.")
     Integer cron;
 
+    @Option(names = "--python-cpu", description = "Instead: only time a CPU-bound Python body under python3, GraalPy "
+            + "interpreted and GraalPy JIT (JDK 25), and on 2 worker threads in one context vs a context each.")
+    boolean pythonCpu;
+
     @Override
     public Integer call() throws Exception {
         if (cron != null) {
@@ -67,7 +71,8 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         Scale scale = smoke ? Scale.SMOKE : quick ? Scale.QUICK : Scale.FULL;
-        BenchReport report = new BenchSuite(new BenchOptions(scale, postgresUrl), System.err).run();
+        BenchSuite suite = new BenchSuite(new BenchOptions(scale, postgresUrl), System.err);
+        BenchReport report = pythonCpu ? suite.runPythonCpu() : suite.run();
         var out = spec.commandLine().getOut();
         out.print(markdown ? ReportFormatter.markdown(report) : ReportFormatter.text(report));
         out.flush();

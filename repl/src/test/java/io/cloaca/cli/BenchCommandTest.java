@@ -41,7 +41,13 @@ class BenchCommandTest {
                 assertTrue(reported, setup + " lacks '" + figure.label() + "' with a number:\n" + report);
             }
         }
-        for (String fact : List.of("Cores", "Java", "GraalPy", "SQLite")) {
+        // The CPU-bound Python table: the interpreter always, with a time; the JIT row measured or saying why not.
+        assertTrue(report.contains("**Python CPU-bound body, ms per call (lower is better)**"), report);
+        assertTrue(report.lines().anyMatch(l -> l.matches("\\| GraalPy interpreted \\| [0-9][0-9,.]* ms \\|.*")), report);
+        assertTrue(report.lines().anyMatch(l -> l.startsWith("| GraalPy JIT | ")), report);
+        assertTrue(report.lines().anyMatch(l -> l.matches("\\| GraalPy interpreted \\| [0-9][0-9,.]* calls/s \\|.*")),
+                report);
+        for (String fact : List.of("Cores", "Java", "GraalPy", "SQLite", "Python JIT")) {
             assertTrue(report.contains("- **" + fact + "**: "), "machine fact " + fact + " missing:\n" + report);
         }
     }

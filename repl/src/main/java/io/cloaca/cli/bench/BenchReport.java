@@ -14,6 +14,14 @@ public final class BenchReport {
     private final Map<String, String> facts = new LinkedHashMap<>();
     private final List<Row> rows = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private final List<Table> tables = new ArrayList<>();
+
+    /** A table of its own after the per-setup figures, e.g. the CPU-bound Python runtimes. */
+    public record Table(String title, String[] header, List<String[]> rows) {
+        public Table {
+            rows = List.copyOf(rows);
+        }
+    }
 
     void fact(String key, String value) {
         facts.put(key, value);
@@ -21,6 +29,10 @@ public final class BenchReport {
 
     void add(Row row) {
         rows.add(row);
+    }
+
+    void table(Table table) {
+        tables.add(table);
     }
 
     void note(String note) {
@@ -33,6 +45,10 @@ public final class BenchReport {
 
     public List<Row> rows() {
         return Collections.unmodifiableList(rows);
+    }
+
+    public List<Table> tables() {
+        return Collections.unmodifiableList(tables);
     }
 
     public List<String> notes() {

@@ -3,6 +3,7 @@ package io.cloaca.cli.bench;
 import io.cloaca.engine.execution.Runner;
 import io.cloaca.engine.execution.RunnerConfig;
 import io.cloaca.engine.workflow.WorkflowRegistry;
+import io.cloaca.python.PythonRuntime;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -41,6 +42,7 @@ public final class BenchSuite {
         BenchReport report = new BenchReport();
         MachineFacts.collect(report);
         String loadBefore = MachineFacts.loadAverage();
+        pythonCpu(report);
         JavaWorkflows java = new JavaWorkflows();
         step("starting GraalPy");
         try (PythonWorkflows python = new PythonWorkflows(progress, progress)) {
@@ -69,6 +71,25 @@ public final class BenchSuite {
                 + " at end (1/5/15 min; other processes on the machine share the cores)");
         notes(report);
         return report;
+    }
+
+    /** Only the CPU-bound Python figures ({@code cloaca bench --python-cpu}): no database. */
+    public BenchReport runPythonCpu() throws Exception {
+        BenchReport report = new BenchReport();
+        MachineFacts.collect(report);
+        String loadBefore = MachineFacts.loadAverage();
+        pythonCpu(report);
+        step("done");
+        report.fact("Load average", loadBefore + " at start, " + MachineFacts.loadAverage()
+                + " at end (1/5/15 min; other processes on the machine share the cores)");
+        return report;
+    }
+
+    private void pythonCpu(BenchReport report) throws Exception {
+        String jit = PythonRuntime.jitUnavailableReason();
+        report.fact("Python JIT", jit == null ? "optimizing Truffle runtime (" + PythonRuntime.truffleRuntimeName() + ")"
+                : "unavailable: " + jit);
+        new PythonCpuBench(scale, progress, this::step).run(report);
     }
 
     private void measure(Backend backend, JavaWorkflows java, PythonWorkflows python, BenchReport report)

@@ -20,28 +20,12 @@ public final class ReportFormatter {
             out.append(String.format("  %-" + width + "s  %s%n", fact.getKey(), fact.getValue()));
         }
         out.append('\n');
-        List<String[]> lines = cells(report);
-        int[] widths = new int[HEADER.length];
-        for (String[] line : lines) {
-            for (int i = 0; i < line.length; i++) {
-                widths[i] = Math.max(widths[i], line[i].length());
-            }
+        if (!report.rows().isEmpty()) {
+            textTable(out, cells(report), true);
         }
-        String previousSetup = null;
-        for (int n = 0; n < lines.size(); n++) {
-            String[] line = lines.get(n);
-            if (n > 1 && !line[0].equals(previousSetup)) {
-                out.append('\n');
-            }
-            previousSetup = line[0];
-            StringBuilder l = new StringBuilder();
-            for (int i = 0; i < line.length; i++) {
-                l.append(String.format("%-" + widths[i] + "s", line[i])).append(i + 1 < line.length ? "  " : "");
-            }
-            out.append(l.toString().stripTrailing()).append('\n');
-            if (n == 0) {
-                out.append("-".repeat(l.toString().stripTrailing().length())).append('\n');
-            }
+        for (BenchReport.Table table : report.tables()) {
+            out.append('\n').append(table.title()).append("\n\n");
+            textTable(out, withHeader(table), false);
         }
         if (!report.notes().isEmpty()) {
             out.append('\n');
@@ -56,7 +40,47 @@ public final class ReportFormatter {
             out.append("- **").append(fact.getKey()).append("**: ").append(escape(fact.getValue())).append('\n');
         }
         out.append('\n');
-        List<String[]> lines = cells(report);
+        if (!report.rows().isEmpty()) {
+            markdownTable(out, cells(report));
+        }
+        for (BenchReport.Table table : report.tables()) {
+            out.append('\n').append("**").append(escape(table.title())).append("**\n\n");
+            markdownTable(out, withHeader(table));
+        }
+        if (!report.notes().isEmpty()) {
+            out.append('\n');
+            report.notes().forEach(note -> out.append("- ").append(escape(note)).append('\n'));
+        }
+        return out.toString();
+    }
+
+    /** @param grouped a blank line wherever the first column changes (the setup) */
+    private static void textTable(StringBuilder out, List<String[]> lines, boolean grouped) {
+        int[] widths = new int[lines.get(0).length];
+        for (String[] line : lines) {
+            for (int i = 0; i < line.length; i++) {
+                widths[i] = Math.max(widths[i], line[i].length());
+            }
+        }
+        String previousSetup = null;
+        for (int n = 0; n < lines.size(); n++) {
+            String[] line = lines.get(n);
+            if (grouped && n > 1 && !line[0].equals(previousSetup)) {
+                out.append('\n');
+            }
+            previousSetup = line[0];
+            StringBuilder l = new StringBuilder();
+            for (int i = 0; i < line.length; i++) {
+                l.append(String.format("%-" + widths[i] + "s", line[i])).append(i + 1 < line.length ? "  " : "");
+            }
+            out.append(l.toString().stripTrailing()).append('\n');
+            if (n == 0) {
+                out.append("-".repeat(l.toString().stripTrailing().length())).append('\n');
+            }
+        }
+    }
+
+    private static void markdownTable(StringBuilder out, List<String[]> lines) {
         for (int n = 0; n < lines.size(); n++) {
             out.append("| ");
             for (String cell : lines.get(n)) {
@@ -65,14 +89,16 @@ public final class ReportFormatter {
             out.setLength(out.length() - 1);
             out.append('\n');
             if (n == 0) {
-                out.append("|---".repeat(HEADER.length)).append("|\n");
+                out.append("|---".repeat(lines.get(0).length)).append("|\n");
             }
         }
-        if (!report.notes().isEmpty()) {
-            out.append('\n');
-            report.notes().forEach(note -> out.append("- ").append(escape(note)).append('\n'));
-        }
-        return out.toString();
+    }
+
+    private static List<String[]> withHeader(BenchReport.Table table) {
+        List<String[]> lines = new ArrayList<>();
+        lines.add(table.header());
+        lines.addAll(table.rows());
+        return lines;
     }
 
     private static List<String[]> cells(BenchReport report) {
