@@ -59,7 +59,7 @@ class CtrlCIT {
                 return builder.build()
 
             cloaca.register_workflow_constructor("ctrl_c", build)
-            config = cloaca.DefaultRunnerConfig(shutdown_timeout_seconds=120)
+            config = cloaca.DefaultRunnerConfig(shutdown_timeout_seconds=120, stale_claim_threshold_seconds=300)
             try:
                 with cloaca.DefaultRunner.with_config(os.environ["DATABASE_URL"], config) as runner:
                     runner.execute("ctrl_c", cloaca.Context())

@@ -68,13 +68,14 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
             throw CloacaException.invalidArgument("cron must not be null; use CronConfig.DISABLED to turn cron off");
         }
         if (heartbeatInterval.compareTo(leaseDuration) >= 0) {
-            throw CloacaException.invalidArgument("heartbeat_interval (" + seconds(heartbeatInterval)
-                    + ") must be shorter than lease_duration (" + seconds(leaseDuration)
+            throw CloacaException.invalidArgument("heartbeat_interval (heartbeat_interval_seconds, "
+                    + seconds(heartbeatInterval) + ") must be shorter than lease_duration (stale_claim_threshold_seconds, "
+                    + seconds(leaseDuration)
                     + "), or leases expire between heartbeats");
         }
         if (shutdownGrace.compareTo(leaseDuration) >= 0) {
-            throw CloacaException.invalidArgument("shutdown_grace (" + seconds(shutdownGrace)
-                    + ") must be shorter than lease_duration (" + seconds(leaseDuration)
+            throw CloacaException.invalidArgument("shutdown_grace (shutdown_timeout_seconds, " + seconds(shutdownGrace)
+                    + ") must be shorter than lease_duration (stale_claim_threshold_seconds, " + seconds(leaseDuration)
                     + "), or a task still draining at shutdown could be recovered and run again elsewhere");
         }
     }
