@@ -37,7 +37,7 @@ final class ExecutionsCommand implements Callable<Integer> {
             description = "PostgreSQL schema (tenant) to read (default: the URL's ?schema=, else the login's search_path).")
     String schema;
 
-    @Option(names = "--json", description = "Print one JSON document instead of a table (keys: see docs/operators.md).")
+    @Option(names = "--json", description = "Print one JSON document instead of a table (keys: docs/operators.md).")
     boolean json;
 
     @Option(names = {"-w", "--workflow"}, paramLabel = "NAME", description = "Only executions of this workflow.")

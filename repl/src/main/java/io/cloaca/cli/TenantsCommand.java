@@ -3,6 +3,7 @@ package io.cloaca.cli;
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionHistory;
+import io.cloaca.engine.tenancy.Identifiers;
 import io.cloaca.engine.tenancy.TenantAdmin;
 import io.cloaca.engine.tenancy.TenantCredentials;
 import picocli.CommandLine.Command;
@@ -48,11 +49,21 @@ final class TenantsCommand implements Callable<Integer> {
         int run(ReadDatabase db, TenantAdmin admin);
     }
 
-    static int run(String name, Admin options, Body body) {
+    /**
+     * @param schema the tenant's schema and {@code user} its role, checked before the database is opened
+     *               (so a bad name is reported as such even when the server is down); null for none
+     */
+    static int run(String name, Admin options, String schema, String user, Body body) {
         String prefix = "cloaca tenants " + name + ": ";
-        // Opening the database first reports an unreachable server or a refused login in the pool's words.
-        try (ReadDatabase db = ReadDatabase.open(options.database, null, SQLITE_REFUSED)) {
-            return body.run(db, new TenantAdmin(((DatabaseUrl.Postgres) db.database().url()).toUrlString()));
+        try {
+            if (schema != null) {
+                Identifiers.schema(schema);
+                Identifiers.role(user);
+            }
+            // Opening the database first reports an unreachable server or a refused login in the pool's words.
+            try (ReadDatabase db = ReadDatabase.open(options.database, null, SQLITE_REFUSED)) {
+                return body.run(db, new TenantAdmin(((DatabaseUrl.Postgres) db.database().url()).toUrlString()));
+            }
         } catch (ReadDatabase.Refused e) {
             System.err.println(prefix + ReadDatabase.oneLine(e.getMessage()));
             return e.exitCode;
@@ -76,7 +87,7 @@ final class TenantsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return run("list", admin, (db, tenants) -> {
+            return run("list", admin, null, null, (db, tenants) -> {
                 Map<String, String> owners = ExecutionHistory.schemaOwners(db.database());
                 System.out.printf("%-32s  %s%n", "SCHEMA", "OWNER");
                 owners.forEach((schema, owner) -> System.out.printf("%-32s  %s%n", schema, owner));
@@ -106,7 +117,7 @@ final class TenantsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return run("create", admin, (db, tenants) -> {
+            return run("create", admin, schema, user, (db, tenants) -> {
                 TenantCredentials created = tenants.createTenant(schema, user, password);
                 System.err.println("cloaca tenants create: created schema " + schema + " owned by role " + user
                         + "; its connection string follows, shown this once");
@@ -131,7 +142,7 @@ final class TenantsCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return run("remove", admin, (db, tenants) -> {
+            return run("remove", admin, schema, user, (db, tenants) -> {
                 tenants.removeTenant(schema, user);
                 System.out.println("removed schema " + schema + " and role " + user + " (those that existed)");
                 return 0;

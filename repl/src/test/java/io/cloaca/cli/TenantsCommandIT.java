@@ -170,6 +170,11 @@ class TenantsCommandIT {
         CloacaProcess.Result remove = cloaca("tenants", "remove", "--database", pg.url(), "public", role);
         assertOneLineError(remove, 2, "public");
         assertTrue(schemaExists("public"));
+
+        // The name is judged before the server is asked, so it is the error even when the server is down.
+        CloacaProcess.Result down = cloaca("tenants", "create", "--database",
+                "postgresql://postgres@127.0.0.1:1/postgres", "1acme", role);
+        assertOneLineError(down, 2, "Schema name must start with a letter or an underscore, got '1acme'");
     }
 
     @Test
