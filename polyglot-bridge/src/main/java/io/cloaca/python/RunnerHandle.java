@@ -6,16 +6,13 @@ import io.cloaca.engine.cron.CatchupPolicy;
 import io.cloaca.engine.cron.CronJson;
 import io.cloaca.engine.cron.CronStats;
 import io.cloaca.engine.cron.Rfc3339;
+import io.cloaca.engine.execution.ExecutionJson;
 import io.cloaca.engine.execution.ExecutionResult;
 import io.cloaca.engine.execution.Runner;
 import io.cloaca.engine.store.ExecutionRecord;
-import io.cloaca.engine.store.TaskRecord;
-import io.cloaca.engine.store.TaskStatus;
-import io.cloaca.engine.workflow.TaskNamespace;
 import org.graalvm.polyglot.HostAccess;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,17 +73,7 @@ public final class RunnerHandle {
         } catch (CloacaException e) {
             throw errors.translate("Failed to list executions: ", e);
         }
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (ExecutionRecord e : executions) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("execution_id", e.id());
-            row.put("workflow_name", e.workflowName());
-            row.put("status", e.status().name());
-            row.put("start_time", rfc3339(Instant.ofEpochMilli(e.startedAt())));
-            row.put("end_time", e.completedAt() == null ? null : rfc3339(Instant.ofEpochMilli(e.completedAt())));
-            row.put("error_message", e.errorMessage());
-            rows.add(row);
-        }
+        List<Map<String, Object>> rows = executions.stream().map(ExecutionJson::execution).toList();
         return WorkflowHandle.json(rows);
     }
 
@@ -107,21 +94,7 @@ public final class RunnerHandle {
 
     /** Every task row of an execution, in the order the tasks started. */
     private List<Map<String, Object>> taskResults(String executionId) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (TaskRecord t : runner.store().listTasks(executionId)) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("task_id", TaskNamespace.parse(t.taskName()).task());
-            row.put("task_name", t.taskName());
-            row.put("status", t.status().name());
-            row.put("attempts", t.attemptsUsed());
-            row.put("max_attempts", t.maxAttempts());
-            // last_error keeps a retried attempt's failure; a task that then succeeded has no error
-            row.put("error", t.status() == TaskStatus.Completed ? null : t.lastError());
-            row.put("started_at", t.startedAt() == null ? null : rfc3339(Instant.ofEpochMilli(t.startedAt())));
-            row.put("completed_at", t.completedAt() == null ? null : rfc3339(Instant.ofEpochMilli(t.completedAt())));
-            rows.add(row);
-        }
-        return rows;
+        return runner.store().listTasks(executionId).stream().map(ExecutionJson::task).toList();
     }
 
     /** Shuts the runner down; {@code interrupted}: because of Ctrl-C, which stderr then reports. */

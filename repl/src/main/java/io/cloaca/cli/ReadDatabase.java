@@ -25,6 +25,15 @@ record ReadDatabase(Database database, String schema) implements AutoCloseable {
 
     /** @param schema a PostgreSQL schema overriding the URL's {@code ?schema=}, or null */
     static ReadDatabase open(String database, String schema) throws Refused {
+        return open(database, schema, null);
+    }
+
+    /**
+     * As {@link #open(String, String)}, for commands that need PostgreSQL (roles, schemas).
+     *
+     * @param sqliteRefusal what to say (exit code 2) when the URL is a SQLite one; null accepts SQLite
+     */
+    static ReadDatabase open(String database, String schema, String sqliteRefusal) throws Refused {
         String url = database != null ? database : System.getenv("DATABASE_URL");
         if (url == null || url.isBlank()) {
             throw new Refused("give --database URL or set DATABASE_URL", 2);
@@ -32,6 +41,9 @@ record ReadDatabase(Database database, String schema) implements AutoCloseable {
         DatabaseUrl parsed;
         try {
             parsed = DatabaseUrl.parse(url);
+            if (sqliteRefusal != null && parsed instanceof DatabaseUrl.Sqlite) {
+                throw new Refused(sqliteRefusal, 2);
+            }
             if (schema != null) {
                 if (!(parsed instanceof DatabaseUrl.Postgres)) {
                     throw new Refused("--schema needs a PostgreSQL URL; a SQLite database has no schemas", 2);
@@ -52,6 +64,11 @@ record ReadDatabase(Database database, String schema) implements AutoCloseable {
         } catch (CloacaException e) {
             throw new Refused(e.getMessage(), 1);
         }
+    }
+
+    /** A message on one line: PostgreSQL's carry Detail, Hint and Position on lines of their own. */
+    static String oneLine(String message) {
+        return message == null ? "" : message.strip().replaceAll("\\s*\\R\\s*", "; ");
     }
 
     @Override

@@ -228,13 +228,28 @@ public final class ExecutionHistory {
 
     /** PostgreSQL schemas of this database that hold the engine's tables, sorted; empty on SQLite. */
     public static List<String> schemasWithTables(Database database) {
+        return List.copyOf(schemaOwners(database).keySet());
+    }
+
+    /**
+     * PostgreSQL schemas of this database that hold the engine's tables, sorted, each with the role
+     * that owns it (a tenant's role, or whoever created a shared schema); empty on SQLite.
+     */
+    public static Map<String, String> schemaOwners(Database database) {
         if (database.dialect() != Dialect.POSTGRESQL) {
-            return List.of();
+            return Map.of();
         }
         return new ExecutionHistory(database, null).read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT table_schema FROM information_schema.tables"
-                    + " WHERE table_name = 'workflow_executions' ORDER BY table_schema")) {
-                return Rows.list(ps, rs -> rs.getString(1));
+            try (PreparedStatement ps = c.prepareStatement("SELECT t.table_schema, pg_get_userbyid(n.nspowner)"
+                    + " FROM information_schema.tables t JOIN pg_namespace n ON n.nspname = t.table_schema"
+                    + " WHERE t.table_name = 'workflow_executions' ORDER BY t.table_schema")) {
+                Map<String, String> owners = new LinkedHashMap<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        owners.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+                return owners;
             }
         });
     }
