@@ -311,7 +311,7 @@ public sealed interface TriggerRule {
 
         public String describe() {
             String args = Composite.quote(key) + ", " + Composite.quote(operator.symbol);
-            return "context_value(" + args + (operator.takesValue() ? ", " + value : "") + ")";
+            return "context_value(" + args + (operator.takesValue() ? ", " + Composite.pythonic(value) : "") + ")";
         }
 
         public JsonNode toJson() {
@@ -492,6 +492,17 @@ public sealed interface TriggerRule {
         static String shortName(String name) {
             int at = name.lastIndexOf(TaskNamespace.SEPARATOR);
             return at < 0 ? name : name.substring(at + TaskNamespace.SEPARATOR.length());
+        }
+
+        /** A JSON value as Python would print it: the rules are written in Python. */
+        static String pythonic(JsonNode value) {
+            if (value.isTextual()) {
+                return quote(value.asText());
+            }
+            if (value.isBoolean()) {
+                return value.asBoolean() ? "True" : "False";
+            }
+            return value.isNull() ? "None" : value.toString();
         }
 
         static String quote(String s) {

@@ -61,7 +61,7 @@ class RunnerTriggerRulesTest {
             Map<String, TaskRecord> rows = taskRows(runner, result.executionId());
             assertEquals(TaskStatus.Completed, rows.get("fast").status());
             assertEquals(TaskStatus.Skipped, rows.get("slow").status());
-            assertEquals("skipped: context_value('mode', '==', \"slow\") was false", rows.get("slow").lastError());
+            assertEquals("skipped: context_value('mode', '==', 'slow') was false", rows.get("slow").lastError());
             assertEquals(0, rows.get("slow").attemptsUsed());
             assertEquals(TaskStatus.Completed, rows.get("report").status());
             Context report = output(runner, result.executionId(), "report");

@@ -79,7 +79,7 @@ class TriggerRuleTest {
         TriggerRule rule = TriggerRule.allOf(TriggerRule.taskSuccess("a"), cv("mode", "eq", "fast"));
         TriggerRule.Facts facts = new TriggerRule.Facts(statuses::get, json("{'mode': 'slow'}"));
         assertFalse(rule.evaluate(facts));
-        assertEquals("context_value('mode', '==', \"fast\") was false", rule.whyFalse(facts));
+        assertEquals("context_value('mode', '==', 'fast') was false", rule.whyFalse(facts));
         TriggerRule none = TriggerRule.noneOf(TriggerRule.taskFailed("b"));
         assertEquals("task_failed('b') was true", none.whyFalse(facts));
     }
