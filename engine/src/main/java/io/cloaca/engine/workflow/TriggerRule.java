@@ -19,8 +19,8 @@ import java.util.stream.Collectors;
 
 /**
  * When a task whose dependencies have all ended runs, or ends {@code Skipped} without running
- * (upstream's trigger rules, cloaca-api.md §2.6). Conditions nest freely: {@code All}/{@code Any}/
- * {@code NoneOf} take any rules, a bare condition is a rule of its own.
+ * (upstream's trigger rules, cloaca-api.md §2.6). Conditions nest freely: a {@link Group} (upstream's
+ * {@code All}/{@code Any}/{@code None}) takes any rules, a bare condition is a rule of its own.
  *
  * <p>The JSON form is upstream's serde form: {@code {"type":"All","conditions":[...]}},
  * {@code {"type":"TaskSuccess","task_name":"x"}}, {@code {"type":"ContextValue","key":"k",
@@ -67,27 +67,28 @@ public sealed interface TriggerRule {
     Always ALWAYS = new Always();
 
     static TriggerRule allOf(TriggerRule... rules) {
-        return new All(List.of(rules));
+        return new Group(Combinator.ALL, List.of(rules));
     }
 
     static TriggerRule anyOf(TriggerRule... rules) {
-        return new Any(List.of(rules));
+        return new Group(Combinator.ANY, List.of(rules));
     }
 
     static TriggerRule noneOf(TriggerRule... rules) {
-        return new NoneOf(List.of(rules));
+        return new Group(Combinator.NONE, List.of(rules));
     }
 
+    /** The task (an id of this workflow, or a full namespace) completed. */
     static TriggerRule taskSuccess(String task) {
-        return new TaskSuccess(task);
+        return new TaskCondition(Expect.SUCCESS, task);
     }
 
     static TriggerRule taskFailed(String task) {
-        return new TaskFailed(task);
+        return new TaskCondition(Expect.FAILED, task);
     }
 
     static TriggerRule taskSkipped(String task) {
-        return new TaskSkipped(task);
+        return new TaskCondition(Expect.SKIPPED, task);
     }
 
     static TriggerRule contextValue(String key, Operator operator, JsonNode value) {
@@ -113,35 +114,70 @@ public sealed interface TriggerRule {
         }
     }
 
-    /** True when every rule is (so when there is none). */
-    record All(List<TriggerRule> conditions) implements TriggerRule {
-        public All {
+    /** How a {@link Group} combines its rules. */
+    enum Combinator {
+        /** Every rule holds (so an empty group holds). */
+        ALL("All", "all_of"),
+        /** At least one rule holds (so an empty group does not). */
+        ANY("Any", "any_of"),
+        /** No rule holds (upstream's {@code None}; an empty group holds). */
+        NONE("None", "none_of");
+
+        final String jsonName;
+        final String pythonName;
+
+        Combinator(String jsonName, String pythonName) {
+            this.jsonName = jsonName;
+            this.pythonName = pythonName;
+        }
+    }
+
+    /** Upstream's {@code All}, {@code Any} and {@code None}. */
+    record Group(Combinator combinator, List<TriggerRule> conditions) implements TriggerRule {
+        public Group {
+            Objects.requireNonNull(combinator, "combinator");
             conditions = List.copyOf(conditions);
         }
 
         public boolean evaluate(Facts facts) {
-            return conditions.stream().allMatch(r -> r.evaluate(facts));
+            return switch (combinator) {
+                case ALL -> conditions.stream().allMatch(r -> r.evaluate(facts));
+                case ANY -> conditions.stream().anyMatch(r -> r.evaluate(facts));
+                case NONE -> conditions.stream().noneMatch(r -> r.evaluate(facts));
+            };
         }
 
+        /** For all_of the first false rule, for none_of the first true one. */
         public String whyFalse(Facts facts) {
-            return conditions.stream().filter(r -> !r.evaluate(facts)).findFirst()
-                    .map(r -> r.whyFalse(facts)).orElse(describe() + " was false");
+            return switch (combinator) {
+                case ALL -> conditions.stream().filter(r -> !r.evaluate(facts)).findFirst()
+                        .map(r -> r.whyFalse(facts)).orElse(describe() + " was false");
+                case NONE -> conditions.stream().filter(r -> r.evaluate(facts)).findFirst()
+                        .map(r -> r.describe() + " was true").orElse(describe() + " was false");
+                case ANY -> describe() + " was false";
+            };
         }
 
         public String describe() {
-            return Composite.describe("all_of", conditions);
+            return combinator.pythonName + "(" + conditions.stream().map(TriggerRule::describe)
+                    .collect(Collectors.joining(", ")) + ")";
         }
 
         public JsonNode toJson() {
-            return Composite.json("All", conditions);
+            ObjectNode node = JsonNodeFactory.instance.objectNode().put("type", combinator.jsonName);
+            ArrayNode array = node.putArray("conditions");
+            conditions.forEach(r -> array.add(r.toJson()));
+            return node;
         }
 
         public TriggerRule resolve(TaskNamespace owner) {
-            return new All(Composite.resolve(conditions, owner));
+            return new Group(combinator, conditions.stream().map(r -> r.resolve(owner)).toList());
         }
 
         public Set<String> referencedTasks() {
-            return Composite.referenced(conditions);
+            Set<String> names = new TreeSet<>();
+            conditions.forEach(r -> names.addAll(r.referencedTasks()));
+            return names;
         }
 
         public boolean needsContext() {
@@ -149,147 +185,48 @@ public sealed interface TriggerRule {
         }
     }
 
-    /** True when at least one rule is (so never when there is none). */
-    record Any(List<TriggerRule> conditions) implements TriggerRule {
-        public Any {
-            conditions = List.copyOf(conditions);
-        }
+    /** The status a {@link TaskCondition} asks for. */
+    enum Expect {
+        SUCCESS("TaskSuccess", "task_success", "Completed"),
+        FAILED("TaskFailed", "task_failed", "Failed"),
+        SKIPPED("TaskSkipped", "task_skipped", "Skipped");
 
-        public boolean evaluate(Facts facts) {
-            return conditions.stream().anyMatch(r -> r.evaluate(facts));
-        }
+        final String jsonName;
+        final String pythonName;
+        final String status;
 
-        public String describe() {
-            return Composite.describe("any_of", conditions);
-        }
-
-        public JsonNode toJson() {
-            return Composite.json("Any", conditions);
-        }
-
-        public TriggerRule resolve(TaskNamespace owner) {
-            return new Any(Composite.resolve(conditions, owner));
-        }
-
-        public Set<String> referencedTasks() {
-            return Composite.referenced(conditions);
-        }
-
-        public boolean needsContext() {
-            return conditions.stream().anyMatch(TriggerRule::needsContext);
+        Expect(String jsonName, String pythonName, String status) {
+            this.jsonName = jsonName;
+            this.pythonName = pythonName;
+            this.status = status;
         }
     }
 
-    /** True when no rule is (upstream's {@code None}). */
-    record NoneOf(List<TriggerRule> conditions) implements TriggerRule {
-        public NoneOf {
-            conditions = List.copyOf(conditions);
-        }
-
-        public boolean evaluate(Facts facts) {
-            return conditions.stream().noneMatch(r -> r.evaluate(facts));
-        }
-
-        public String whyFalse(Facts facts) {
-            return conditions.stream().filter(r -> r.evaluate(facts)).findFirst()
-                    .map(r -> r.describe() + " was true").orElse(describe() + " was false");
-        }
-
-        public String describe() {
-            return Composite.describe("none_of", conditions);
-        }
-
-        public JsonNode toJson() {
-            return Composite.json("None", conditions);
-        }
-
-        public TriggerRule resolve(TaskNamespace owner) {
-            return new NoneOf(Composite.resolve(conditions, owner));
-        }
-
-        public Set<String> referencedTasks() {
-            return Composite.referenced(conditions);
-        }
-
-        public boolean needsContext() {
-            return conditions.stream().anyMatch(TriggerRule::needsContext);
-        }
-    }
-
-    /** The named task ended {@code Completed}. */
-    record TaskSuccess(String taskName) implements TriggerRule {
-        public TaskSuccess {
+    /** Upstream's {@code TaskSuccess}, {@code TaskFailed} and {@code TaskSkipped}: the named task ended so. */
+    record TaskCondition(Expect expect, String taskName) implements TriggerRule {
+        public TaskCondition {
+            Objects.requireNonNull(expect, "expect");
             Objects.requireNonNull(taskName, "taskName");
         }
 
         public boolean evaluate(Facts facts) {
-            return "Completed".equals(facts.statusOf().apply(taskName));
+            return expect.status.equals(facts.statusOf().apply(taskName));
         }
 
         public String describe() {
-            return "task_success(" + Composite.quote(Composite.shortName(taskName)) + ")";
+            int at = taskName.lastIndexOf(TaskNamespace.SEPARATOR);
+            String shortName = at < 0 ? taskName : taskName.substring(at + TaskNamespace.SEPARATOR.length());
+            return expect.pythonName + "(" + Support.quote(shortName) + ")";
         }
 
         public JsonNode toJson() {
-            return Composite.taskJson("TaskSuccess", taskName);
+            return JsonNodeFactory.instance.objectNode().put("type", expect.jsonName).put("task_name", taskName);
         }
 
+        /** A full namespace stays as it is (upstream's form); a short id is a task of the owner's workflow. */
         public TriggerRule resolve(TaskNamespace owner) {
-            return new TaskSuccess(Composite.resolveName(taskName, owner));
-        }
-
-        public Set<String> referencedTasks() {
-            return Set.of(taskName);
-        }
-    }
-
-    /** The named task ended {@code Failed}. */
-    record TaskFailed(String taskName) implements TriggerRule {
-        public TaskFailed {
-            Objects.requireNonNull(taskName, "taskName");
-        }
-
-        public boolean evaluate(Facts facts) {
-            return "Failed".equals(facts.statusOf().apply(taskName));
-        }
-
-        public String describe() {
-            return "task_failed(" + Composite.quote(Composite.shortName(taskName)) + ")";
-        }
-
-        public JsonNode toJson() {
-            return Composite.taskJson("TaskFailed", taskName);
-        }
-
-        public TriggerRule resolve(TaskNamespace owner) {
-            return new TaskFailed(Composite.resolveName(taskName, owner));
-        }
-
-        public Set<String> referencedTasks() {
-            return Set.of(taskName);
-        }
-    }
-
-    /** The named task ended {@code Skipped}. */
-    record TaskSkipped(String taskName) implements TriggerRule {
-        public TaskSkipped {
-            Objects.requireNonNull(taskName, "taskName");
-        }
-
-        public boolean evaluate(Facts facts) {
-            return "Skipped".equals(facts.statusOf().apply(taskName));
-        }
-
-        public String describe() {
-            return "task_skipped(" + Composite.quote(Composite.shortName(taskName)) + ")";
-        }
-
-        public JsonNode toJson() {
-            return Composite.taskJson("TaskSkipped", taskName);
-        }
-
-        public TriggerRule resolve(TaskNamespace owner) {
-            return new TaskSkipped(Composite.resolveName(taskName, owner));
+            return new TaskCondition(expect, taskName.contains(TaskNamespace.SEPARATOR)
+                    ? TaskNamespace.parse(taskName).toString() : owner.sibling(taskName).toString());
         }
 
         public Set<String> referencedTasks() {
@@ -310,8 +247,8 @@ public sealed interface TriggerRule {
         }
 
         public String describe() {
-            String args = Composite.quote(key) + ", " + Composite.quote(operator.symbol);
-            return "context_value(" + args + (operator.takesValue() ? ", " + Composite.pythonic(value) : "") + ")";
+            String args = Support.quote(key) + ", " + Support.quote(operator.symbol);
+            return "context_value(" + args + (operator.takesValue() ? ", " + Support.pythonic(value) : "") + ")";
         }
 
         public JsonNode toJson() {
@@ -435,12 +372,12 @@ public sealed interface TriggerRule {
         String type = node.get("type").asText();
         return switch (type) {
             case "Always" -> ALWAYS;
-            case "All" -> new All(Composite.children(node));
-            case "Any" -> new Any(Composite.children(node));
-            case "None" -> new NoneOf(Composite.children(node));
-            case "TaskSuccess" -> new TaskSuccess(Composite.taskName(node));
-            case "TaskFailed" -> new TaskFailed(Composite.taskName(node));
-            case "TaskSkipped" -> new TaskSkipped(Composite.taskName(node));
+            case "All" -> new Group(Combinator.ALL, Support.children(node));
+            case "Any" -> new Group(Combinator.ANY, Support.children(node));
+            case "None" -> new Group(Combinator.NONE, Support.children(node));
+            case "TaskSuccess" -> new TaskCondition(Expect.SUCCESS, Support.taskName(node));
+            case "TaskFailed" -> new TaskCondition(Expect.FAILED, Support.taskName(node));
+            case "TaskSkipped" -> new TaskCondition(Expect.SKIPPED, Support.taskName(node));
             case "ContextValue" -> {
                 if (!node.path("key").isTextual() || !node.path("operator").isTextual()) {
                     throw CloacaException.invalidArgument("ContextValue needs a string 'key' and 'operator': " + node);
@@ -454,44 +391,8 @@ public sealed interface TriggerRule {
     }
 
     /** Helpers shared by the records. */
-    final class Composite {
-        private Composite() {
-        }
-
-        static String describe(String name, List<TriggerRule> conditions) {
-            return name + "(" + conditions.stream().map(TriggerRule::describe).collect(Collectors.joining(", ")) + ")";
-        }
-
-        static JsonNode json(String type, List<TriggerRule> conditions) {
-            ObjectNode node = JsonNodeFactory.instance.objectNode().put("type", type);
-            ArrayNode array = node.putArray("conditions");
-            conditions.forEach(r -> array.add(r.toJson()));
-            return node;
-        }
-
-        static JsonNode taskJson(String type, String taskName) {
-            return JsonNodeFactory.instance.objectNode().put("type", type).put("task_name", taskName);
-        }
-
-        static List<TriggerRule> resolve(List<TriggerRule> conditions, TaskNamespace owner) {
-            return conditions.stream().map(r -> r.resolve(owner)).toList();
-        }
-
-        static Set<String> referenced(List<TriggerRule> conditions) {
-            Set<String> names = new TreeSet<>();
-            conditions.forEach(r -> names.addAll(r.referencedTasks()));
-            return names;
-        }
-
-        /** A full namespace stays as it is (upstream's form); a short id is a task of the owner's workflow. */
-        static String resolveName(String name, TaskNamespace owner) {
-            return name.contains(TaskNamespace.SEPARATOR) ? TaskNamespace.parse(name).toString()
-                    : owner.sibling(name).toString();
-        }
-
-        static String shortName(String name) {
-            int at = name.lastIndexOf(TaskNamespace.SEPARATOR);
-            return at < 0 ? name : name.substring(at + TaskNamespace.SEPARATOR.length());
+    final class Support {
+        private Support() {
         }
 
         /** A JSON value as Python would print it: the rules are written in Python. */
