@@ -1,12 +1,12 @@
 package io.cloaca.engine.store;
 
-import io.cloaca.engine.CloacaException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.context.ContextMerge;
 import io.cloaca.engine.workflow.TaskDefinition;
-import io.cloaca.engine.workflow.TriggerRule;
 import io.cloaca.engine.workflow.TaskNamespace;
+import io.cloaca.engine.workflow.TriggerRule;
 import io.cloaca.engine.workflow.Workflow;
 
 import java.sql.Connection;
@@ -265,14 +265,25 @@ public final class ExecutionStore {
     }
 
     /**
-     * Output contexts (JSON) of the named tasks of an execution that completed, by task name. A skipped
-     * task's output is the input it would have had, so that a chain through it carries the context on.
+     * A task's input: the outputs of those of {@code dependencies} that completed or were skipped, merged
+     * in their order. A skipped task's output is the input it would have had, so that a chain through it
+     * carries the context on.
      */
-    public Map<String, String> completedOutputs(String executionId, List<String> taskNames) {
-        if (taskNames.isEmpty()) {
-            return Map.of();
+    public ObjectNode mergedOutputs(String executionId, List<TaskNamespace> dependencies) {
+        return database.read(c -> mergedOutputs(c, executionId, dependencies));
+    }
+
+    private ObjectNode mergedOutputs(Connection c, String executionId, List<TaskNamespace> dependencies)
+            throws SQLException {
+        List<String> names = dependencies.stream().map(TaskNamespace::toString).toList();
+        Map<String, String> outputs = names.isEmpty() ? Map.of() : outputs(c, executionId, names);
+        List<ObjectNode> ordered = new ArrayList<>();
+        for (String name : names) {
+            if (outputs.get(name) != null) {
+                ordered.add(Context.fromJson(outputs.get(name)).toJsonNode());
+            }
         }
-        return database.read(c -> outputs(c, executionId, taskNames));
+        return ContextMerge.merge(ordered);
     }
 
     private Map<String, String> outputs(Connection c, String executionId, List<String> taskNames) throws SQLException {
@@ -426,20 +437,20 @@ public final class ExecutionStore {
         if (rule instanceof TriggerRule.Always) {
             return false;
         }
-        ObjectNode[] input = {null};
+        ObjectNode input = rule.needsContext() ? input(c, executionId, initialContext, task) : null;
         TriggerRule.Facts facts = new TriggerRule.Facts(name -> {
             TaskRow r = rows.get(name);
             return r == null || r.status == null ? null : r.status.name();
-        }, rule.needsContext() ? input[0] = input(c, executionId, initialContext, task) : null);
+        }, input);
         if (rule.evaluate(facts)) {
             return false;
         }
-        if (input[0] == null) {
-            input[0] = input(c, executionId, initialContext, task);
+        if (input == null) {
+            input = input(c, executionId, initialContext, task);
         }
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Skipped', output_context = ?,"
                 + " last_error = ?, completed_at = ?, updated_at = ? WHERE id = ? AND status = 'NotStarted'")) {
-            ps.setString(1, input[0].toString());
+            ps.setString(1, input.toString());
             ps.setString(2, "skipped: " + rule.whyFalse(facts));
             ps.setLong(3, now);
             ps.setLong(4, now);
@@ -456,15 +467,7 @@ public final class ExecutionStore {
         if (task.dependencies().isEmpty()) {
             return Context.fromJson(initialContext != null ? initialContext : initialContext(c, executionId)).toJsonNode();
         }
-        List<String> names = task.dependencies().stream().map(TaskNamespace::toString).toList();
-        Map<String, String> outputs = outputs(c, executionId, names);
-        List<ObjectNode> ordered = new ArrayList<>();
-        for (String name : names) {
-            if (outputs.get(name) != null) {
-                ordered.add(Context.fromJson(outputs.get(name)).toJsonNode());
-            }
-        }
-        return ContextMerge.merge(ordered);
+        return mergedOutputs(c, executionId, task.dependencies());
     }
 
     private void lockExecution(Connection c, String executionId) throws SQLException {
