@@ -23,6 +23,7 @@ __all__ = [
     "TaskNamespace", "WorkflowContext", "RetryPolicy", "RetryPolicyBuilder", "BackoffStrategy",
     "RetryCondition", "hello_world", "HelloClass", "get_backend", "get_version",
     "DatabaseAdmin", "TenantConfig", "TenantCredentials",
+    "context_value", "task_success", "task_failed", "task_skipped", "all_of", "any_of", "none_of", "always",
 ]
 
 _host = None
@@ -472,11 +473,13 @@ _CONDITIONS = ("never", "transient", "all")
 
 
 class _TaskSpec:
-    __slots__ = ("id", "dependencies", "retry", "fn", "on_success", "on_failure")
+    __slots__ = ("id", "dependencies", "retry", "fn", "on_success", "on_failure", "trigger_rule")
 
-    def __init__(self, id, dependencies, retry, fn, on_success, on_failure):
+    def __init__(self, id, dependencies, retry, fn, on_success, on_failure, trigger_rule):
         self.id, self.dependencies, self.retry, self.fn = id, dependencies, retry, fn
         self.on_success, self.on_failure = on_success, on_failure
+        #: canonical JSON of the rule, None for the default (always)
+        self.trigger_rule = trigger_rule
 
 
 #: Tasks decorated inside ``with WorkflowBuilder(...)``, by full namespace.
@@ -526,9 +529,10 @@ def _retry_from_keywords(retry_attempts, retry_backoff, retry_delay_ms, retry_ma
 class TaskDecorator:
     """What ``cloaca.task(...)`` returns; applying it to a function registers the task."""
 
-    def __init__(self, id, dependencies, retry, on_success, on_failure):
+    def __init__(self, id, dependencies, retry, on_success, on_failure, trigger_rules=None):
         self._id, self._dependencies, self._retry = id, dependencies, retry
         self._on_success, self._on_failure = on_success, on_failure
+        self._trigger_rules = trigger_rules
 
     def __call__(self, fn):
         if not callable(fn):
@@ -536,7 +540,8 @@ class TaskDecorator:
         task_id = self._id if self._id is not None else _task_id_of(fn)
         if not task_id:
             raise ValueError("Task id cannot be empty: pass id=... or decorate a named function")
-        spec = _TaskSpec(task_id, self._dependencies, self._retry, fn, self._on_success, self._on_failure)
+        rule = None if self._trigger_rules is None else _check_rule(task_id, self._trigger_rules)
+        spec = _TaskSpec(task_id, self._dependencies, self._retry, fn, self._on_success, self._on_failure, rule)
         stack = _builder_stack()
         if stack:
             _tasks[stack[-1]._namespace(task_id)] = spec
@@ -550,12 +555,15 @@ class TaskDecorator:
 
 
 def task(*, id=None, dependencies=None, retry=None, retry_attempts=None, retry_backoff=None, retry_delay_ms=None,
-         retry_max_delay_ms=None, retry_condition=None, retry_jitter=None, on_success=None, on_failure=None):
+         retry_max_delay_ms=None, retry_condition=None, retry_jitter=None, on_success=None, on_failure=None,
+         trigger_rules=None):
     """Declares a task: ``@cloaca.task(id="load", dependencies=["extract"], retry_attempts=3)``.
 
     The function takes a ``Context`` and returns it (or None to keep its in-place changes). Tasks
     decorated inside ``with WorkflowBuilder(...)`` join that workflow; others are added by id with
     ``builder.add_task("id")``. Retries count total executions: ``retry_attempts=3`` runs at most 3 times.
+    ``trigger_rules`` (built with ``all_of``, ``context_value``, ``task_failed``...) decides, once the
+    dependencies have ended, whether the task runs or ends ``Skipped``.
     """
     if id is not None and not isinstance(id, str):
         raise TypeError(f"id must be a str, got '{type(id).__name__}'")
@@ -586,7 +594,75 @@ def task(*, id=None, dependencies=None, retry=None, retry_attempts=None, retry_b
     for name, callback in (("on_success", on_success), ("on_failure", on_failure)):
         if callback is not None and not callable(callback):
             raise TypeError(f"{name} must be callable, got '{type(callback).__name__}'")
-    return TaskDecorator(id, deps, policy, on_success, on_failure)
+    return TaskDecorator(id, deps, policy, on_success, on_failure, trigger_rules)
+
+
+def _check_rule(task_id, rule):
+    """The rule's canonical JSON, or ValueError naming the task and the value."""
+    prefix = f"@cloaca.task(trigger_rules=...): invalid trigger rule for task '{task_id}': "
+    if not isinstance(rule, dict):
+        raise ValueError(f"{prefix}expected a rule dict built by cloaca.all_of/any_of/none_of/always/"
+                         f"task_success/task_failed/task_skipped/context_value, got {rule!r}")
+    try:
+        text = json.dumps(rule, allow_nan=False)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{prefix}{e}: {rule!r}") from None
+    return _host.checkTriggerRule(prefix, text)
+
+
+# Trigger-rule builders (upstream's H era): plain dicts in the engine's serde form.
+
+def context_value(key, operator, value=None):
+    """True when the task's input has ``key`` related to ``value`` by ``operator``: ``"=="``/``"eq"``,
+    ``"!="``/``"ne"``, ``">"``/``"gt"``, ``"<"``/``"lt"``, ``"contains"``, ``"not_contains"``,
+    ``"exists"``, ``"not_exists"`` (any case, ``_`` optional)."""
+    if not isinstance(key, str):
+        raise TypeError(f"context_value() key must be a str, got '{type(key).__name__}'")
+    if not isinstance(operator, str):
+        raise TypeError(f"context_value() operator must be a str, got '{type(operator).__name__}'")
+    value = _to_json(value, f"context_value({key!r}) value")
+    return {"type": "ContextValue", "key": key, "operator": _host.triggerOperator(operator), "value": value}
+
+
+def _task_condition(kind, task_name):
+    if not isinstance(task_name, str) or not task_name:
+        raise TypeError(f"{kind} needs a task id (a non-empty str), got {task_name!r}")
+    return {"type": kind, "task_name": task_name}
+
+
+def task_success(task_name):
+    """True when the task ``task_name`` (an id of this workflow, or a full namespace) completed."""
+    return _task_condition("TaskSuccess", task_name)
+
+
+def task_failed(task_name):
+    """True when the task ``task_name`` failed."""
+    return _task_condition("TaskFailed", task_name)
+
+
+def task_skipped(task_name):
+    """True when the task ``task_name`` was skipped by its own rule."""
+    return _task_condition("TaskSkipped", task_name)
+
+
+def all_of(*conditions):
+    """True when every condition is (so with none)."""
+    return {"type": "All", "conditions": list(conditions)}
+
+
+def any_of(*conditions):
+    """True when at least one condition is."""
+    return {"type": "Any", "conditions": list(conditions)}
+
+
+def none_of(*conditions):
+    """True when no condition is."""
+    return {"type": "None", "conditions": list(conditions)}
+
+
+def always():
+    """The default rule: run once the dependencies have ended, whatever their outcome."""
+    return {"type": "Always"}
 
 
 def _call_callback(name, spec, *args):
@@ -679,7 +755,7 @@ def _build(error_prefix, name, description, tags, ns_prefix, specs):
     for spec in specs:
         invoker = (lambda s: lambda input_json: _invoke(s, input_json))(spec)
         tasks.append([ns_prefix + spec.id, [ns_prefix + d for d in spec.dependencies],
-                      json.dumps(spec.retry._to_java()), invoker])
+                      json.dumps(spec.retry._to_java()), invoker, spec.trigger_rule])
     return Workflow._wrap(_host.buildWorkflow(error_prefix, name, description, json.dumps(tags), tasks))
 
 

@@ -16,6 +16,7 @@ import io.cloaca.engine.retry.RetryCondition;
 import io.cloaca.engine.retry.RetryPolicy;
 import io.cloaca.engine.workflow.TaskDefinition;
 import io.cloaca.engine.workflow.TaskNamespace;
+import io.cloaca.engine.workflow.TriggerRule;
 import io.cloaca.engine.workflow.Workflow;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.graalvm.polyglot.HostAccess;
@@ -51,7 +52,8 @@ public final class CloacaHost {
      * Builds and validates a workflow.
      *
      * @param errorPrefix prepended to a validation error ("Failed to build workflow: " or "Workflow validation failed: ")
-     * @param tasks       a Python list of {@code [namespace, [dependency namespaces], retry_json, invoker]}
+     * @param tasks       a Python list of {@code [namespace, [dependency namespaces], retry_json, invoker,
+     *                    trigger_rule_json or None]}
      */
     @HostAccess.Export
     public WorkflowHandle buildWorkflow(String errorPrefix, String name, String description, String tagsJson,
@@ -71,13 +73,40 @@ public final class CloacaHost {
                 for (long d = 0; d < depList.getArraySize(); d++) {
                     deps.add(TaskNamespace.parse(depList.getArrayElement(d).asString()));
                 }
+                Value rule = spec.getArrayElement(4);
                 builder.add(new TaskDefinition(TaskNamespace.parse(spec.getArrayElement(0).asString()), deps,
                         retryPolicy(readJson(spec.getArrayElement(2).asString())),
-                        new PythonTaskBody(spec.getArrayElement(3))));
+                        new PythonTaskBody(spec.getArrayElement(3)),
+                        rule.isNull() ? TriggerRule.ALWAYS : TriggerRule.fromJson(readJson(rule.asString()))));
             }
             return new WorkflowHandle(builder.build());
         } catch (CloacaException e) {
             throw errors.translate(errorPrefix, e);
+        }
+    }
+
+    /**
+     * Validates a trigger rule in upstream's JSON form.
+     *
+     * @param errorPrefix prepended to the reason when the rule is invalid (a ValueError)
+     * @return the rule's canonical JSON
+     */
+    @HostAccess.Export
+    public String checkTriggerRule(String errorPrefix, String ruleJson) {
+        try {
+            return TriggerRule.fromJson(readJson(ruleJson)).toJson().toString();
+        } catch (CloacaException e) {
+            throw errors.translate(errorPrefix, e);
+        }
+    }
+
+    /** The serde name of an operator spelled any of upstream's ways ("==", "eq", "not_equals"...); ValueError if none. */
+    @HostAccess.Export
+    public String triggerOperator(String operator) {
+        try {
+            return TriggerRule.Operator.parse(operator).jsonName;
+        } catch (CloacaException e) {
+            throw errors.translate("", e);
         }
     }
 

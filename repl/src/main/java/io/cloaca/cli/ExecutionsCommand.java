@@ -130,14 +130,15 @@ final class ExecutionsCommand implements Callable<Integer> {
     }
 
     /**
-     * A failed task's error as it is; any other task's last error belongs to an earlier attempt (one
-     * that was retried), and says so, lest a Completed task read as failed.
+     * A failed task's error as it is, and a skipped task's reason ("skipped: <rule> was false"); any other
+     * task's last error belongs to an earlier attempt (one that was retried), and says so, lest a
+     * Completed task read as failed.
      */
     private static String error(TaskRecord t) {
         if (t.lastError() == null) {
             return "";
         }
-        return t.status() == TaskStatus.Failed ? t.lastError()
+        return t.status() == TaskStatus.Failed || t.status() == TaskStatus.Skipped ? t.lastError()
                 : "attempt " + (t.attempt() - 1) + " failed: " + t.lastError();
     }
 }

@@ -2,9 +2,11 @@ package io.cloaca.cli;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs each sample through the real launcher and checks what it prints. */
@@ -98,5 +100,41 @@ class SamplesIT {
                 "success rate: 100.0%",
                 "schedules left: []");
         assertTrue(r.stdout().contains(", lost: 0\n"), r::toString);
+    }
+
+    @Test
+    void sample_09_picks_a_branch_by_context_value_and_cleans_up_only_after_a_failure(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        String url = "sqlite://" + dir.resolve("orders.db");
+        CloacaProcess.Result r = CloacaProcess.run(Map.of("DATABASE_URL", url), "run",
+                "samples/python/09_trigger_rules.py");
+        assertEquals(0, r.exitCode(), r::toString);
+        String out = r.stdout();
+        String first = out.substring(out.indexOf("order 1:"), out.indexOf("order 2:"));
+        String second = out.substring(out.indexOf("order 2:"));
+        for (String line : List.of("  confirmation: 250 EUR, shipped by overnight courier", "  status: Completed",
+                "  ship_express: Completed", "  charge_card: Completed", "  send_confirmation: Completed",
+                "  ship_standard: Skipped (skipped: context_value('shipping', '==', 'standard') was false)",
+                "  release_stock: Skipped (skipped: task_failed('charge_card') was false)")) {
+            assertTrue(first.contains(line + "\n"), () -> "missing in order 1: " + line + "\n" + r);
+        }
+        for (String line : List.of("  clean-up: stock released, parcel post booking cancelled",
+                "  status: Failed (1 task(s) failed, 3 completed, 2 skipped)",
+                "  ship_express: Skipped (skipped: context_value('shipping', '==', 'express') was false)",
+                "  send_confirmation: Skipped (skipped: task_success('charge_card') was false)",
+                "  release_stock: Completed")) {
+            assertTrue(second.contains(line + "\n"), () -> "missing in order 2: " + line + "\n" + r);
+        }
+        assertFalse(first.contains("clean-up"), r::toString);
+
+        // Another process reads the failed execution and shows why each skipped task was skipped.
+        String executionId = second.lines().filter(l -> l.startsWith("  execution: ")).findFirst()
+                .orElseThrow().substring("  execution: ".length());
+        CloacaProcess.Result shown = CloacaProcess.run(Map.of("DATABASE_URL", url), "executions", executionId);
+        assertEquals(0, shown.exitCode(), shown::toString);
+        assertTrue(shown.stdout().lines().map(l -> l.strip().replaceAll("\\s+", " ")).toList().containsAll(List.of(
+                "ship_express Skipped 0/3 skipped: context_value('shipping', '==', 'express') was false",
+                "send_confirmation Skipped 0/3 skipped: task_success('charge_card') was false",
+                "release_stock Completed 1/3")), shown::toString);
     }
 }

@@ -155,6 +155,9 @@ public final class Runner implements AutoCloseable {
                 enqueue(task.taskId());
             });
             created.ready().forEach(this::enqueue);
+            if (created.finished() != null) {
+                executionEnded(created.finished()); // trigger rules skipped every task
+            }
         } catch (RuntimeException e) {
             dropWaiter(executionId);
             if (closed.get()) {

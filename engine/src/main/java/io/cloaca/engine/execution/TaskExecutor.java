@@ -2,7 +2,6 @@ package io.cloaca.engine.execution;
 
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
-import io.cloaca.engine.context.ContextMerge;
 import io.cloaca.engine.store.ClaimedTask;
 import io.cloaca.engine.store.Claimant;
 import io.cloaca.engine.store.ExecutionStore;
@@ -20,9 +19,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -182,16 +179,7 @@ final class TaskExecutor {
                 && definition.dependencies().get(0).toString().equals(carried.taskName)) {
             return Context.fromJson(carried.output);
         }
-        List<String> names = definition.dependencies().stream().map(TaskNamespace::toString).toList();
-        Map<String, String> outputs = store.completedOutputs(task.executionId(), names);
-        List<com.fasterxml.jackson.databind.node.ObjectNode> ordered = new ArrayList<>();
-        for (String name : names) {
-            String json = outputs.get(name);
-            if (json != null) {
-                ordered.add(Context.fromJson(json).toJsonNode());
-            }
-        }
-        return Context.of(ContextMerge.merge(ordered));
+        return Context.of(store.mergedOutputs(task.executionId(), definition.dependencies()));
     }
 
     /**

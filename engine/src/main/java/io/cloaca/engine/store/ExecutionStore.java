@@ -1,8 +1,12 @@
 package io.cloaca.engine.store;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.context.Context;
+import io.cloaca.engine.context.ContextMerge;
 import io.cloaca.engine.workflow.TaskDefinition;
 import io.cloaca.engine.workflow.TaskNamespace;
+import io.cloaca.engine.workflow.TriggerRule;
 import io.cloaca.engine.workflow.Workflow;
 
 import java.sql.Connection;
@@ -96,8 +100,12 @@ public final class ExecutionStore {
         return createExecution(executionId, workflowName, workflow, initialContext, null, 0, now).ready();
     }
 
-    /** A new execution's root tasks: claimed in the creating transaction, or left Ready for any runner. */
-    public record Created(List<String> ready, List<ClaimedTask> claimed) {
+    /**
+     * A new execution's root tasks: claimed in the creating transaction, or left Ready for any runner.
+     *
+     * @param finished the execution, when the trigger rules of its roots skipped every task; else null
+     */
+    public record Created(List<String> ready, List<ClaimedTask> claimed, ExecutionRecord finished) {
     }
 
     /**
@@ -133,6 +141,7 @@ public final class ExecutionStore {
             }
             List<String> ready = new ArrayList<>();
             List<ClaimedTask> claimed = new ArrayList<>();
+            boolean anyRuledRoot = false;
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tasks
                     + " (id, execution_id, task_name, status, attempt, max_attempts, claimed_by, claim_owner, claim_token,"
                     + " lease_expires_at, started_at, updated_at, dependencies) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, " + dbNow
@@ -141,7 +150,10 @@ public final class ExecutionStore {
                     TaskDefinition task = workflow.task(ns);
                     String id = UUID.randomUUID().toString();
                     int maxAttempts = Math.max(1, task.retryPolicy().maxAttempts());
-                    boolean root = task.dependencies().isEmpty();
+                    // A root under a rule waits NotStarted for propagate() below, which evaluates it.
+                    boolean ruled = !(task.triggerRule() instanceof TriggerRule.Always);
+                    boolean root = task.dependencies().isEmpty() && !ruled;
+                    anyRuledRoot |= ruled && task.dependencies().isEmpty();
                     boolean claim = root && claimFor != null && claimed.size() < claimLimit;
                     TaskStatus status = claim ? TaskStatus.Running : root ? TaskStatus.Ready : TaskStatus.NotStarted;
                     ps.setString(1, id);
@@ -174,7 +186,13 @@ public final class ExecutionStore {
                 }
                 ps.executeBatch();
             }
-            return new Created(ready, claimed);
+            if (!anyRuledRoot) {
+                return new Created(ready, claimed, null);
+            }
+            FinishResult started = propagate(c, executionId, workflowName, workflow.version(), initialContext, null,
+                    workflow, null, now);
+            ready.addAll(started.ready());
+            return new Created(ready, claimed, started.finished());
         }
     }
 
@@ -246,26 +264,42 @@ public final class ExecutionStore {
         });
     }
 
-    /** Output contexts (JSON) of the named tasks of an execution that completed, by task name. */
-    public Map<String, String> completedOutputs(String executionId, List<String> taskNames) {
-        if (taskNames.isEmpty()) {
-            return Map.of();
-        }
-        String marks = Rows.marks(taskNames.size());
-        return database.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT task_name, output_context FROM " + tasks
-                    + " WHERE execution_id = ? AND status = 'Completed' AND task_name IN (" + marks + ")")) {
-                ps.setString(1, executionId);
-                Rows.bind(ps, 2, taskNames);
-                Map<String, String> outputs = new HashMap<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        outputs.put(rs.getString(1), rs.getString(2));
-                    }
-                }
-                return outputs;
+    /**
+     * A task's input: the outputs of those of {@code dependencies} that completed or were skipped, merged
+     * in their order. A skipped task's output is the input it would have had, so that a chain through it
+     * carries the context on.
+     */
+    public ObjectNode mergedOutputs(String executionId, List<TaskNamespace> dependencies) {
+        return database.read(c -> mergedOutputs(c, executionId, dependencies));
+    }
+
+    private ObjectNode mergedOutputs(Connection c, String executionId, List<TaskNamespace> dependencies)
+            throws SQLException {
+        List<String> names = dependencies.stream().map(TaskNamespace::toString).toList();
+        Map<String, String> outputs = names.isEmpty() ? Map.of() : outputs(c, executionId, names);
+        List<ObjectNode> ordered = new ArrayList<>();
+        for (String name : names) {
+            if (outputs.get(name) != null) {
+                ordered.add(Context.fromJson(outputs.get(name)).toJsonNode());
             }
-        });
+        }
+        return ContextMerge.merge(ordered);
+    }
+
+    private Map<String, String> outputs(Connection c, String executionId, List<String> taskNames) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT task_name, output_context FROM " + tasks
+                + " WHERE execution_id = ? AND status IN ('Completed', 'Skipped') AND task_name IN ("
+                + Rows.marks(taskNames.size()) + ")")) {
+            ps.setString(1, executionId);
+            Rows.bind(ps, 2, taskNames);
+            Map<String, String> outputs = new HashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    outputs.put(rs.getString(1), rs.getString(2));
+                }
+            }
+            return outputs;
+        }
     }
 
     /**
@@ -368,6 +402,9 @@ public final class ExecutionStore {
             if (!depsDone) {
                 continue;
             }
+            if (skipped(c, executionId, initialContext, workflow.task(ns), row, rows, now)) {
+                continue;
+            }
             // The first dependent goes straight from NotStarted to Running for the finishing worker; a
             // task that never ran is on attempt 1, so its claim needs no read-back.
             if (claimed == null && next != null && markRunning(c, row.id, next, now, TaskStatus.NotStarted)) {
@@ -387,6 +424,50 @@ public final class ExecutionStore {
             finished = finishExecution(c, executionId, finishedOutput, rows, now);
         }
         return new FinishResult(true, ready, claimed, finished);
+    }
+
+    /**
+     * Evaluates the task's trigger rule, from the statuses already read and (only for a rule that needs it)
+     * its input context, and marks it Skipped when the rule is false, with the rule's false part as its
+     * error and its input as its output.
+     */
+    private boolean skipped(Connection c, String executionId, String initialContext, TaskDefinition task, TaskRow row,
+                            Map<String, TaskRow> rows, long now) throws SQLException {
+        TriggerRule rule = task.triggerRule();
+        if (rule instanceof TriggerRule.Always) {
+            return false;
+        }
+        ObjectNode input = rule.needsContext() ? input(c, executionId, initialContext, task) : null;
+        TriggerRule.Facts facts = new TriggerRule.Facts(name -> {
+            TaskRow r = rows.get(name);
+            return r == null || r.status == null ? null : r.status.name();
+        }, input);
+        if (rule.evaluate(facts)) {
+            return false;
+        }
+        if (input == null) {
+            input = input(c, executionId, initialContext, task);
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Skipped', output_context = ?,"
+                + " last_error = ?, completed_at = ?, updated_at = ? WHERE id = ? AND status = 'NotStarted'")) {
+            ps.setString(1, input.toString());
+            ps.setString(2, "skipped: " + rule.whyFalse(facts));
+            ps.setLong(3, now);
+            ps.setLong(4, now);
+            ps.setString(5, row.id);
+            Rows.changedOne(ps.executeUpdate(), "skipping task " + row.id);
+        }
+        row.status = TaskStatus.Skipped;
+        return true;
+    }
+
+    /** A task's input as the worker would build it: the initial context for a root, else its dependencies' outputs merged. */
+    private ObjectNode input(Connection c, String executionId, String initialContext, TaskDefinition task)
+            throws SQLException {
+        if (task.dependencies().isEmpty()) {
+            return Context.fromJson(initialContext != null ? initialContext : initialContext(c, executionId)).toJsonNode();
+        }
+        return mergedOutputs(c, executionId, task.dependencies());
     }
 
     private void lockExecution(Connection c, String executionId) throws SQLException {

@@ -6,13 +6,17 @@ import io.cloaca.engine.retry.RetryPolicy;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -119,6 +123,8 @@ public final class Workflow {
                 .sorted((a, b) -> a.namespace().toString().compareTo(b.namespace().toString()))
                 .forEach(t -> canonical.append("task=").append(quote(t.namespace().toString())).append(" deps=")
                         .append(t.dependencies().stream().map(d -> quote(d.toString())).sorted().toList())
+                        // Only a real rule is hashed, so workflows without rules keep the versions they had.
+                        .append(t.triggerRule() instanceof TriggerRule.Always ? "" : " rule=" + t.triggerRule().toJson())
                         .append('\n'));
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(canonical.toString().getBytes(StandardCharsets.UTF_8));
@@ -182,9 +188,18 @@ public final class Workflow {
         }
 
         public Builder task(String id, List<String> dependencies, RetryPolicy retryPolicy, TaskBody body) {
+            return task(id, dependencies, retryPolicy, TriggerRule.ALWAYS, body);
+        }
+
+        /**
+         * Adds a task that runs only when {@code rule} holds once its dependencies have ended, and otherwise
+         * ends Skipped; task names in the rule are ids of this workflow's tasks.
+         */
+        public Builder task(String id, List<String> dependencies, RetryPolicy retryPolicy, TriggerRule rule,
+                            TaskBody body) {
             List<TaskNamespace> deps = new ArrayList<>();
             dependencies.forEach(d -> deps.add(TaskNamespace.embedded(name, d)));
-            return add(new TaskDefinition(TaskNamespace.embedded(name, id), deps, retryPolicy, body));
+            return add(new TaskDefinition(TaskNamespace.embedded(name, id), deps, retryPolicy, body, rule));
         }
 
         /**
@@ -195,7 +210,37 @@ public final class Workflow {
          */
         public Workflow build() {
             Dag.validate(tasks);
-            return new Workflow(name, description, new TreeMap<>(tags), new LinkedHashMap<>(tasks));
+            Map<TaskNamespace, TaskDefinition> resolved = new LinkedHashMap<>();
+            tasks.forEach((ns, task) -> resolved.put(ns, task.withTriggerRule(resolveRule(task))));
+            return new Workflow(name, description, new TreeMap<>(tags), resolved);
+        }
+
+        /**
+         * Resolves short task names in the rule to this workflow's tasks (upstream looked them up as written,
+         * so only full namespaces ever matched) and requires each to be an ancestor: a rule is evaluated once
+         * the task's dependencies have ended, and only an ancestor's outcome is settled by then.
+         */
+        private TriggerRule resolveRule(TaskDefinition task) {
+            TriggerRule rule = task.triggerRule().resolve(task.namespace());
+            Set<TaskNamespace> ancestors = new HashSet<>();
+            Deque<TaskNamespace> todo = new ArrayDeque<>(task.dependencies());
+            while (!todo.isEmpty()) {
+                TaskNamespace dep = todo.pop();
+                if (ancestors.add(dep)) {
+                    todo.addAll(tasks.get(dep).dependencies());
+                }
+            }
+            for (String referenced : rule.referencedTasks()) {
+                TaskNamespace ref = TaskNamespace.parse(referenced);
+                if (!ancestors.contains(ref)) {
+                    throw new CloacaException(CloacaException.Kind.INVALID_WORKFLOW, "Trigger rule of task '"
+                            + task.namespace() + "' refers to task '" + ref + "', which "
+                            + (tasks.containsKey(ref) ? "is not one of its dependencies (direct or indirect)"
+                            : "is not part of workflow '" + name + "'")
+                            + ": a rule can only look at tasks that have ended before it is evaluated");
+                }
+            }
+            return rule;
         }
     }
 }

@@ -404,7 +404,7 @@ public final class UiServer implements AutoCloseable {
         task.put("recoveries", t.recoveryAttempts());
         task.put("startedAt", t.startedAt());
         task.put("completedAt", t.completedAt());
-        task.put("error", t.status() == TaskStatus.Failed ? t.lastError() : null);
+        task.put("error", t.status() == TaskStatus.Failed || t.status() == TaskStatus.Skipped ? t.lastError() : null);
         task.put("errorDetails", t.status() == TaskStatus.Failed ? t.errorDetails() : null);
         task.set("output", parseJson(t.outputContext()));
         ArrayNode deps = task.putArray("dependencies");
@@ -417,7 +417,7 @@ public final class UiServer implements AutoCloseable {
         if (t.startedAt() != null && (t.status() == TaskStatus.Running || t.status().isTerminal())) {
             attempts.add(JSON.createObjectNode().put("attempt", t.attempt()).put("startedAt", t.startedAt())
                     .put("endedAt", t.completedAt()).put("outcome", t.status().name())
-                    .put("error", t.status() == TaskStatus.Failed ? t.lastError() : null));
+                    .put("error", t.status() == TaskStatus.Failed || t.status() == TaskStatus.Skipped ? t.lastError() : null));
         }
         return task;
     }
