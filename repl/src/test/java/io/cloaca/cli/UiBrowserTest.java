@@ -246,9 +246,10 @@ class UiBrowserTest {
         ExecutionResult failed = ui.runner.execute("fails", Context.empty());
         driver.get(ui.server.address() + "#/?status=Failed");
         await(d -> !d.findElements(By.cssSelector("tr[data-id='" + failed.executionId() + "']")).isEmpty());
-        for (WebElement badge : driver.findElements(By.cssSelector("#executions tbody .badge"))) {
-            assertEquals("Failed", badge.getText());
-        }
+        // Read the badges in one script call: the live list may re-render between two WebDriver calls.
+        Object badges = js("return [...document.querySelectorAll('#executions tbody .badge')].map(b => b.textContent)");
+        assertTrue(badges instanceof List<?> list && !list.isEmpty() && list.stream().allMatch("Failed"::equals),
+                "only Failed executions are listed: " + badges);
         assertEquals("Failed", driver.findElement(By.id("filter-status")).getAttribute("value"));
         Path shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
         Files.copy(shot, Path.of("target", "ui-list.png"), StandardCopyOption.REPLACE_EXISTING);
