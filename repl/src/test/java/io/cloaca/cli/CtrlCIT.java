@@ -74,9 +74,9 @@ class CtrlCIT {
     Path dir;
 
     /**
-     * The first {@code run} after a build writes the launcher's class-data archive as its JVM exits,
-     * which even a halt waits for (tens of seconds on a busy machine): run once so that the jobs
-     * below are ordinary runs.
+     * The first {@code run} after a build first writes the launcher's class-data archive (tens of
+     * seconds on a busy machine): run once so that the jobs below start as ordinary runs, and their
+     * waits for output need not allow for it.
      */
     @BeforeAll
     static void writeTheClassDataArchive(@TempDir Path dir) throws Exception {
