@@ -99,6 +99,34 @@ class UiApiTest {
     }
 
     @Test
+    void marksExecutionsThatACronScheduleStarted() throws Exception {
+        try (UiFixture cron = new UiFixture(null, Workflow.builder("tick").task("a", ctx -> ctx.set("a", 1)).build())) {
+            String manual = cron.runner.execute("tick", Context.empty()).executionId();
+            String schedule = cron.runner.cron().register("tick", "* * * * * *", "UTC");
+            long deadline = System.nanoTime() + UiFixture.GENEROUS.toNanos();
+            List<io.cloaca.engine.cron.CronExecution> runs = List.of();
+            while (runs.isEmpty() && System.nanoTime() < deadline) {
+                runs = cron.runner.cron().history(schedule, 10, 0).stream()
+                        .filter(r -> r.executionId() != null).toList();
+                Thread.sleep(50);
+            }
+            cron.runner.cron().setEnabled(schedule, false);
+            assertFalse(runs.isEmpty(), "the every-second schedule never fired");
+            String scheduled = runs.get(0).executionId();
+
+            Map<String, JsonNode> listed = new TreeMap<>();
+            json(cron.get("/api/executions?limit=100")).get("executions").forEach(e -> listed.put(e.get("id").asText(), e));
+            assertEquals("execute", listed.get(manual).get("startedBy").asText());
+            assertTrue(listed.get(manual).get("scheduleId").isNull());
+            assertEquals("cron", listed.get(scheduled).get("startedBy").asText());
+            assertEquals(schedule, listed.get(scheduled).get("scheduleId").asText());
+            JsonNode one = json(cron.get("/api/executions/" + scheduled)).get("execution");
+            assertEquals("cron", one.get("startedBy").asText());
+            assertEquals(schedule, one.get("scheduleId").asText());
+        }
+    }
+
+    @Test
     void unknownExecutionIs404WithAMessage() throws Exception {
         HttpResponse<String> response = ui.get("/api/executions/no-such-id");
         assertEquals(404, response.statusCode());

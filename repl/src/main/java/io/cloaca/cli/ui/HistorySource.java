@@ -1,13 +1,16 @@
 package io.cloaca.cli.ui;
 
 import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.cron.CronStore;
 import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionHistory;
 
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The database the UI reads, opened on first use and reopened after a failure: the server starts and
@@ -52,6 +55,11 @@ final class HistorySource implements AutoCloseable {
     /** The history of {@code schema} (null: the URL's schema, or the connection's default). */
     ExecutionHistory history(String schema) {
         return new ExecutionHistory(database(), schema != null ? schema : fixedSchema());
+    }
+
+    /** Which of {@code executionIds} a cron schedule started: execution id to schedule id. */
+    Map<String, String> cronStarted(String schema, Collection<String> executionIds) {
+        return new CronStore(database(), schema != null ? schema : fixedSchema()).schedulesOf(executionIds);
     }
 
     /** Schemas of a PostgreSQL database that hold cloaca tables. */

@@ -350,8 +350,10 @@ public final class UiServer implements AutoCloseable {
         var result = history.listExecutions(workflow == null || workflow.isEmpty() ? null : workflow, status,
                 (page - 1) * limit, limit);
         out.put("total", result.total());
+        Map<String, String> cron = source.cronStarted(schema(query),
+                result.executions().stream().map(summary -> summary.execution().id()).toList());
         for (var summary : result.executions()) {
-            ObjectNode e = executionJson(summary.execution());
+            ObjectNode e = executionJson(summary.execution(), cron);
             ObjectNode counts = e.putObject("taskCounts");
             summary.taskCounts().forEach((s, n) -> counts.put(s.name(), n));
             e.put("tasks", summary.taskCounts().values().stream().mapToInt(Integer::intValue).sum());
@@ -367,7 +369,7 @@ public final class UiServer implements AutoCloseable {
         ExecutionRecord record = found.orElseThrow(() -> new HttpError(404, "No execution " + id + " in this database"));
         ObjectNode out = JSON.createObjectNode();
         out.put("now", System.currentTimeMillis());
-        ObjectNode e = executionJson(record);
+        ObjectNode e = executionJson(record, source.cronStarted(schema, List.of(id)));
         e.set("initialContext", parseJson(record.initialContext()));
         e.set("finalContext", parseJson(record.finalContext()));
         out.set("execution", e);
@@ -378,8 +380,11 @@ public final class UiServer implements AutoCloseable {
         return out;
     }
 
-    private static ObjectNode executionJson(ExecutionRecord r) {
+    /** @param cron the schedule that started each cron-started execution, by execution id */
+    private static ObjectNode executionJson(ExecutionRecord r, Map<String, String> cron) {
         ObjectNode e = JSON.createObjectNode();
+        e.put("startedBy", cron.containsKey(r.id()) ? "cron" : "execute");
+        e.put("scheduleId", cron.get(r.id()));
         e.put("id", r.id());
         e.put("workflow", r.workflowName());
         e.put("version", r.workflowVersion());

@@ -171,7 +171,9 @@ async function loadList() {
     let tasks = done + "/" + e.tasks + " completed";
     if (counts.Failed) tasks += ", " + counts.Failed + " failed";
     if (counts.Running) tasks += ", " + counts.Running + " running";
-    tr.append(tdStatus, el("td", {}, e.workflow), el("td", { "class": "id" }, e.id), el("td", {}, time(e.startedAt)),
+    const tdWorkflow = el("td", {}, e.workflow);
+    if (e.startedBy === "cron") tdWorkflow.append(" ", el("span", { "class": "tag cron", "title": "started by cron schedule " + e.scheduleId }, "cron"));
+    tr.append(tdStatus, tdWorkflow, el("td", { "class": "id" }, e.id), el("td", {}, time(e.startedAt)),
       el("td", {}, duration((e.completedAt || Date.now()) - e.startedAt)), el("td", {}, tasks),
       el("td", { "class": "error" }, e.error || ""));
     tr.addEventListener("click", () => { location.hash = detailHash(e.id); });
@@ -194,7 +196,8 @@ async function loadDetail() {
   $("exec-status").textContent = e.status;
   $("exec-status").className = "badge " + e.status;
   const end = e.completedAt || data.now;
-  $("exec-meta").textContent = e.id + " · started " + time(e.startedAt) + " · " + duration(end - e.startedAt)
+  $("exec-meta").textContent = e.id + (e.startedBy === "cron" ? " · started by cron schedule " + e.scheduleId : "")
+    + " · started " + time(e.startedAt) + " · " + duration(end - e.startedAt)
     + (e.completedAt ? "" : " so far") + " · " + data.tasks.length + " tasks";
   $("exec-error").textContent = e.error || "";
   drawLegend();
