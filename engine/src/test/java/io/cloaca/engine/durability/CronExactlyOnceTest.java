@@ -32,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CronExactlyOnceTest {
 
-    /** 20 s of a two-second schedule: ten instants, each contended by three processes. */
-    private static final Duration WINDOW = Duration.ofSeconds(20);
+    /** 60 s of a two-second schedule: thirty instants, each contended by three processes. */
+    private static final Duration WINDOW = Duration.ofSeconds(60);
 
     @Test
     void three_processes_fire_each_instant_of_a_two_second_schedule_exactly_once() throws Exception {
