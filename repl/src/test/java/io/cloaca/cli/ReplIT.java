@@ -68,4 +68,52 @@ class ReplIT {
         CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of(), "exit(3)\n", "repl");
         assertEquals(3, r.exitCode(), r::toString);
     }
+
+    /**
+     * On a terminal, Tab completes attributes from the console's namespace, and --database starts the
+     * session with `runner` ready.
+     */
+    @Test
+    void on_a_terminal_tab_completes_and_database_gives_a_ready_runner(@TempDir Path home) throws Exception {
+        String url = "sqlite://" + home.resolve("repl.db");
+        String repl = "exec " + CloacaProcess.ROOT.resolve("cloaca") + " repl --database " + url;
+        Path out = home.resolve("out.txt");
+        String typed = "v = cloaca.__versi\t\nprint('version is', v)\nprint('runner is', type(runner).__name__)\nexit(0)\n";
+        ProcessBuilder pb = new ProcessBuilder("script", "-qec", repl, "/dev/null").directory(home.toFile())
+                .redirectInput(Files.writeString(home.resolve("in.txt"), typed).toFile())
+                .redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("HOME", home.toString());
+        Process p = pb.start();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the repl did not leave");
+        String output = Files.readString(out, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), output);
+        assertTrue(output.contains("runner = cloaca.DefaultRunner('" + url + "') is ready"), output);
+        assertTrue(output.contains("version is " + io.cloaca.engine.CloacaVersion.get()), output);
+        assertTrue(output.contains("runner is DefaultRunner"), output);
+    }
+
+    @Test
+    void a_database_that_cannot_be_opened_is_one_line_and_status_1() throws Exception {
+        CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of(), "print('never')\n", "repl", "--database",
+                "mysql://localhost/db");
+        assertEquals(1, r.exitCode(), r::toString);
+        assertEquals("", r.stdout(), r::toString);
+        assertTrue(r.stderr().startsWith("cloaca repl: cannot open a runner on --database: "), r::toString);
+        assertEquals(1, r.stderr().strip().lines().count(), r::toString);
+    }
+
+    @Test
+    void schema_without_database_is_a_usage_error() throws Exception {
+        CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of(), "", "repl", "--schema", "acme");
+        assertEquals(2, r.exitCode(), r::toString);
+        assertTrue(r.stderr().contains("--schema needs --database"), r::toString);
+    }
+
+    @Test
+    void piped_input_gets_the_runner_without_a_banner(@TempDir Path dir) throws Exception {
+        CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of(), "print(type(runner).__name__)\n", "repl",
+                "--database", "sqlite://" + dir.resolve("piped.db"));
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("DefaultRunner\n", r.stdout(), r::toString);
+    }
 }

@@ -71,7 +71,7 @@ public final class Runner implements AutoCloseable {
     private volatile boolean stopped;
 
     Runner(SharedResources resources, String schema, WorkflowRegistry registry, RunnerConfig config, Clock clock,
-           boolean backgroundMaintenance, Consumer<Runner> onShutdown) {
+           boolean backgroundMaintenance, TaskListeners listeners, Consumer<Runner> onShutdown) {
         this.resources = resources;
         this.schema = schema;
         this.store = new ExecutionStore(resources.database, schema, clock);
@@ -81,7 +81,7 @@ public final class Runner implements AutoCloseable {
         this.onShutdown = onShutdown;
         this.claimant = new Claimant(runnerId, resources.liveness.owner(), config.leaseDuration().toMillis());
         this.executor = new TaskExecutor(store, registry, config, claimant, clock, resources.timers,
-                this::enqueue, this::onFinish, closed::get);
+                this::enqueue, this::onFinish, closed::get, listeners);
         this.lane = new WorkerPool.Lane(executor);
         this.maintenance = new Maintenance(this);
         if (backgroundMaintenance) {
