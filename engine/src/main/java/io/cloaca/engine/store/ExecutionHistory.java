@@ -20,7 +20,8 @@ import java.util.Optional;
  *
  * <p>Queries run once on a pooled connection and report failure at once (a {@link CloacaException}
  * of kind STORAGE) instead of retrying like the engine's writes: the caller is a person or a page
- * that retries by itself. A database written by an older engine (before the task history columns)
+ * that retries by itself. {@link #retrying} is the history a program reads through
+ * {@code Runner.history()}, whose queries retry transient failures as the engine's do. A database written by an older engine (before the task history columns)
  * is read as well, without dependencies or retried attempts.
  */
 public final class ExecutionHistory {
