@@ -94,7 +94,7 @@ public final class CronBench {
             }
             // Registering took a while: start every schedule at the same future second, none behind.
             long start = (System.currentTimeMillis() / 1000 + 2) * 1000;
-            registering.store().database().inTransaction(c -> {
+            registering.database().inTransaction(c -> {
                 try (PreparedStatement ps = c.prepareStatement("UPDATE cron_schedules SET next_run_at = ?")) {
                     ps.setLong(1, start);
                     return ps.executeUpdate();
@@ -113,7 +113,7 @@ public final class CronBench {
             Latencies claimed = new Latencies();
             Latencies completed = new Latencies();
             long[] within = new long[1];
-            runner.store().database().read(c -> {
+            runner.database().read(c -> {
                 try (PreparedStatement ps = c.prepareStatement("SELECT a.scheduled_time, a.claimed_at, e.completed_at"
                         + " FROM cron_executions a JOIN workflow_executions e ON e.id = a.execution_id"
                         + " WHERE a.claimed_at >= ? AND a.claimed_at < ?")) {
@@ -140,9 +140,9 @@ public final class CronBench {
     private static void awaitCompletion(Runner runner) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
         while (System.nanoTime() < deadline) {
-            long open = runner.store().database().read(c -> {
+            long open = runner.database().read(c -> {
                 try (PreparedStatement ps = c.prepareStatement(
-                        "SELECT count(*) FROM workflow_executions WHERE status IN ('Pending', 'Running')");
+                        "SELECT count(*) FROM workflow_executions WHERE status = 'Running'");
                      ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     return rs.getLong(1);
