@@ -1,4 +1,4 @@
-package io.cloaca.cli.bench;
+package io.cloaca.bench;
 
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.execution.Runner;

@@ -1,4 +1,4 @@
-package io.cloaca.cli.bench;
+package io.cloaca.bench;
 
 /**
  * One database configuration measured: a backend, and for SQLite its {@code synchronous} mode.

@@ -1,4 +1,4 @@
-package io.cloaca.cli.bench;
+package io.cloaca.bench;
 
 /**
  * Every figure the benchmark reports for each database setup, with its DESIGN §10 target. A run that

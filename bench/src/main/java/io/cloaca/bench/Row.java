@@ -1,4 +1,4 @@
-package io.cloaca.cli.bench;
+package io.cloaca.bench;
 
 /**
  * One line of the report.

@@ -1,4 +1,4 @@
-package io.cloaca.cli.bench;
+package io.cloaca.bench;
 
 /**
  * How much work each measurement does. {@link #FULL} is the published run; {@link #QUICK} keeps the
