@@ -59,7 +59,15 @@ final class TriggerPoller implements DueWork {
     private final Map<String, CompletableFuture<Void>> handled = new ConcurrentHashMap<>();
     /** Triggers whose unknown workflow was already recorded: once per absence, not once per interval. */
     private final Set<String> reportedMissing = ConcurrentHashMap.newKeySet();
+    /** The last error recorded per trigger and when: a trigger failing every 100 ms must not flood history and log. */
+    private final Map<String, RecordedError> lastErrors = new ConcurrentHashMap<>();
     private volatile boolean stopped;
+
+    /** An identical error is recorded again only after this long (or after a poll that succeeded). */
+    static final long REPEAT_ERROR_AFTER_MS = 60_000;
+
+    private record RecordedError(String detail, long at) {
+    }
 
     TriggerPoller(TriggerStore store, ExecutionStore executions, WorkflowRegistry registry, TriggerConfig config,
                   Clock clock, String runnerId, Consumer<String> enqueue, Map<String, TriggerDefinition> definitions,
@@ -131,9 +139,11 @@ final class TriggerPoller implements DueWork {
         Optional<Workflow> workflow = registry.find(d.workflowName());
         if (workflow.isEmpty()) {
             if (reportedMissing.add(d.name())) {
+                List<String> known = registry.names().stream().sorted().toList();
                 fail(d, polledAt, "Trigger '" + d.name() + "' is bound to workflow '" + d.workflowName()
-                        + "', which is not registered in this process (registered: " + String.join(", ",
-                        new java.util.TreeSet<>(registry.names())) + "); it is not polled until the workflow is");
+                        + "', which is not registered in this process (registered: "
+                        + (known.size() > 10 ? String.join(", ", known.subList(0, 10)) + ", ..." : String.join(", ", known))
+                        + "); it is not polled until the workflow is");
             }
             return;
         }
@@ -189,12 +199,25 @@ final class TriggerPoller implements DueWork {
     private void handle(TriggerDefinition d, long polledAt, Polled outcome) {
         if (outcome.error() != null) {
             fail(d, polledAt, outcome.error());
-        } else if (outcome.result() instanceof TriggerResult.Fire fire && !stopped) {
+            return;
+        }
+        lastErrors.remove(d.name());
+        if (outcome.result() instanceof TriggerResult.Fire fire && !stopped) {
             fire(d, polledAt, fire.context());
         }
     }
 
+    /**
+     * Records and logs a failed poll, unless the same error was recorded for this trigger less than
+     * {@link #REPEAT_ERROR_AFTER_MS} ago with no successful poll since.
+     */
     private void fail(TriggerDefinition d, long polledAt, String detail) {
+        long now = clock.millis();
+        RecordedError last = lastErrors.get(d.name());
+        if (last != null && last.detail().equals(detail) && now - last.at() < REPEAT_ERROR_AFTER_MS) {
+            return;
+        }
+        lastErrors.put(d.name(), new RecordedError(detail, now));
         LOG.warn("{} [trigger {}, workflow {}]", detail, d.name(), d.workflowName());
         try {
             store.database().inTransaction(c -> {

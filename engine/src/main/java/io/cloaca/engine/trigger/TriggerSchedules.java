@@ -105,6 +105,14 @@ public final class TriggerSchedules {
         scheduler.wake();
     }
 
+    /**
+     * Stops polling a trigger defined here (a REPL redefining its script, a test cleaning up). Its row
+     * and history stay, and other processes that define it go on polling it.
+     */
+    public void forget(String name) {
+        definitions.remove(name);
+    }
+
     /** The triggers defined in this runner, by name. */
     public Map<String, TriggerDefinition> definitions() {
         return Map.copyOf(definitions);

@@ -196,6 +196,10 @@ class TriggerSchedulesTest {
         clock.advance(Duration.ofSeconds(1));
         assertEquals(3, runner.triggers().runDue(), "the blocked trigger waits for its poll; the others go on");
         assertEquals(2, runner.triggers().history("healthy", 100, 0).size());
+        assertEquals(1, runner.triggers().history("raises", 100, 0).size(), "the same error again is not recorded again");
+        clock.advance(Duration.ofMillis(TriggerPoller.REPEAT_ERROR_AFTER_MS));
+        runner.triggers().runDue();
+        assertEquals(2, runner.triggers().history("raises", 100, 0).size(), "... until a minute has passed");
         unblock.countDown();
     }
 
