@@ -180,7 +180,7 @@ class TriggerSchedulesTest {
             unblock.await();
             return TriggerResult.skip();
         }));
-        runner.triggers().register(TriggerDefinition.every("healthy", "ingest", "1s", false, TriggerResult::fire));
+        runner.triggers().register(TriggerDefinition.every("healthy", "ingest", "1s", true, TriggerResult::fire));
 
         assertEquals(4, runner.triggers().runDue());
         assertEquals("Trigger 'raises' poll raised IllegalStateException: disk on fire",
