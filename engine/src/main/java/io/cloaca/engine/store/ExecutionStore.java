@@ -919,8 +919,7 @@ public final class ExecutionStore {
     }
 
     static Long longOrNull(ResultSet rs, int column) throws SQLException {
-        long value = rs.getLong(column);
-        return rs.wasNull() ? null : value;
+        return Rows.longOrNull(rs, column);
     }
 
 }

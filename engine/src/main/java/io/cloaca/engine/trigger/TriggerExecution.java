@@ -14,30 +14,19 @@ public record TriggerExecution(String id, String triggerName, String contextHash
                                String detail, long polledAt, String polledBy, Long completedAt, long createdAt,
                                String executionStatus) {
 
-    /** What a recorded poll did; stored by {@link #keyword()}. */
+    /** What a recorded poll did; stored by {@link #keyword()}, its name in lower case. */
     public enum Outcome {
         /** It answered Fire and its execution was created. */
-        FIRED("fired"),
+        FIRED,
         /** It raised, returned something other than a TriggerResult, timed out, or its workflow is unknown. */
-        ERROR("error");
-
-        private final String keyword;
-
-        Outcome(String keyword) {
-            this.keyword = keyword;
-        }
+        ERROR;
 
         public String keyword() {
-            return keyword;
+            return name().toLowerCase(java.util.Locale.ROOT);
         }
 
         static Outcome of(String keyword) {
-            for (Outcome o : values()) {
-                if (o.keyword.equals(keyword)) {
-                    return o;
-                }
-            }
-            throw new IllegalStateException("Unknown trigger outcome in the database: " + keyword);
+            return valueOf(keyword.toUpperCase(java.util.Locale.ROOT)); // the table's CHECK admits no other value
         }
     }
 }

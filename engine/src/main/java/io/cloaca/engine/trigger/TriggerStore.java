@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -57,7 +56,7 @@ public final class TriggerStore {
                     ps.setString(1, UUID.randomUUID().toString());
                     ps.setString(2, d.name());
                     ps.setString(3, d.workflowName());
-                    setLong(ps, 4, d.intervalMillis());
+                    Rows.setLong(ps, 4, d.intervalMillis());
                     ps.setString(5, d.cronExpression());
                     ps.setString(6, d.timezone());
                     ps.setBoolean(7, d.allowConcurrent());
@@ -78,7 +77,7 @@ public final class TriggerStore {
                     + " poll_interval_ms = ?, cron_expression = ?, timezone = ?, allow_concurrent = ?, next_poll_at = ?,"
                     + " updated_at = ? WHERE trigger_name = ?")) {
                 ps.setString(1, d.workflowName());
-                setLong(ps, 2, d.intervalMillis());
+                Rows.setLong(ps, 2, d.intervalMillis());
                 ps.setString(3, d.cronExpression());
                 ps.setString(4, d.timezone());
                 ps.setBoolean(5, d.allowConcurrent());
@@ -121,7 +120,7 @@ public final class TriggerStore {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + schedules + " SET enabled = ?,"
                     + " next_poll_at = COALESCE(?, next_poll_at), updated_at = ? WHERE trigger_name = ?")) {
                 ps.setBoolean(1, enabled);
-                setLong(ps, 2, nextPollAt);
+                Rows.setLong(ps, 2, nextPollAt);
                 ps.setLong(3, now);
                 ps.setString(4, name);
                 return ps.executeUpdate() == 1;
@@ -139,13 +138,9 @@ public final class TriggerStore {
                 ps.setString(1, name);
                 ps.setInt(2, limit);
                 ps.setInt(3, offset);
-                return Rows.list(ps, rs -> {
-                    long completed = rs.getLong(9);
-                    Long completedAt = rs.wasNull() ? null : completed;
-                    return new TriggerExecution(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            TriggerExecution.Outcome.of(rs.getString(5)), rs.getString(6), rs.getLong(7),
-                            rs.getString(8), completedAt, rs.getLong(10), rs.getString(11));
-                });
+                return Rows.list(ps, rs -> new TriggerExecution(rs.getString(1), rs.getString(2), rs.getString(3),
+                        rs.getString(4), TriggerExecution.Outcome.of(rs.getString(5)), rs.getString(6), rs.getLong(7),
+                        rs.getString(8), Rows.longOrNull(rs, 9), rs.getLong(10), rs.getString(11)));
             }
         });
     }
@@ -247,20 +242,9 @@ public final class TriggerStore {
     }
 
     private static TriggerSchedule schedule(ResultSet rs) throws SQLException {
-        long interval = rs.getLong(4);
-        Long pollIntervalMs = rs.wasNull() ? null : interval;
-        long last = rs.getLong(10);
-        Long lastPollAt = rs.wasNull() ? null : last;
-        return new TriggerSchedule(rs.getString(1), rs.getString(2), rs.getString(3), pollIntervalMs, rs.getString(5),
-                rs.getString(6), rs.getBoolean(7), rs.getBoolean(8), rs.getLong(9), lastPollAt, rs.getLong(11),
-                rs.getLong(12));
+        return new TriggerSchedule(rs.getString(1), rs.getString(2), rs.getString(3), Rows.longOrNull(rs, 4),
+                rs.getString(5), rs.getString(6), rs.getBoolean(7), rs.getBoolean(8), rs.getLong(9), Rows.longOrNull(rs, 10),
+                rs.getLong(11), rs.getLong(12));
     }
 
-    private static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.BIGINT);
-        } else {
-            ps.setLong(index, value);
-        }
-    }
 }

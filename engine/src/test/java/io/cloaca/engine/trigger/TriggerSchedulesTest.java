@@ -52,8 +52,7 @@ class TriggerSchedulesTest {
 
     private String url() {
         if (url == null) {
-            url = TestDatabases.postgres() ? TestDatabases.PG_URL + "?schema=" + TestDatabases.newSchemaName()
-                    : "sqlite://" + dir.resolve("triggers.db");
+            url = TestDatabases.sharedDatabaseUrl(dir, "triggers.db");
         }
         return url;
     }
