@@ -7,6 +7,9 @@ import io.cloaca.engine.store.Claimant;
 import io.cloaca.engine.cron.CronSchedules;
 import io.cloaca.engine.cron.CronStore;
 import io.cloaca.engine.store.Database;
+import io.cloaca.engine.cron.TimedScheduler;
+import io.cloaca.engine.trigger.TriggerSchedules;
+import io.cloaca.engine.trigger.TriggerStore;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionHistory;
 import io.cloaca.engine.store.ExecutionRecord;
@@ -64,7 +67,10 @@ public final class Runner implements AutoCloseable {
     private final Consumer<Runner> onShutdown;
     private final Claimant claimant;
     private final Maintenance maintenance;
+    /** Fires cron schedules and polls event triggers, each at its time. */
+    private final TimedScheduler dueWork;
     private final CronSchedules cron;
+    private final TriggerSchedules triggers;
     /** Callers waiting for an execution to end share one future per execution; guarded by {@code this}. */
     private final Map<String, CompletableFuture<ExecutionResult>> waiting = new ConcurrentHashMap<>();
     /** How many callers wait on each future: one giving up (a timeout) must not orphan the others. */
@@ -91,9 +97,13 @@ public final class Runner implements AutoCloseable {
         if (backgroundMaintenance) {
             maintenance.start(resources.maintenance, resources.heartbeats);
         }
+        this.dueWork = new TimedScheduler("due work " + runnerId, resources.dueWork, clock, config.cron().recheck(),
+                java.util.List.of());
         this.cron = new CronSchedules(new CronStore(resources.database, schema), store, registry, config.cron(), clock,
-                runnerId, this::enqueue, resources.dueWork);
-        cron.start();
+                runnerId, this::enqueue, dueWork);
+        this.triggers = new TriggerSchedules(new TriggerStore(resources.database, schema), store, registry,
+                config.triggers(), clock, runnerId, this::enqueue, dueWork, resources.timers);
+        dueWork.start();
     }
 
     /**
@@ -147,6 +157,14 @@ public final class Runner implements AutoCloseable {
     /** This runner's cron schedules (those stored in its database or schema). */
     public CronSchedules cron() {
         return cron;
+    }
+
+    /**
+     * This runner's event triggers: those defined here are polled at their interval, once per interval
+     * across every runner of the database that defines them too.
+     */
+    public TriggerSchedules triggers() {
+        return triggers;
     }
 
     /** An execution started by {@link #submit}: its id at once, its result when it ends. */
@@ -364,9 +382,10 @@ public final class Runner implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        // Stop firing schedules first; heartbeats go on while running tasks drain, so that no other
+        // Stop firing schedules and polling triggers first; heartbeats go on while running tasks drain, so that no other
         // runner takes a task about to finish.
-        cron.stop();
+        dueWork.stop();
+        triggers.close();
         if (!resources.workers.closeLane(lane, config.shutdownGrace())) {
             LOG.warn("Runner {}: tasks still running after {}; their claims expire with their leases",
                     runnerId, RunnerConfig.seconds(config.shutdownGrace()));
