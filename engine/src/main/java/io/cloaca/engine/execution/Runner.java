@@ -258,9 +258,9 @@ public final class Runner implements AutoCloseable {
         return waiting.keySet();
     }
 
-    /** Free worker slots of this runner's lane, as far as it can tell. */
+    /** Free worker slots of this runner's lane, as far as it can tell (deferred tasks hold none). */
     int spareCapacity() {
-        return resources.workers.size() - lane.running() - lane.queued();
+        return resources.workers.size() - lane.active() - lane.queued();
     }
 
     /** The claims this runner holds (queued or running), whose leases heartbeats renew. */
