@@ -154,8 +154,10 @@ class TestErrors:
         assert one_slot.execute(wf_name, cloaca.Context()).status == "Failed"
 
     @pytest.mark.parametrize("interval,kind,message", [
-        (0, ValueError, "poll_interval_ms must be a positive number of milliseconds, got 0"),
-        (-5, ValueError, "poll_interval_ms must be a positive number of milliseconds, got -5"),
+        (0, ValueError, "poll_interval_ms must be a positive number of milliseconds below 2**63, got 0"),
+        (-5, ValueError, "poll_interval_ms must be a positive number of milliseconds below 2**63, got -5"),
+        (2 ** 63, ValueError, "poll_interval_ms must be a positive number of milliseconds below 2**63, got "
+                              "9223372036854775808"),
         (1.5, TypeError, "poll_interval_ms must be an int (milliseconds), got 'float'"),
         ("10ms", TypeError, "poll_interval_ms must be an int (milliseconds), got 'str'"),
         (True, TypeError, "poll_interval_ms must be an int (milliseconds), got 'bool'"),

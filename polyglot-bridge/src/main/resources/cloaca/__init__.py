@@ -511,8 +511,9 @@ class TaskHandle:
                             f"got '{type(condition).__name__}'")
         if isinstance(poll_interval_ms, bool) or not isinstance(poll_interval_ms, int):
             raise TypeError(f"poll_interval_ms must be an int (milliseconds), got '{type(poll_interval_ms).__name__}'")
-        if poll_interval_ms <= 0:
-            raise ValueError(f"poll_interval_ms must be a positive number of milliseconds, got {poll_interval_ms}")
+        if not 0 < poll_interval_ms < 2 ** 63:
+            raise ValueError(f"poll_interval_ms must be a positive number of milliseconds below 2**63, "
+                             f"got {poll_interval_ms}")
         raised = []
 
         def probe():

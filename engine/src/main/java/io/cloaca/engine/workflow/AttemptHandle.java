@@ -57,6 +57,9 @@ public final class AttemptHandle implements TaskHandle {
 
     private enum State { HELD, DEFERRED, CONSUMED }
 
+    /** Longer intervals poll this often (about 73 years): the only effect is that nanoTime sums never overflow. */
+    private static final Duration LONGEST_INTERVAL = Duration.ofNanos(Long.MAX_VALUE / 4);
+
     private final String taskName;
     private final Slot slot;
     private volatile State state;
@@ -93,7 +96,9 @@ public final class AttemptHandle implements TaskHandle {
             state = State.DEFERRED;
         }
         try {
-            waitFor(condition, pollInterval.toNanos());
+            // Saturated well below Long.MAX_VALUE so that "now + interval" cannot overflow.
+            waitFor(condition, pollInterval.compareTo(LONGEST_INTERVAL) > 0 ? LONGEST_INTERVAL.toNanos()
+                    : pollInterval.toNanos());
         } finally {
             // An abandoned attempt ends without its slot: taking one back could wait behind other lanes'
             // tasks while the runner is trying to stop.

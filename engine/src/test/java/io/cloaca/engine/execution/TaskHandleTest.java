@@ -137,12 +137,13 @@ class TaskHandleTest {
     }
 
     @Test
-    void bad_arguments_are_refused_naming_what_is_accepted() {
+    void bad_arguments_are_refused_naming_what_is_accepted() throws Exception {
         TaskHandle handle = new io.cloaca.engine.workflow.AttemptHandle("t", io.cloaca.engine.workflow.AttemptHandle.Slot.NONE);
         assertTrue(assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> handle.deferUntil(() -> true, Duration.ZERO))
                 .getMessage().contains("positive duration"));
         assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> handle.deferUntil(() -> true, Duration.ofMillis(-1)));
         assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> handle.deferUntil(null, POLL));
+        handle.deferUntil(() -> true, Duration.ofSeconds(Long.MAX_VALUE)); // asked at once; no overflow
     }
 
     @Test
