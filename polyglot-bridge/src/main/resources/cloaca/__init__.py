@@ -25,6 +25,7 @@ __all__ = [
     "DatabaseAdmin", "TenantConfig", "TenantCredentials",
     "context_value", "task_success", "task_failed", "task_skipped", "all_of", "any_of", "none_of", "always",
     "trigger", "TriggerResult", "TriggerDecorator",
+    "TaskHandle",
 ]
 
 _host = None
@@ -474,13 +475,83 @@ _CONDITIONS = ("never", "transient", "all")
 
 
 class _TaskSpec:
-    __slots__ = ("id", "dependencies", "retry", "fn", "on_success", "on_failure", "trigger_rule")
+    __slots__ = ("id", "dependencies", "retry", "fn", "on_success", "on_failure", "trigger_rule", "wants_handle")
 
     def __init__(self, id, dependencies, retry, fn, on_success, on_failure, trigger_rule):
         self.id, self.dependencies, self.retry, self.fn = id, dependencies, retry, fn
         self.on_success, self.on_failure = on_success, on_failure
         #: canonical JSON of the rule, None for the default (always)
         self.trigger_rule = trigger_rule
+        #: whether fn is called as fn(context, handle)
+        self.wants_handle = _wants_handle(fn)
+
+
+class TaskHandle:
+    """What a task receives as its second parameter when that parameter is named ``handle`` (or
+    annotated ``TaskHandle``). Valid while the task's attempt runs."""
+
+    __slots__ = ("_handle", "_task")
+
+    def __init__(self, *_args, **_kwargs):
+        raise TypeError("TaskHandle has no constructor; a task receives one as its 'handle' parameter")
+
+    @classmethod
+    def _wrap(cls, handle, task_id):
+        h = object.__new__(cls)
+        h._handle, h._task = handle, task_id
+        return h
+
+    def defer_until(self, condition, poll_interval_ms=1000):
+        """Waits until ``condition()`` is true, asking it at once and then every ``poll_interval_ms``,
+        with the task's concurrency slot lent to other tasks meanwhile; takes a slot again before
+        returning. The task keeps its claim while it waits; if the process dies, another runner runs
+        the task again from its start. A condition that raises ends the wait with a RuntimeError
+        naming the task and the exception."""
+        if not callable(condition):
+            raise TypeError(f"defer_until condition must be a callable returning a bool, "
+                            f"got '{type(condition).__name__}'")
+        if isinstance(poll_interval_ms, bool) or not isinstance(poll_interval_ms, int):
+            raise TypeError(f"poll_interval_ms must be an int (milliseconds), got '{type(poll_interval_ms).__name__}'")
+        if not 0 < poll_interval_ms < 2 ** 63:
+            raise ValueError(f"poll_interval_ms must be a positive number of milliseconds below 2**63, "
+                             f"got {poll_interval_ms}")
+        raised = []
+
+        def probe():
+            try:
+                return bool(condition())
+            except Exception as e:  # reported below, from the task's own frame
+                raised.append(e)
+                return True
+
+        self._handle.deferUntil(probe, poll_interval_ms)
+        if raised:
+            e = raised[0]
+            raise RuntimeError(f"TaskHandle.defer_until: the condition of task '{self._task}' raised "
+                               f"{type(e).__name__}: {e}") from e
+
+    def is_slot_held(self):
+        """True while the task holds its concurrency slot: always, except inside ``defer_until``."""
+        return self._handle.isSlotHeld()
+
+    def __repr__(self):
+        return f"TaskHandle(task='{self._task}')"
+
+
+def _wants_handle(fn):
+    """Whether ``fn``'s second parameter is ``handle`` or annotated ``TaskHandle``. Reads the code
+    object, not ``inspect`` (importing it costs start-up time on GraalPy)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    first = 1 if getattr(fn, "__self__", None) is not None else 0  # a bound method's self
+    if code.co_argcount < first + 2:
+        return False
+    name = code.co_varnames[first + 1]
+    if name == "handle":
+        return True
+    annotation = (getattr(fn, "__annotations__", None) or {}).get(name)
+    return annotation is TaskHandle or annotation in ("TaskHandle", "cloaca.TaskHandle")
 
 
 #: Tasks decorated inside ``with WorkflowBuilder(...)``, by full namespace.
@@ -674,11 +745,11 @@ def _call_callback(name, spec, *args):
         print(f"[cloaca] {name} callback failed for task '{spec.id}': {type(e).__name__}: {e}", file=sys.stderr)
 
 
-def _invoke(spec, input_json):
+def _invoke(spec, input_json, handle):
     """Runs one attempt of a task for the engine; answers JSON ``{"ok": ...}`` and never raises."""
     ctx = Context._wrap(json.loads(input_json))
     try:
-        result = spec.fn(ctx)
+        result = spec.fn(ctx, TaskHandle._wrap(handle, spec.id)) if spec.wants_handle else spec.fn(ctx)
         if isinstance(result, collections.abc.Coroutine):
             import asyncio
             result = asyncio.run(result)
@@ -754,7 +825,7 @@ class Workflow:
 def _build(error_prefix, name, description, tags, ns_prefix, specs):
     tasks = []
     for spec in specs:
-        invoker = (lambda s: lambda input_json: _invoke(s, input_json))(spec)
+        invoker = (lambda s: lambda input_json, handle: _invoke(s, input_json, handle))(spec)
         tasks.append([ns_prefix + spec.id, [ns_prefix + d for d in spec.dependencies],
                       json.dumps(spec.retry._to_java()), invoker, spec.trigger_rule])
     return Workflow._wrap(_host.buildWorkflow(error_prefix, name, description, json.dumps(tags), tasks))

@@ -85,7 +85,7 @@ public final class CloacaHost {
                 Value rule = spec.getArrayElement(4);
                 builder.add(new TaskDefinition(TaskNamespace.parse(spec.getArrayElement(0).asString()), deps,
                         retryPolicy(readJson(spec.getArrayElement(2).asString())),
-                        new PythonTaskBody(spec.getArrayElement(3)),
+                        new PythonTaskBody(spec.getArrayElement(3), errors),
                         rule.isNull() ? TriggerRule.ALWAYS : TriggerRule.fromJson(readJson(rule.asString()))));
             }
             return new WorkflowHandle(builder.build());

@@ -45,7 +45,8 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N}, one timer thread
+ * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N} (plus one for each task
+ * deferred by its {@link io.cloaca.engine.workflow.TaskHandle}, which lends its slot meanwhile), one timer thread
  * (retry delays, attempt timeouts), one maintenance thread (lease sweeps, polls for work other
  * processes created, the liveness-lock check; see {@link Maintenance}) and one heartbeat thread, shared with the other runners of the same
  * database and login opened by the same {@link RunnerFactory}. {@link #execute} blocks its caller on a
@@ -294,9 +295,9 @@ public final class Runner implements AutoCloseable {
         return waiting.keySet();
     }
 
-    /** Free worker slots of this runner's lane, as far as it can tell. */
+    /** Free worker slots of this runner's lane, as far as it can tell (deferred tasks hold none). */
     int spareCapacity() {
-        return resources.workers.size() - lane.running() - lane.queued();
+        return resources.workers.size() - lane.active() - lane.queued();
     }
 
     /** The claims this runner holds (queued or running), whose leases heartbeats renew. */

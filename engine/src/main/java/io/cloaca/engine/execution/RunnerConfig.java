@@ -12,7 +12,7 @@ import java.time.Duration;
  * the property it rejects. The defaults here are the only ones: the Python {@code DefaultRunnerConfig}
  * reads them too.
  *
- * @param maxConcurrentTasks tasks run at once by this runner's workers (default: 4)
+ * @param maxConcurrentTasks tasks run at once by this runner's workers, not counting deferred ones (default: 4)
  * @param taskTimeout        limit of one attempt; on expiry the attempt is failed (and maybe retried) even
  *                           though a Python body cannot be stopped (default: 300 s)
  * @param executionTimeout   how long {@code execute} waits; null waits forever (default: 3600 s)
