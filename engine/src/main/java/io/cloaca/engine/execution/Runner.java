@@ -204,8 +204,14 @@ public final class Runner implements AutoCloseable {
         }
         if (closed.get()) {
             // Shutdown began while this execution was being written: its lane takes no more work, so give
-            // back what was claimed for it and tell the caller, as shutdown tells every waiter.
-            executor.releasePreclaimed();
+            // back what was claimed for it and tell the caller, as shutdown tells every waiter. The database
+            // may already be closed by then: the claims then expire with their leases.
+            try {
+                executor.releasePreclaimed();
+            } catch (RuntimeException e) {
+                LOG.debug("Runner {}: claims of execution {} not given back at shutdown; they expire with their leases",
+                        runnerId, executionId, e);
+            }
             result.completeExceptionally(shutDownBefore(executionId));
         }
         return new Submission(executionId, result);
