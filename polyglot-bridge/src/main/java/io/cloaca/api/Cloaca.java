@@ -62,7 +62,7 @@ public final class Cloaca implements AutoCloseable {
         RunnerConfig config = configuration.runnerConfig();
         this.executionTimeout = config.executionTimeout();
         this.pythonSettings = PythonRuntime.builder().registry(registry).out(configuration.pythonOut)
-                .err(configuration.pythonErr);
+                .err(configuration.pythonErr).jit(configuration.pythonJit);
         this.runners = new RunnerFactory(registry, configuration.clock);
         try {
             this.runner = configuration.schema == null ? runners.open(configuration.database, config)

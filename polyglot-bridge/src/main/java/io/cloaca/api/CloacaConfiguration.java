@@ -45,6 +45,7 @@ public final class CloacaConfiguration {
     Clock clock = Clock.systemUTC();
     OutputStream pythonOut = System.out;
     OutputStream pythonErr = System.err;
+    boolean pythonJit;
     private final RunnerConfig.Builder runner = RunnerConfig.builder();
     // Kept here too: start() checks them against each other under this API's names.
     private Duration leaseDuration = DEFAULT_LEASE_DURATION;
@@ -165,6 +166,19 @@ public final class CloacaConfiguration {
     /** Where Python's {@code sys.stderr} and warnings go (default: {@code System.err}). */
     public CloacaConfiguration pythonErr(OutputStream err) {
         this.pythonErr = Objects.requireNonNull(err, "err");
+        return this;
+    }
+
+    /**
+     * Whether Python is JIT-compiled: several times faster once warm, for seconds of CPU while warming up, so
+     * it pays in long-running processes with CPU-bound Python tasks. It needs JDK 25 started with
+     * {@code -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI --upgrade-module-path=<jars>}, the jars being
+     * {@code org.graalvm.compiler:compiler}, {@code org.graalvm.truffle:truffle-compiler},
+     * {@code org.graalvm.sdk:collections} and {@code org.graalvm.sdk:word} of GraalPy's version; on any other
+     * JVM one line on {@link #pythonErr} says why and Python is interpreted (default: false, interpreted).
+     */
+    public CloacaConfiguration pythonJit(boolean jit) {
+        this.pythonJit = jit;
         return this;
     }
 
