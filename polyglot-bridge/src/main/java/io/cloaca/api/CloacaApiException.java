@@ -9,10 +9,12 @@ package io.cloaca.api;
  */
 public class CloacaApiException extends RuntimeException {
 
+    /** An error saying {@code message}. */
     public CloacaApiException(String message) {
         super(message);
     }
 
+    /** An error saying {@code message}, caused by {@code cause}. */
     public CloacaApiException(String message, Throwable cause) {
         super(message, cause);
     }

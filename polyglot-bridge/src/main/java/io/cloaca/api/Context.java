@@ -103,7 +103,11 @@ public final class Context {
         return value == null ? Optional.empty() : Optional.of(ContextValues.convert(key, value, type));
     }
 
-    /** The text of {@code key} (null if the value is null). @throws IllegalArgumentException for a non-text value */
+    /**
+     * The text of {@code key} (null if the value is null).
+     *
+     * @throws IllegalArgumentException for a value that is not text
+     */
     public String getString(String key) {
         return get(key, String.class);
     }
@@ -122,12 +126,20 @@ public final class Context {
         return notNull(key, get(key, Long.class));
     }
 
-    /** Any number of {@code key}, as a double. @throws IllegalArgumentException for null or a non-number */
+    /**
+     * Any number of {@code key}, as a double.
+     *
+     * @throws IllegalArgumentException for null or a value that is not a number
+     */
     public double getDouble(String key) {
         return notNull(key, get(key, Double.class));
     }
 
-    /** The boolean of {@code key}. @throws IllegalArgumentException for null or a non-boolean */
+    /**
+     * The boolean of {@code key}.
+     *
+     * @throws IllegalArgumentException for null or a value that is not a boolean
+     */
     public boolean getBoolean(String key) {
         return notNull(key, get(key, Boolean.class));
     }
@@ -154,6 +166,7 @@ public final class Context {
         return Collections.unmodifiableSet(values.keySet());
     }
 
+    /** How many keys the context has. */
     public int size() {
         return values.size();
     }

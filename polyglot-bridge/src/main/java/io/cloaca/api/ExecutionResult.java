@@ -21,6 +21,7 @@ import java.util.Optional;
 public record ExecutionResult(String executionId, String workflowName, ExecutionStatus status, Context context,
                              List<TaskResult> tasks, String errorMessage, Instant startedAt, Instant completedAt) {
 
+    /** @throws NullPointerException if {@code executionId}, {@code status}, {@code context} or {@code tasks} is null */
     public ExecutionResult {
         Objects.requireNonNull(executionId, "executionId");
         Objects.requireNonNull(status, "status");

@@ -11,6 +11,7 @@ public class ExecutionTimeoutException extends CloacaApiException {
     private final String executionId;
     private final Duration timeout;
 
+    /** Execution {@code executionId} had not ended after {@code timeout}. */
     public ExecutionTimeoutException(String executionId, Duration timeout) {
         super("Execution " + executionId + " did not end within " + timeout.toMillis() + " ms (executionTimeout); it "
                 + "carries on in the database");
@@ -18,10 +19,12 @@ public class ExecutionTimeoutException extends CloacaApiException {
         this.timeout = timeout;
     }
 
+    /** The execution that is still running, to look up or wait for later. */
     public String executionId() {
         return executionId;
     }
 
+    /** How long {@link Cloaca#execute} waited. */
     public Duration timeout() {
         return timeout;
     }

@@ -14,6 +14,11 @@ public class ScriptLoadException extends CloacaApiException {
     private final String pythonType;
     private final String details;
 
+    /**
+     * @param line       the line the error points at, 0 when unknown
+     * @param pythonType the Python exception's type, null when the file could not be read
+     * @param details    the traceback, or null
+     */
     public ScriptLoadException(Path file, int line, String pythonType, String message, String details, Throwable cause) {
         super(file + (line > 0 ? ", line " + line : "") + ": "
                 + (pythonType == null ? "" : pythonType + ": ") + message, cause);

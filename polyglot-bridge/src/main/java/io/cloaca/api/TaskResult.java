@@ -12,6 +12,7 @@ import java.util.Objects;
  */
 public record TaskResult(String name, TaskStatus status, int attempts, String error) {
 
+    /** @throws NullPointerException if {@code name} or {@code status} is null */
     public TaskResult {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(status, "status");

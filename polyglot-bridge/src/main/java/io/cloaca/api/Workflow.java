@@ -40,10 +40,12 @@ public final class Workflow {
         return new Builder(checkName("name", name));
     }
 
+    /** The name {@link Cloaca#execute} runs it by. */
     public String name() {
         return definition.name();
     }
 
+    /** What it does, as {@link Builder#description} set it; empty if not set. */
     public String description() {
         return definition.description();
     }
