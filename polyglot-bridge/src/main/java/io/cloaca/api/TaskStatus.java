@@ -1,6 +1,9 @@
 package io.cloaca.api;
 
-/** Where a task of an execution stands. Once the execution has ended, its tasks are COMPLETED, FAILED or SKIPPED, or NOT_STARTED when the execution stopped before reaching them. */
+/**
+ * Where a task of an execution stands. Once the execution has ended, its tasks are COMPLETED, FAILED or
+ * SKIPPED, or NOT_STARTED when the execution stopped before reaching them.
+ */
 public enum TaskStatus {
     /** Waiting for its dependencies. */
     NOT_STARTED,
@@ -16,13 +19,7 @@ public enum TaskStatus {
     SKIPPED;
 
     static TaskStatus of(io.cloaca.engine.store.TaskStatus status) {
-        return switch (status) {
-            case NotStarted -> NOT_STARTED;
-            case Ready -> READY;
-            case Running -> RUNNING;
-            case Completed -> COMPLETED;
-            case Failed -> FAILED;
-            case Skipped -> SKIPPED;
-        };
+        // By name (NotStarted -> NOT_STARTED), so a status the engine adds later fails here, loudly.
+        return valueOf(status.name().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(java.util.Locale.ROOT));
     }
 }
