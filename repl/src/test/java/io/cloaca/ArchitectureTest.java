@@ -37,23 +37,25 @@ class ArchitectureTest {
     @ArchTest
     static final ArchRule the_engine_depends_on_no_other_module = noClasses()
             .that().resideInAPackage("io.cloaca.engine..")
-            .should().dependOnClassesThat().resideInAnyPackage("io.cloaca.python..", "io.cloaca.api..", "io.cloaca.cli..")
+            .should().dependOnClassesThat().resideInAnyPackage(
+                    "io.cloaca.python..", "io.cloaca.api..", "io.cloaca.cli..", "io.cloaca.bench..")
             .because("the engine is pure Java; the Python bridge, the API and the CLI are built on it, not beside it");
 
     @ArchTest
     static final ArchRule the_python_bridge_depends_on_neither_the_api_nor_the_cli = noClasses()
             .that().resideInAPackage("io.cloaca.python..")
-            .should().dependOnClassesThat().resideInAnyPackage("io.cloaca.api..", "io.cloaca.cli..");
+            .should().dependOnClassesThat().resideInAnyPackage(
+                    "io.cloaca.api..", "io.cloaca.cli..", "io.cloaca.bench..");
 
     @ArchTest
-    static final ArchRule the_api_does_not_depend_on_the_cli = noClasses()
+    static final ArchRule the_api_depends_on_neither_the_cli_nor_the_benchmarks = noClasses()
             .that().resideInAPackage("io.cloaca.api..")
-            .should().dependOnClassesThat().resideInAPackage("io.cloaca.cli..");
+            .should().dependOnClassesThat().resideInAnyPackage("io.cloaca.cli..", "io.cloaca.bench..");
 
     /** Types an embedder must never see: the engine's libraries and the internal packages. */
     private static final DescribedPredicate<JavaClass> HIDDEN = resideInAnyPackage(
             "com.fasterxml..", "com.zaxxer..", "java.sql..", "javax.sql..", "org.graalvm..", "org.flywaydb..",
-            "io.cloaca.engine..", "io.cloaca.python..", "io.cloaca.cli..")
+            "io.cloaca.engine..", "io.cloaca.python..", "io.cloaca.cli..", "io.cloaca.bench..")
             .as("Jackson, HikariCP, JDBC, Flyway, GraalVM or internal cloaca types");
 
     @ArchTest
@@ -74,7 +76,7 @@ class ArchitectureTest {
     static final ArchRule only_the_store_writes_sql = noClasses()
             .that(DescribedPredicate.not(STORE))
             // The benchmarks' raw-JDBC baselines measure the database without the engine, on purpose.
-            .and().resideOutsideOfPackage("io.cloaca.cli.bench..")
+            .and().resideOutsideOfPackage("io.cloaca.bench..")
             .should(writeSql());
 
     /** The rules bite: each finds what it forbids where that is known to be (not vacuously green). */
@@ -82,7 +84,7 @@ class ArchitectureTest {
     static void the_rules_find_what_they_forbid(JavaClasses all) {
         assertThrows(AssertionError.class, () -> classes().that().haveFullyQualifiedName("io.cloaca.python.PythonRuntime")
                 .should(exposeNone(HIDDEN)).check(all), "PythonRuntime shows GraalVM's Context");
-        assertThrows(AssertionError.class, () -> noClasses().that().resideInAPackage("io.cloaca.cli.bench..")
+        assertThrows(AssertionError.class, () -> noClasses().that().resideInAPackage("io.cloaca.bench..")
                 .should(writeSql()).check(all), "the benchmarks' baselines write SQL");
         assertThrows(AssertionError.class, () -> noClasses().that().resideInAPackage("io.cloaca.python..")
                 .should().dependOnClassesThat().resideInAPackage("io.cloaca.engine..").check(all),

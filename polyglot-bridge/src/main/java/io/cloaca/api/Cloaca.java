@@ -165,7 +165,7 @@ public final class Cloaca implements AutoCloseable {
     private ExecutionResult result(io.cloaca.engine.execution.ExecutionResult ended) {
         List<TaskResult> tasks;
         try {
-            tasks = runner.store().listTasks(ended.executionId()).stream()
+            tasks = runner.history().tasks(ended.executionId()).stream()
                     .sorted(Comparator.comparing(TaskRecord::startedAt, Comparator.nullsLast(Comparator.naturalOrder())))
                     .map(Cloaca::taskResult)
                     .toList();

@@ -11,7 +11,7 @@ import java.util.Optional;
  *
  * @param executionId  the execution's id in the database
  * @param workflowName the workflow it ran
- * @param status       COMPLETED, FAILED or CANCELLED
+ * @param status       COMPLETED or FAILED
  * @param context      the output of the last task to complete (the input if none completed)
  * @param tasks        every task of the execution, in the order they started (those never started last)
  * @param errorMessage "N task(s) failed, M completed, K skipped" when FAILED, else null

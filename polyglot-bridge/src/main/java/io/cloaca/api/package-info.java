@@ -1,7 +1,7 @@
 /**
  * The public Java API of cloaca: what an application embedding the engine uses, and the only surface
  * whose compatibility is promised. Everything in other packages ({@code io.cloaca.engine..},
- * {@code io.cloaca.python}, {@code io.cloaca.cli..}) is internal and may change in any release.
+ * {@code io.cloaca.python}, {@code io.cloaca.cli..}, {@code io.cloaca.bench}) is internal and may change in any release.
  *
  * <p>Start with {@link io.cloaca.api.Cloaca#configure()}: it ends in {@code start()}, which returns a
  * running engine. Register Java workflows ({@link io.cloaca.api.Workflow}, tasks as lambdas over a
