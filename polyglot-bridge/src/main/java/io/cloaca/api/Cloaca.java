@@ -1,0 +1,228 @@
+package io.cloaca.api;
+
+import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.execution.Runner;
+import io.cloaca.engine.execution.RunnerConfig;
+import io.cloaca.engine.execution.RunnerFactory;
+import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.store.TaskRecord;
+import io.cloaca.engine.workflow.TaskNamespace;
+import io.cloaca.engine.workflow.WorkflowRegistry;
+import io.cloaca.python.EmbeddedPython;
+import io.cloaca.python.PythonRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A running workflow engine embedded in a Java application: it runs workflows defined in Java
+ * ({@link Workflow}) and in Python files ({@link #python()}) durably on one database, each task's outcome
+ * committed before its dependents start, so that an application restarted after a crash finishes what
+ * was left.
+ *
+ * <pre>{@code
+ * try (Cloaca cloaca = Cloaca.configure().database("sqlite://app.db").start()) {
+ *     cloaca.register(Workflow.named("invoice")
+ *             .task("price", ctx -> ctx.put("net", ctx.getInt("quantity") * 12.5))
+ *             .task("tax", List.of("price"), ctx -> ctx.put("gross", ctx.getDouble("net") * 1.2))
+ *             .build());
+ *     ExecutionResult result = cloaca.execute("invoice", Context.of(Map.of("quantity", 4)));
+ *     double gross = result.context().getDouble("gross");
+ * }
+ * }</pre>
+ *
+ * <p>Threads: {@code maxConcurrentTasks} workers, plus a timer, a maintenance and a heartbeat thread, all
+ * named {@code cloaca-...}. Methods may be called from any thread. {@link #close()} stops them.
+ */
+public final class Cloaca implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Cloaca.class);
+
+    private final WorkflowRegistry registry = new WorkflowRegistry();
+    private final RunnerFactory runners;
+    private final Runner runner;
+    private final Duration executionTimeout;
+    private final PythonRuntime.Builder pythonSettings;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Started on first use of {@link #python()}; guarded by {@code this}. */
+    private PythonRuntime pythonRuntime;
+    private PythonWorkflows python;
+
+    Cloaca(CloacaConfiguration configuration) {
+        RunnerConfig config = configuration.runnerConfig();
+        this.executionTimeout = config.executionTimeout();
+        this.pythonSettings = PythonRuntime.builder().registry(registry).out(configuration.pythonOut)
+                .err(configuration.pythonErr).jit(configuration.pythonJit);
+        this.runners = new RunnerFactory(registry, configuration.clock);
+        try {
+            this.runner = configuration.schema == null ? runners.open(configuration.database, config)
+                    : runners.openSchema(configuration.database, configuration.schema, config);
+        } catch (CloacaException e) {
+            throw Errors.translate(e);
+        }
+        LOG.info("cloaca started on {}{}: maxConcurrentTasks {}, poolSize {}, taskTimeout {}, executionTimeout {}, "
+                        + "leaseDuration {}, heartbeatInterval {}, shutdownGrace {}",
+                DatabaseUrl.parse(configuration.database).redacted(),
+                configuration.schema == null ? "" : " schema " + configuration.schema, config.maxConcurrentTasks(),
+                config.dbPoolSize(), config.taskTimeout(), config.executionTimeout(), config.leaseDuration(),
+                config.heartbeatInterval(), config.shutdownGrace());
+    }
+
+    /** The settings of a new engine, ending in {@link CloacaConfiguration#start()}. */
+    public static CloacaConfiguration configure() {
+        return new CloacaConfiguration();
+    }
+
+    /**
+     * Makes {@code workflow} runnable by its name, replacing a workflow of the same name (Java or Python).
+     *
+     * @return this, to register more
+     * @throws NullPointerException  if {@code workflow} is null
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public Cloaca register(Workflow workflow) {
+        Objects.requireNonNull(workflow, "workflow");
+        ensureOpen();
+        registry.register(workflow.definition());
+        return this;
+    }
+
+    /** Names of the workflows this engine can run, Java and Python. */
+    public Set<String> workflows() {
+        return registry.names();
+    }
+
+    /**
+     * The Python side: loads workflow files and hands out their tasks. The interpreter starts on the first
+     * call (a second or two); later calls return the same object.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public synchronized PythonWorkflows python() {
+        ensureOpen();
+        if (python == null) {
+            pythonRuntime = pythonSettings.build();
+            python = new PythonWorkflows(new EmbeddedPython(pythonRuntime));
+        }
+        return python;
+    }
+
+    /** Runs {@code workflowName} on an empty context; see {@link #execute(String, Context)}. */
+    public ExecutionResult execute(String workflowName) {
+        return execute(workflowName, Context.empty());
+    }
+
+    /**
+     * Runs {@code workflowName} to its end and returns how it ended. The execution is written to the database
+     * before any task runs; a failed task does not throw, it shows in the result.
+     *
+     * @throws NullPointerException       if an argument is null
+     * @throws IllegalArgumentException   if no workflow of that name is registered (the message lists those that are)
+     * @throws ExecutionTimeoutException  if it has not ended within the execution timeout (it carries on)
+     * @throws IllegalStateException      after {@link #close()}, or if the engine closes before it ends
+     * @throws CloacaApiException         if the database fails
+     */
+    public ExecutionResult execute(String workflowName, Context input) {
+        Objects.requireNonNull(workflowName, "workflowName");
+        Objects.requireNonNull(input, "input");
+        ensureOpen();
+        if (registry.find(workflowName).isEmpty()) {
+            throw new IllegalArgumentException("No workflow named '" + workflowName + "' is registered; registered: "
+                    + registry.names().stream().sorted().toList());
+        }
+        Runner.Submission submission;
+        try {
+            submission = runner.submit(workflowName, ContextValues.toEngine(input));
+        } catch (CloacaException e) {
+            throw Errors.translate(e);
+        }
+        io.cloaca.engine.execution.ExecutionResult ended;
+        try {
+            ended = submission.result().get(executionTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new ExecutionTimeoutException(submission.executionId(), executionTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for execution " + submission.executionId()
+                    + "; it carries on in the database", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof CloacaException engine ? Errors.translate(engine)
+                    : new CloacaApiException("Execution " + submission.executionId() + " failed", e.getCause());
+        }
+        return result(ended);
+    }
+
+    private ExecutionResult result(io.cloaca.engine.execution.ExecutionResult ended) {
+        List<TaskResult> tasks;
+        try {
+            tasks = runner.history().tasks(ended.executionId()).stream()
+                    .sorted(Comparator.comparing(TaskRecord::startedAt, Comparator.nullsLast(Comparator.naturalOrder())))
+                    .map(Cloaca::taskResult)
+                    .toList();
+        } catch (CloacaException e) {
+            throw Errors.translate(e);
+        }
+        return new ExecutionResult(ended.executionId(), ended.workflowName(), ExecutionStatus.of(ended.status()),
+                ContextValues.fromEngine(ended.finalContext()), tasks, ended.errorMessage(), ended.startedAt(),
+                ended.completedAt());
+    }
+
+    private static TaskResult taskResult(TaskRecord task) {
+        String name;
+        try {
+            name = TaskNamespace.parse(task.taskName()).task();
+        } catch (CloacaException malformed) {
+            name = task.taskName();
+        }
+        return new TaskResult(name, task.status() == null ? TaskStatus.FAILED : TaskStatus.of(task.status()),
+                task.attemptsUsed(), task.lastError());
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("This cloaca engine is closed; start a new one with Cloaca.configure()");
+        }
+    }
+
+    /**
+     * Stops taking work, lets running tasks finish for up to the shutdown grace, stops the workers and
+     * Python, and closes the database. Executions left unfinished stay in the database; an engine started
+     * later on it finishes them. A second call does nothing.
+     *
+     * @throws IllegalStateException when called from inside a task: the engine would wait for the task that
+     *                               closes it. Close it from the thread that started it.
+     */
+    @Override
+    public void close() {
+        String task = TaskBodies.running();
+        if (task != null) {
+            throw new IllegalStateException("close() was called from inside task '" + task + "'; a task cannot close "
+                    + "the engine that runs it (close would wait for the task itself). Close it from the thread "
+                    + "that started it");
+        }
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            runner.shutdown();
+            runners.close();
+        } finally {
+            synchronized (this) {
+                if (pythonRuntime != null) {
+                    pythonRuntime.close();
+                }
+            }
+        }
+        LOG.info("cloaca stopped");
+    }
+}

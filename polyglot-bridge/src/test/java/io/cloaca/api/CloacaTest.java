@@ -1,0 +1,222 @@
+package io.cloaca.api;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The embedding API end to end on SQLite: Java, Python and mixed workflows, and every kind of bad input. */
+class CloacaTest {
+
+    @TempDir
+    Path dir;
+
+    private Cloaca cloaca;
+
+    private Cloaca start() {
+        cloaca = Cloaca.configure().database("sqlite://" + dir.resolve("app.db")).maxConcurrentTasks(2)
+                .pythonOut(new ByteArrayOutputStream()).start();
+        return cloaca;
+    }
+
+    @AfterEach
+    void close() {
+        if (cloaca != null) {
+            cloaca.close();
+        }
+    }
+
+    private Path file(String name, String code) throws Exception {
+        return Files.writeString(dir.resolve(name), code);
+    }
+
+    private static final String SHOUT = """
+            import cloaca
+
+            @cloaca.task(id="shout")
+            def shout(context):
+                context.set("message", context.get("message", "").upper() + "!")
+                return context
+
+            builder = cloaca.WorkflowBuilder("shout")
+            builder.add_task("shout")
+            cloaca.register_workflow_constructor("shout", lambda: builder.build())
+
+            if __name__ == "__main__":
+                raise SystemExit("a loaded file must not run as __main__")
+            """;
+
+    @Test
+    void a_java_workflow_runs_with_typed_context_and_per_task_outcomes() {
+        start().register(Workflow.named("invoice")
+                .task("price", ctx -> ctx.put("net", ctx.getInt("quantity") * 12.5))
+                .task("tax", List.of("price"), ctx -> ctx.put("gross", ctx.getDouble("net") * 1.2))
+                .build());
+        ExecutionResult result = cloaca.execute("invoice", Context.of(Map.of("quantity", 4)));
+        assertEquals(ExecutionStatus.COMPLETED, result.status());
+        assertTrue(result.succeeded());
+        assertEquals(60.0, result.context().getDouble("gross"), 1e-9);
+        assertEquals(List.of(new TaskResult("price", TaskStatus.COMPLETED, 1, null),
+                new TaskResult("tax", TaskStatus.COMPLETED, 1, null)), result.tasks());
+        assertNull(result.errorMessage());
+        assertEquals("invoice", result.workflowName());
+        assertTrue(cloaca.workflows().contains("invoice"));
+    }
+
+    @Test
+    void a_python_file_and_a_mixed_java_python_workflow_run_side_by_side() throws Exception {
+        start().python().load(file("shout.py", SHOUT));
+        ExecutionResult python = cloaca.execute("shout", Context.empty().put("message", "hello from java"));
+        assertEquals("HELLO FROM JAVA!", python.context().getString("message"));
+
+        cloaca.register(Workflow.named("greet")
+                .task("compose", ctx -> ctx.put("message", "hi " + ctx.getString("name")))
+                .task("shout", List.of("compose"), cloaca.python().task("shout"))
+                .task("count", List.of("shout"), ctx -> ctx.put("length", ctx.getString("message").length()))
+                .build());
+        ExecutionResult mixed = cloaca.execute("greet", Context.empty().put("name", "ada"));
+        assertEquals(ExecutionStatus.COMPLETED, mixed.status(), String.valueOf(mixed.tasks()));
+        assertEquals("HI ADA!", mixed.context().getString("message"));
+        assertEquals(7, mixed.context().getInt("length"));
+        assertEquals(List.of("compose", "shout", "count"), mixed.tasks().stream().map(TaskResult::name).toList());
+    }
+
+    @Test
+    void a_failing_python_task_shows_its_error_in_the_result() throws Exception {
+        start().python().load(file("fails.py", """
+                import cloaca
+
+                @cloaca.task(id="boom")
+                def boom(context):
+                    raise ValueError("no stock")
+                """));
+        cloaca.register(Workflow.named("order").task("boom", List.of(), Retry.NONE, cloaca.python().task("boom")).build());
+        ExecutionResult result = cloaca.execute("order");
+        assertEquals(ExecutionStatus.FAILED, result.status());
+        TaskResult boom = result.task("boom").orElseThrow();
+        assertEquals(TaskStatus.FAILED, boom.status());
+        assertEquals("Python task execution failed: ValueError: no stock", boom.error());
+        assertEquals("1 task(s) failed, 0 completed, 0 skipped", result.errorMessage());
+    }
+
+    @Test
+    void a_java_task_throwing_an_error_fails_and_the_engine_goes_on() {
+        start().register(Workflow.named("fragile")
+                .task("assert", List.of(), Retry.fixed(2, java.time.Duration.ZERO), ctx -> {
+                    throw new AssertionError("broken invariant");
+                })
+                .task("after", List.of("assert"), ctx -> ctx.put("ran", true))
+                .build());
+        ExecutionResult failed = cloaca.execute("fragile");
+        assertEquals(ExecutionStatus.FAILED, failed.status());
+        assertEquals(new TaskResult("assert", TaskStatus.FAILED, 2, "AssertionError: broken invariant"),
+                failed.task("assert").orElseThrow());
+
+        cloaca.register(Workflow.named("fine").task("ok", ctx -> ctx.put("ok", true)).build());
+        assertTrue(cloaca.execute("fine").context().getBoolean("ok"));
+    }
+
+    @Test
+    void python_files_that_cannot_load_name_the_file_and_line() throws Exception {
+        PythonWorkflows python = start().python();
+        Path syntax = file("syntax.py", "import cloaca\n\ndef broken(:\n    pass\n");
+        ScriptLoadException e = assertThrows(ScriptLoadException.class, () -> python.load(syntax));
+        assertEquals(3, e.line());
+        assertEquals("SyntaxError", e.pythonType());
+        assertEquals(syntax, e.file());
+        assertTrue(e.getMessage().startsWith(syntax + ", line 3: SyntaxError: "), e.getMessage());
+
+        Path raises = file("raises.py", "import cloaca\nx = 1\nraise RuntimeError('bad config')\n");
+        ScriptLoadException r = assertThrows(ScriptLoadException.class, () -> python.load(raises));
+        assertEquals(raises + ", line 3: RuntimeError: bad config", r.getMessage());
+        assertTrue(r.details().contains("Traceback"), r.details());
+
+        Path missing = dir.resolve("missing.py");
+        ScriptLoadException m = assertThrows(ScriptLoadException.class, () -> python.load(missing));
+        assertEquals(missing + ": no such file", m.getMessage());
+        assertEquals(0, m.line());
+
+        Path latin1 = Files.write(dir.resolve("latin1.py"), new byte[] {'#', ' ', (byte) 0xE9, '\n'});
+        assertEquals(latin1 + ": not UTF-8 text",
+                assertThrows(ScriptLoadException.class, () -> python.load(latin1)).getMessage());
+
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> python.task("nope"));
+        assertTrue(unknown.getMessage().startsWith("No loaded Python file declares a task 'nope'"), unknown.getMessage());
+    }
+
+    @Test
+    void close_twice_is_a_no_op_and_a_closed_engine_says_so() {
+        start().register(Workflow.named("w").task("t", ctx -> { }).build());
+        cloaca.close();
+        assertDoesNotThrow(cloaca::close);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> cloaca.execute("w"));
+        assertEquals("This cloaca engine is closed; start a new one with Cloaca.configure()", e.getMessage());
+        assertThrows(IllegalStateException.class, () -> cloaca.python());
+    }
+
+    @Test
+    void close_from_a_task_fails_that_task_with_a_clear_message_and_the_engine_survives() {
+        AtomicReference<Cloaca> self = new AtomicReference<>();
+        self.set(start());
+        cloaca.register(Workflow.named("suicidal")
+                .task("close", List.of(), Retry.NONE, ctx -> self.get().close())
+                .build());
+        ExecutionResult result = cloaca.execute("suicidal");
+        assertEquals(ExecutionStatus.FAILED, result.status());
+        assertTrue(result.task("close").orElseThrow().error().startsWith(
+                "IllegalStateException: close() was called from inside task 'close'; a task cannot close"),
+                result.task("close").orElseThrow().error());
+        cloaca.register(Workflow.named("fine").task("ok", ctx -> ctx.put("ok", true)).build());
+        assertTrue(cloaca.execute("fine").succeeded());
+    }
+
+    @Test
+    void bad_input_is_refused_naming_what_was_wrong() {
+        assertEquals("url", assertThrows(NullPointerException.class,
+                () -> Cloaca.configure().database(null)).getMessage());
+        assertEquals("maxConcurrentTasks must be at least 1, got 0", assertThrows(IllegalArgumentException.class,
+                () -> Cloaca.configure().maxConcurrentTasks(0)).getMessage());
+        assertEquals("taskTimeout", assertThrows(NullPointerException.class,
+                () -> Cloaca.configure().taskTimeout(null)).getMessage());
+        assertTrue(assertThrows(IllegalStateException.class, () -> Cloaca.configure().start()).getMessage()
+                .startsWith("No database set"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Cloaca.configure()
+                .database("sqlite://" + dir.resolve("x.db")).leaseDuration(java.time.Duration.ofSeconds(5)).start())
+                .getMessage().startsWith("heartbeatInterval (PT10S) must be shorter than leaseDuration (PT5S)"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Cloaca.configure()
+                .database("sqlite://" + dir.resolve("x.db")).schema("acme").start())
+                .getMessage().startsWith("Schema-based multi-tenancy requires PostgreSQL"));
+        assertThrows(IllegalArgumentException.class, () -> Cloaca.configure().database("mysql://h/db").start());
+
+        start();
+        assertEquals("workflowName", assertThrows(NullPointerException.class, () -> cloaca.execute(null)).getMessage());
+        assertEquals("input", assertThrows(NullPointerException.class, () -> cloaca.execute("w", null)).getMessage());
+        assertEquals("workflow", assertThrows(NullPointerException.class, () -> cloaca.register(null)).getMessage());
+        assertEquals("No workflow named 'nope' is registered; registered: []",
+                assertThrows(IllegalArgumentException.class, () -> cloaca.execute("nope")).getMessage());
+        assertEquals("file", assertThrows(NullPointerException.class, () -> cloaca.python().load(null)).getMessage());
+
+        assertEquals("body", assertThrows(NullPointerException.class,
+                () -> Workflow.named("w").task("t", null)).getMessage());
+        assertEquals("id must be a non-blank name without \"::\", got 'a::b'", assertThrows(
+                IllegalArgumentException.class, () -> Workflow.named("w").task("a::b", ctx -> { })).getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> Workflow.named("w")
+                .task("b", List.of("a"), ctx -> { }).build()).getMessage().startsWith("Missing dependency"));
+        assertEquals("Workflow cannot be empty",
+                assertThrows(IllegalArgumentException.class, () -> Workflow.named("w").build()).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Retry(0, java.time.Duration.ZERO,
+                java.time.Duration.ZERO, false));
+    }
+}
