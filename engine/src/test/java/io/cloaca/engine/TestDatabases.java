@@ -37,6 +37,23 @@ public final class TestDatabases {
         return postgres() ? PG_URL + "?schema=" + newSchemaName() : ":memory:";
     }
 
+    /**
+     * A database that several runners (and processes) of a test share.
+     *
+     * @param schema the PostgreSQL schema, null on SQLite
+     */
+    public record Shared(String url, String schema) {
+    }
+
+    /** A new schema on PostgreSQL, else the SQLite file {@code sqliteFile}. */
+    public static Shared shared(java.nio.file.Path sqliteFile) {
+        if (postgres()) {
+            String schema = newSchemaName();
+            return new Shared(PG_URL + "?schema=" + schema, schema);
+        }
+        return new Shared("sqlite://" + sqliteFile.toAbsolutePath(), null);
+    }
+
     /** A fresh schema name, dropped at JVM exit. */
     public static String newSchemaName() {
         String name = "cloaca_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);

@@ -48,8 +48,7 @@ class DeadPeerRecoveryTest {
 
     @BeforeEach
     void database() {
-        url = TestDatabases.postgres() ? TestDatabases.PG_URL + "?schema=" + TestDatabases.newSchemaName()
-                : "sqlite://" + dir.resolve("peers.db");
+        url = TestDatabases.shared(dir.resolve("peers.db")).url();
     }
 
     @AfterEach

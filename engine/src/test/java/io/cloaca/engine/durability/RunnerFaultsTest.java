@@ -2,6 +2,7 @@ package io.cloaca.engine.durability;
 
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.LogCapture;
+import io.cloaca.engine.Closer;
 import io.cloaca.engine.SettableClock;
 import io.cloaca.engine.TestDatabases;
 import io.cloaca.engine.context.Context;
@@ -62,28 +63,25 @@ class RunnerFaultsTest {
     @TempDir
     Path dir;
     private final SettableClock clock = new SettableClock();
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final Closer closer = new Closer();
     private String url;
     private String schema;
 
     @BeforeEach
     void database() {
-        schema = TestDatabases.postgres() ? TestDatabases.newSchemaName() : null;
-        url = schema != null ? TestDatabases.PG_URL + "?schema=" + schema : "sqlite://" + dir.resolve("faults.db");
+        TestDatabases.Shared shared = TestDatabases.shared(dir.resolve("faults.db"));
+        url = shared.url();
+        schema = shared.schema();
     }
 
     @AfterEach
     void close() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
+        closer.close();
     }
 
     /** A runner of its own process, as far as liveness goes (its own pool and liveness lock). */
     private Runner runner(WorkflowRegistry registry) {
-        RunnerFactory factory = new RunnerFactory(registry, clock, false);
-        toClose.add(factory);
-        return factory.open(url, CONFIG);
+        return closer.add(new RunnerFactory(registry, clock, false)).open(url, CONFIG);
     }
 
     /**
