@@ -6,13 +6,14 @@ import java.time.Duration;
  * Spaces out the rounds of a background loop that keeps failing (a dropped schema, a database that
  * stays away): each failure in a row doubles the number of ticks skipped before the next round, up to
  * about {@link #MAX_PAUSE} between rounds, so a fault that does not go away costs one logged failure
- * every half minute instead of one per poll interval. The first success ends the pause. Counted in
+ * every ten seconds instead of one per poll interval, and the loop is back within ten seconds of the
+ * fault's end. The first success ends the pause. Counted in
  * ticks, not read from a clock, so a slow round never makes the loop skip more than planned.
  */
 final class FailureBackoff {
 
     /** About the longest pause between two rounds of a failing loop. */
-    static final Duration MAX_PAUSE = Duration.ofSeconds(30);
+    static final Duration MAX_PAUSE = Duration.ofSeconds(10);
 
     private final Duration interval;
     private final long maxSkip;
