@@ -109,6 +109,11 @@ public final class PrivatePostgres implements AutoCloseable {
         return "postgresql://postgres@127.0.0.1:" + port + "/postgres";
     }
 
+    /** The JDBC URL of the same database, for the test's own connections (user {@code postgres}). */
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+    }
+
     /** Starts the server (again) and waits until it accepts connections. */
     public void startServer() throws IOException, InterruptedException {
         run("pg_ctl", "-D", data(), "-l", directory.resolve("server.log").toString(), "-w", "-t", "60", "-o",
