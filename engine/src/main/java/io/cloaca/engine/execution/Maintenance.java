@@ -11,7 +11,9 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,8 +32,8 @@ import java.util.stream.Collectors;
  *       many recoveries; the first sweep runs at start-up, so a process started after a crash resumes
  *       the dead one's work within its first second;</li>
  *   <li>owner watch: every {@link #OWNER_WATCH_INTERVAL}, one query for the liveness owners of other
- *       processes' claims, and a probe of their locks when there are any; when one is gone, a sweep at
- *       once. So a running process takes over a dead peer's claims within seconds, not at its next
+ *       processes' claims, and a probe of their locks when there are any; when one has been gone for
+ *       the lock's relock window (0 for file locks, a few seconds on PostgreSQL), a sweep at once. So a running process takes over a dead peer's claims within seconds, not at its next
  *       sweep, at the cost of one indexed query per tick when no other process holds claims;</li>
  *   <li>poll: queue Ready tasks this process did not create (other runners' executions, recovered
  *       tasks, due retries) and notice executions that another process finished. Idle polls back off
@@ -54,6 +56,8 @@ final class Maintenance {
     private final ClaimOwners owners;
     private final List<ScheduledFuture<?>> loops = new ArrayList<>();
     private final AtomicLong failures = new AtomicLong();
+    /** Owners the watch found without their lock, and when it first did (runner clock); guarded by this. */
+    private final Map<String, Long> firstSeenFree = new HashMap<>();
     private int idlePolls;
     private int pollsToSkip;
 
@@ -162,13 +166,29 @@ final class Maintenance {
         if (others.isEmpty()) {
             return new int[3];
         }
-        Set<String> gone = runner.liveness().deadAmong(others);
+        Set<String> gone = confirmedGone(runner.liveness().deadAmong(others));
         if (gone.isEmpty()) {
             return new int[3];
         }
         LOG.info("Runner {}: the process(es) of claim owner(s) {} are gone; recovering their claims now",
                 runner.runnerId(), gone);
         return sweep();
+    }
+
+    /**
+     * Those of {@code free} (owners whose lock is free now) that have been seen free for at least the
+     * lock's relock window: a live PostgreSQL process whose liveness connection was cut is free for a
+     * moment, and taking its claims then would re-run its tasks. Measured on the runner's clock.
+     */
+    private synchronized Set<String> confirmedGone(Set<String> free) {
+        long window = runner.liveness().relockWindow().toMillis();
+        if (window == 0) {
+            return free;
+        }
+        long now = now();
+        firstSeenFree.keySet().retainAll(free);
+        free.forEach(owner -> firstSeenFree.putIfAbsent(owner, now));
+        return free.stream().filter(owner -> now - firstSeenFree.get(owner) >= window).collect(Collectors.toSet());
     }
 
     /** @return claims examined, recovered, abandoned */

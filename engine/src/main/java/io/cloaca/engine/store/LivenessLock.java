@@ -17,6 +17,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Properties;
@@ -88,6 +89,16 @@ public abstract sealed class LivenessLock implements AutoCloseable {
     }
 
     abstract Set<String> probe(Set<String> owners);
+
+    /**
+     * How long a live owner may be seen without its lock: the time it takes to take it again after
+     * losing it. An owner seen free for less than this may still be alive. Zero for OS file locks, which
+     * a live process never loses; on PostgreSQL the lock goes with its connection and is taken again at
+     * the next check (every 2 s) once the process reconnects.
+     */
+    public Duration relockWindow() {
+        return Duration.ZERO;
+    }
 
     /** Takes the lock again if it was lost (a PostgreSQL connection cut); cheap when it is held. */
     public void check() {
@@ -188,7 +199,9 @@ public abstract sealed class LivenessLock implements AutoCloseable {
          * How long after the server starts a missing lock proves nothing: every live process lost its
          * lock with the restart and takes it again at its next check (every 2 s) once it reconnects.
          */
-        static final java.time.Duration RELOCK_GRACE = java.time.Duration.ofSeconds(10);
+        static final Duration RELOCK_GRACE = Duration.ofSeconds(10);
+        /** Two checks apart: a process that lost only its liveness connection has locked again by then. */
+        static final Duration RELOCK_WINDOW = Duration.ofSeconds(4);
 
         private final Database database;
         private final DatabaseUrl.Postgres url;
@@ -294,6 +307,11 @@ public abstract sealed class LivenessLock implements AutoCloseable {
                 return Set.of();
             }
             return dead;
+        }
+
+        @Override
+        public Duration relockWindow() {
+            return RELOCK_WINDOW;
         }
 
         @Override
