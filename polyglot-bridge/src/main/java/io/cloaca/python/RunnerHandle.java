@@ -69,7 +69,7 @@ public final class RunnerHandle {
         }
         List<ExecutionRecord> executions;
         try {
-            executions = runner.store().listExecutions(workflowName, limit);
+            executions = runner.history().recentExecutions(workflowName, limit);
         } catch (CloacaException e) {
             throw errors.translate("Failed to list executions: ", e);
         }
@@ -94,7 +94,7 @@ public final class RunnerHandle {
 
     /** Every task row of an execution, in the order the tasks started. */
     private List<Map<String, Object>> taskResults(String executionId) {
-        return runner.store().listTasks(executionId).stream().map(ExecutionJson::task).toList();
+        return runner.history().tasks(executionId).stream().map(ExecutionJson::task).toList();
     }
 
     /** Shuts the runner down; {@code interrupted}: because of Ctrl-C, which stderr then reports. */
@@ -109,7 +109,7 @@ public final class RunnerHandle {
 
     @HostAccess.Export
     public String describe() {
-        return runner.store().database().url().redacted();
+        return runner.database().url().redacted();
     }
 
     // ---- cron (upstream's messages: "<prefix>: Configuration error: <detail>" for bad input) ----------

@@ -6,7 +6,9 @@ import io.cloaca.engine.store.ClaimedTask;
 import io.cloaca.engine.store.Claimant;
 import io.cloaca.engine.cron.CronSchedules;
 import io.cloaca.engine.cron.CronStore;
+import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.store.ExecutionHistory;
 import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.FinishResult;
@@ -53,6 +55,7 @@ public final class Runner implements AutoCloseable {
     private final SharedResources resources;
     private final String schema;
     private final ExecutionStore store;
+    private final ExecutionHistory history;
     private final WorkflowRegistry registry;
     private final RunnerConfig config;
     private final Clock clock;
@@ -71,17 +74,18 @@ public final class Runner implements AutoCloseable {
     private volatile boolean stopped;
 
     Runner(SharedResources resources, String schema, WorkflowRegistry registry, RunnerConfig config, Clock clock,
-           boolean backgroundMaintenance, Consumer<Runner> onShutdown) {
+           boolean backgroundMaintenance, TaskListeners listeners, Consumer<Runner> onShutdown) {
         this.resources = resources;
         this.schema = schema;
         this.store = new ExecutionStore(resources.database, schema, clock);
+        this.history = ExecutionHistory.retrying(resources.database, schema);
         this.registry = registry;
         this.config = config;
         this.clock = clock;
         this.onShutdown = onShutdown;
         this.claimant = new Claimant(runnerId, resources.liveness.owner(), config.leaseDuration().toMillis());
         this.executor = new TaskExecutor(store, registry, config, claimant, clock, resources.timers,
-                this::enqueue, this::onFinish, closed::get);
+                this::enqueue, this::onFinish, closed::get, listeners);
         this.lane = new WorkerPool.Lane(executor);
         this.maintenance = new Maintenance(this);
         if (backgroundMaintenance) {
@@ -121,8 +125,22 @@ public final class Runner implements AutoCloseable {
         return registry;
     }
 
-    /** Read access to executions and task rows, for tools and tests. */
-    public ExecutionStore store() {
+    /** The executions and task rows of this runner's database (or schema), read-only. */
+    public ExecutionHistory history() {
+        return history;
+    }
+
+    /**
+     * The connection pool this runner works on (shared with the runners of its {@link RunnerFactory}),
+     * for tools that run their own SQL (benchmarks, tests, a schema check). Execution state is written
+     * by the engine only: read it through {@link #history()}.
+     */
+    public Database database() {
+        return resources.database;
+    }
+
+    /** The store that writes execution state: the engine's, not an embedder's (see {@link #history()}). */
+    ExecutionStore store() {
         return store;
     }
 

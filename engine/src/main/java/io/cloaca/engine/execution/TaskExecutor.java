@@ -49,10 +49,11 @@ final class TaskExecutor {
     private final Consumer<String> enqueue;
     private final Consumer<FinishResult> onFinish;
     private final BooleanSupplier stopping;
+    private final TaskListeners listeners;
 
     TaskExecutor(ExecutionStore store, WorkflowRegistry registry, RunnerConfig config, Claimant claimant, Clock clock,
                  ScheduledExecutorService timers, Consumer<String> enqueue, Consumer<FinishResult> onFinish,
-                 BooleanSupplier stopping) {
+                 BooleanSupplier stopping, TaskListeners listeners) {
         this.store = store;
         this.registry = registry;
         this.config = config;
@@ -62,6 +63,7 @@ final class TaskExecutor {
         this.enqueue = enqueue;
         this.onFinish = onFinish;
         this.stopping = stopping;
+        this.listeners = listeners;
     }
 
     /** Tasks claimed before they were queued (roots claimed when their execution was created), by id. */
@@ -147,10 +149,13 @@ final class TaskExecutor {
             String error = "Task '" + task.taskName() + "' is not part of workflow '" + wf.name()
                     + "' as registered in this process (version " + wf.version() + "); it cannot be run";
             LOG.error("Execution {}: {}", task.executionId(), error);
-            return record(task, new TaskOutcome.Failed(error, null), wf, false);
+            return record(task, new TaskOutcome.Failed(error, null), wf, false, clock.millis());
         }
         TaskDefinition definition = wf.task(TaskNamespace.parse(task.taskName()));
-        ScheduledFuture<?> watchdog = timers.schedule(() -> expire(task, wf, definition),
+        long startedAt = clock.millis();
+        listeners.publish(new TaskEvent.Started(task.executionId(), task.workflowName(), task.taskName(),
+                task.attempt(), task.maxAttempts()));
+        ScheduledFuture<?> watchdog = timers.schedule(() -> expire(task, wf, definition, startedAt),
                 config.taskTimeout().toMillis(), TimeUnit.MILLISECONDS);
         TaskOutcome outcome;
         try {
@@ -165,7 +170,7 @@ final class TaskExecutor {
         } finally {
             watchdog.cancel(false);
         }
-        ClaimedTask next = record(task, outcome, wf, true);
+        ClaimedTask next = record(task, outcome, wf, true, startedAt);
         carried.taskName = outcome instanceof TaskOutcome.Succeeded ? task.taskName() : null;
         carried.output = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext() : null;
         return next;
@@ -214,10 +219,10 @@ final class TaskExecutor {
     }
 
     /** Watchdog: the attempt overran; fail it (and maybe retry) even though the body may still be running. */
-    private void expire(ClaimedTask task, Workflow wf, TaskDefinition definition) {
+    private void expire(ClaimedTask task, Workflow wf, TaskDefinition definition, long startedAt) {
         try {
             String error = "Task timed out after " + RunnerConfig.seconds(config.taskTimeout());
-            ClaimedTask next = record(task, failure(task, definition, error, null), wf, false);
+            ClaimedTask next = record(task, failure(task, definition, error, null), wf, false, startedAt);
             if (next != null) {
                 enqueue.accept(next.taskId());
             }
@@ -226,7 +231,7 @@ final class TaskExecutor {
         }
     }
 
-    private ClaimedTask record(ClaimedTask task, TaskOutcome outcome, Workflow wf, boolean claimNext) {
+    private ClaimedTask record(ClaimedTask task, TaskOutcome outcome, Workflow wf, boolean claimNext, long startedAt) {
         long now = clock.millis();
         FinishResult result;
         try {
@@ -253,9 +258,23 @@ final class TaskExecutor {
             timers.schedule(() -> enqueue.accept(task.taskId()), Math.max(0, retry.retryAt() - now),
                     TimeUnit.MILLISECONDS);
         }
+        listeners.publish(event(task, outcome, now - startedAt, now));
         result.ready().forEach(enqueue);
         onFinish.accept(result);
         return result.next();
+    }
+
+    private static TaskEvent event(ClaimedTask task, TaskOutcome outcome, long elapsed, long now) {
+        if (outcome instanceof TaskOutcome.Retry r) {
+            return new TaskEvent.Retrying(task.executionId(), task.workflowName(), task.taskName(), task.attempt(),
+                    task.maxAttempts(), elapsed, Math.max(0, r.retryAt() - now), r.error());
+        }
+        if (outcome instanceof TaskOutcome.Failed f) {
+            return new TaskEvent.Failed(task.executionId(), task.workflowName(), task.taskName(), task.attempt(),
+                    elapsed, f.error());
+        }
+        return new TaskEvent.Succeeded(task.executionId(), task.workflowName(), task.taskName(), task.attempt(),
+                elapsed);
     }
 
     private static boolean isTaskOf(Workflow wf, String taskName) {

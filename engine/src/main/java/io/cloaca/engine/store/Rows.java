@@ -69,4 +69,16 @@ public final class Rows {
         }
         return out;
     }
+
+    /** Carries a SQLException through a callback that cannot throw it; the caller unwraps it with {@link #getCause}. */
+    static final class Uncaught extends RuntimeException {
+        Uncaught(SQLException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized SQLException getCause() {
+            return (SQLException) super.getCause();
+        }
+    }
 }
