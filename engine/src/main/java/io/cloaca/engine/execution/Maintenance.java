@@ -1,6 +1,5 @@
 package io.cloaca.engine.execution;
 
-import io.cloaca.engine.store.ClaimOwners;
 import io.cloaca.engine.store.ClaimedTask;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.FinishResult;
@@ -53,7 +52,6 @@ final class Maintenance {
     private final Runner runner;
     private final ExecutionStore store;
     private final RunnerConfig config;
-    private final ClaimOwners owners;
     private final List<ScheduledFuture<?>> loops = new ArrayList<>();
     private final AtomicLong failures = new AtomicLong();
     /** Owners the watch found without their lock, and when it first did (runner clock); guarded by this. */
@@ -65,7 +63,6 @@ final class Maintenance {
         this.runner = runner;
         this.store = runner.store();
         this.config = runner.config();
-        this.owners = new ClaimOwners(store.database(), runner.schema());
     }
 
     void start(ScheduledExecutorService scheduler, ScheduledExecutorService heartbeats) {
@@ -162,7 +159,7 @@ final class Maintenance {
      * @return claims examined, recovered, abandoned by the sweep, all 0 when none was needed
      */
     private int[] watchOwners() {
-        Set<String> others = owners.others(runner.registry().names(), runner.liveness().owner());
+        Set<String> others = store.otherClaimOwners(runner.registry().names(), runner.liveness().owner());
         if (others.isEmpty()) {
             return new int[3];
         }

@@ -85,7 +85,7 @@ class DeadPeerRecoveryTest {
     }
 
     private static String onlyExecution(Runner runner) {
-        List<ExecutionRecord> executions = runner.store().listExecutions(HoldingRunnerProcess.WORKFLOW, 10);
+        List<ExecutionRecord> executions = runner.history().recentExecutions(HoldingRunnerProcess.WORKFLOW, 10);
         assertEquals(1, executions.size());
         return executions.get(0).id();
     }
@@ -100,10 +100,10 @@ class DeadPeerRecoveryTest {
         assertEquals(ExecutionStatus.Completed, result.status());
         assertEquals(1, heldRuns.get(), "the dead peer's task ran here once");
         assertEquals(1, afterRuns.get());
-        for (TaskRecord task : runner.store().listTasks(id)) {
+        for (TaskRecord task : runner.history().tasks(id)) {
             assertEquals(TaskStatus.Completed, task.status(), task.taskName());
         }
-        TaskRecord held = runner.store().listTasks(id).stream().filter(t -> t.taskName().endsWith("::held"))
+        TaskRecord held = runner.history().tasks(id).stream().filter(t -> t.taskName().endsWith("::held"))
                 .findFirst().orElseThrow();
         assertEquals(1, held.recoveryAttempts(), "recovered once, from the dead peer");
     }
@@ -171,7 +171,7 @@ class DeadPeerRecoveryTest {
         long key = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
         String id = UUID.randomUUID().toString();
         var workflow = runner.registry().get(HoldingRunnerProcess.WORKFLOW);
-        ExecutionStore store = runner.store();
+        ExecutionStore store = new ExecutionStore(runner.database(), runner.schema(), clock);
         String held = store.createExecution(id, HoldingRunnerProcess.WORKFLOW, workflow, "{}", clock.millis()).get(0);
         Claimant peer = new Claimant("peer-runner", Long.toString(key), Duration.ofSeconds(60).toMillis());
         assertTrue(store.claim(held, peer, clock.millis()).isPresent());

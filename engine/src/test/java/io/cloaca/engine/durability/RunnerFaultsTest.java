@@ -152,7 +152,7 @@ class RunnerFaultsTest {
         assertNotEquals(a.runnerId(), b.runnerId(), "runner ids are generated, never configured");
 
         // What two runners with one id in one process would write: the same runner id and liveness owner.
-        ExecutionStore store = a.store();
+        ExecutionStore store = new ExecutionStore(a.database(), schema, clock);
         String owner = "4f5b1c9e-0000-4000-8000-000000000000";
         Claimant first = new Claimant("same-id", owner, LEASE.toMillis());
         Claimant second = new Claimant("same-id", owner, LEASE.toMillis());
@@ -172,7 +172,7 @@ class RunnerFaultsTest {
 
     /** Drops the engine's tables: the whole schema on PostgreSQL, every table of the file on SQLite. */
     private void dropEngineTables(Runner runner) throws Exception {
-        try (Connection c = runner.store().database().dataSource().getConnection(); Statement st = c.createStatement()) {
+        try (Connection c = runner.database().dataSource().getConnection(); Statement st = c.createStatement()) {
             if (schema != null) {
                 st.execute("DROP SCHEMA \"" + schema + "\" CASCADE");
                 return;
@@ -227,7 +227,7 @@ class RunnerFaultsTest {
         List<Connection> all = new ArrayList<>();
         try {
             for (int i = 0; i < CONFIG.dbPoolSize(); i++) {
-                all.add(runner.store().database().dataSource().getConnection());
+                all.add(runner.database().dataSource().getConnection());
             }
             for (Connection c : all) {
                 try (Statement st = c.createStatement()) {
