@@ -7,6 +7,9 @@ import io.cloaca.engine.store.Claimant;
 import io.cloaca.engine.cron.CronSchedules;
 import io.cloaca.engine.cron.CronStore;
 import io.cloaca.engine.store.Database;
+import io.cloaca.engine.cron.TimedScheduler;
+import io.cloaca.engine.trigger.TriggerSchedules;
+import io.cloaca.engine.trigger.TriggerStore;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionHistory;
 import io.cloaca.engine.store.ExecutionRecord;
@@ -42,7 +45,8 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N}, one timer thread
+ * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N} (plus one for each task
+ * deferred by its {@link io.cloaca.engine.workflow.TaskHandle}, which lends its slot meanwhile), one timer thread
  * (retry delays, attempt timeouts), one maintenance thread (lease sweeps, polls for work other
  * processes created, the watch for dead peers' claims, the liveness-lock check; see {@link Maintenance}) and one heartbeat thread, shared with the other runners of the same
  * database and login opened by the same {@link RunnerFactory}. {@link #execute} blocks its caller on a
@@ -64,7 +68,10 @@ public final class Runner implements AutoCloseable {
     private final Consumer<Runner> onShutdown;
     private final Claimant claimant;
     private final Maintenance maintenance;
+    /** Fires cron schedules and polls event triggers, each at its time. */
+    private final TimedScheduler dueWork;
     private final CronSchedules cron;
+    private final TriggerSchedules triggers;
     /** Callers waiting for an execution to end share one future per execution; guarded by {@code this}. */
     private final Map<String, CompletableFuture<ExecutionResult>> waiting = new ConcurrentHashMap<>();
     /** How many callers wait on each future: one giving up (a timeout) must not orphan the others. */
@@ -91,9 +98,13 @@ public final class Runner implements AutoCloseable {
         if (backgroundMaintenance) {
             maintenance.start(resources.maintenance, resources.heartbeats);
         }
+        this.dueWork = new TimedScheduler("due work " + runnerId, resources.dueWork, clock, config.cron().recheck(),
+                java.util.List.of());
         this.cron = new CronSchedules(new CronStore(resources.database, schema), store, registry, config.cron(), clock,
-                runnerId, this::enqueue, resources.dueWork);
-        cron.start();
+                runnerId, this::enqueue, dueWork);
+        this.triggers = new TriggerSchedules(new TriggerStore(resources.database, schema), store, registry,
+                config.triggers(), clock, runnerId, this::enqueue, dueWork, resources.timers);
+        dueWork.start();
     }
 
     /**
@@ -149,6 +160,14 @@ public final class Runner implements AutoCloseable {
         return cron;
     }
 
+    /**
+     * This runner's event triggers: those defined here are polled at their interval, once per interval
+     * across every runner of the database that defines them too.
+     */
+    public TriggerSchedules triggers() {
+        return triggers;
+    }
+
     /** An execution started by {@link #submit}: its id at once, its result when it ends. */
     public record Submission(String executionId, CompletableFuture<ExecutionResult> result) {
     }
@@ -185,8 +204,14 @@ public final class Runner implements AutoCloseable {
         }
         if (closed.get()) {
             // Shutdown began while this execution was being written: its lane takes no more work, so give
-            // back what was claimed for it and tell the caller, as shutdown tells every waiter.
-            executor.releasePreclaimed();
+            // back what was claimed for it and tell the caller, as shutdown tells every waiter. The database
+            // may already be closed by then: the claims then expire with their leases.
+            try {
+                executor.releasePreclaimed();
+            } catch (RuntimeException e) {
+                LOG.debug("Runner {}: claims of execution {} not given back at shutdown; they expire with their leases",
+                        runnerId, executionId, e);
+            }
             result.completeExceptionally(shutDownBefore(executionId));
         }
         return new Submission(executionId, result);
@@ -276,9 +301,9 @@ public final class Runner implements AutoCloseable {
         return waiting.keySet();
     }
 
-    /** Free worker slots of this runner's lane, as far as it can tell. */
+    /** Free worker slots of this runner's lane, as far as it can tell (deferred tasks hold none). */
     int spareCapacity() {
-        return resources.workers.size() - lane.running() - lane.queued();
+        return resources.workers.size() - lane.active() - lane.queued();
     }
 
     /** The claims this runner holds (queued or running), whose leases heartbeats renew. */
@@ -377,9 +402,10 @@ public final class Runner implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        // Stop firing schedules first; heartbeats go on while running tasks drain, so that no other
+        // Stop firing schedules and polling triggers first; heartbeats go on while running tasks drain, so that no other
         // runner takes a task about to finish.
-        cron.stop();
+        dueWork.stop();
+        triggers.close();
         if (!resources.workers.closeLane(lane, config.shutdownGrace())) {
             LOG.warn("Runner {}: tasks still running after {}; their claims expire with their leases",
                     runnerId, RunnerConfig.seconds(config.shutdownGrace()));

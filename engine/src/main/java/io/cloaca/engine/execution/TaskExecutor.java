@@ -7,6 +7,7 @@ import io.cloaca.engine.store.Claimant;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.FinishResult;
 import io.cloaca.engine.store.TaskOutcome;
+import io.cloaca.engine.workflow.AttemptHandle;
 import io.cloaca.engine.workflow.TaskDefinition;
 import io.cloaca.engine.workflow.TaskFailedException;
 import io.cloaca.engine.workflow.TaskNamespace;
@@ -102,8 +103,12 @@ final class TaskExecutor {
         }
     }
 
-    /** Claims (unless already claimed) and runs {@code taskId}, then any dependents handed to this worker. */
-    void run(String taskId) {
+    /**
+     * Claims (unless already claimed) and runs {@code taskId}, then any dependents handed to this worker.
+     *
+     * @param slot the worker's concurrency slot, which a deferring task lends out
+     */
+    void run(String taskId, AttemptHandle.Slot slot) {
         Carried carried = new Carried();
         ClaimedTask next = preclaimed.remove(taskId);
         if (next == null) {
@@ -118,7 +123,7 @@ final class TaskExecutor {
                 release(next);
                 return;
             }
-            next = attempt(next, carried);
+            next = attempt(next, carried, slot);
         }
     }
 
@@ -131,7 +136,7 @@ final class TaskExecutor {
         String output;
     }
 
-    private ClaimedTask attempt(ClaimedTask task, Carried carried) {
+    private ClaimedTask attempt(ClaimedTask task, Carried carried, AttemptHandle.Slot slot) {
         Optional<Workflow> workflow = registry.find(task.workflowName());
         if (workflow.isEmpty()) {
             // Not ours to judge: another process may know this workflow. Give it back untouched.
@@ -158,8 +163,10 @@ final class TaskExecutor {
         ScheduledFuture<?> watchdog = timers.schedule(() -> expire(task, wf, definition, startedAt),
                 config.taskTimeout().toMillis(), TimeUnit.MILLISECONDS);
         TaskOutcome outcome;
+        AttemptHandle handle = new AttemptHandle(task.taskName(), slot);
+        boolean abandoned = false;
         try {
-            Context output = definition.body().run(input(task, definition, carried));
+            Context output = definition.body().run(input(task, definition, carried), handle);
             outcome = new TaskOutcome.Succeeded(output == null ? "{}" : output.toJson());
         } catch (TaskFailedException e) {
             outcome = failure(task, definition, e.getMessage(), e.details());
@@ -169,6 +176,15 @@ final class TaskExecutor {
             outcome = failure(task, definition, describe(e), stackTrace(e));
         } finally {
             watchdog.cancel(false);
+            abandoned = handle.consume();
+        }
+        if (abandoned) {
+            // A shutdown ended its deferral: whatever the body made of that is not its outcome. Give the
+            // claim back so that a runner (this one restarted, or another) runs the task again at once.
+            LOG.info("Task {} of execution {} was deferred when its runner stopped; its claim is given back",
+                    task.taskName(), task.executionId());
+            release(task);
+            return null;
         }
         ClaimedTask next = record(task, outcome, wf, true, startedAt);
         carried.taskName = outcome instanceof TaskOutcome.Succeeded ? task.taskName() : null;

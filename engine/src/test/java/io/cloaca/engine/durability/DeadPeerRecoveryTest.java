@@ -56,7 +56,7 @@ class DeadPeerRecoveryTest {
 
     @BeforeEach
     void database() {
-        url = TestDatabases.shared(dir.resolve("peers.db")).url();
+        url = TestDatabases.sharedDatabaseUrl(dir, "peers.db");
     }
 
     @AfterEach
