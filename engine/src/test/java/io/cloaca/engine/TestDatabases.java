@@ -38,11 +38,28 @@ public final class TestDatabases {
     }
 
     /**
+     * A database that several runners (and processes) of a test share.
+     *
+     * @param schema the PostgreSQL schema, null on SQLite
+     */
+    public record Shared(String url, String schema) {
+    }
+
+    /** A new schema on PostgreSQL, else the SQLite file {@code sqliteFile}. */
+    public static Shared shared(java.nio.file.Path sqliteFile) {
+        if (postgres()) {
+            String schema = newSchemaName();
+            return new Shared(PG_URL + "?schema=" + schema, schema);
+        }
+        return new Shared("sqlite://" + sqliteFile.toAbsolutePath(), null);
+    }
+
+    /**
      * A URL no other test uses that several runners (processes, as far as the engine can tell) can
      * share: file {@code file} in {@code dir} on SQLite, a new schema on PostgreSQL.
      */
     public static String sharedDatabaseUrl(java.nio.file.Path dir, String file) {
-        return postgres() ? PG_URL + "?schema=" + newSchemaName() : "sqlite://" + dir.resolve(file);
+        return shared(dir.resolve(file)).url();
     }
 
     /** A fresh schema name, dropped at JVM exit. */

@@ -7,9 +7,12 @@ import io.cloaca.engine.workflow.Workflow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,6 +30,10 @@ import java.util.stream.Collectors;
  *       at once) or whose lease expired (the process is alive but silent), or abandon them after too
  *       many recoveries; the first sweep runs at start-up, so a process started after a crash resumes
  *       the dead one's work within its first second;</li>
+ *   <li>owner watch: every {@link #OWNER_WATCH_INTERVAL}, one query for the liveness owners of other
+ *       processes' claims, and a probe of their locks when there are any; when one has been gone for
+ *       the lock's relock window (0 for file locks, a few seconds on PostgreSQL), a sweep at once. So a running process takes over a dead peer's claims within seconds, not at its next
+ *       sweep, at the cost of one indexed query per tick when no other process holds claims;</li>
  *   <li>poll: queue Ready tasks this process did not create (other runners' executions, recovered
  *       tasks, due retries) and notice executions that another process finished. Idle polls back off
  *       to 16 × the poll interval, so a thousand idle tenants cost little.</li>
@@ -39,12 +46,16 @@ final class Maintenance {
 
     private static final Logger LOG = LoggerFactory.getLogger(Maintenance.class);
     private static final int MAX_IDLE_BACKOFF = 16;
+    /** How often the owners of other processes' claims are checked for a dead process. */
+    static final Duration OWNER_WATCH_INTERVAL = Duration.ofSeconds(2);
 
     private final Runner runner;
     private final ExecutionStore store;
     private final RunnerConfig config;
     private final List<ScheduledFuture<?>> loops = new ArrayList<>();
     private final AtomicLong failures = new AtomicLong();
+    /** Owners the watch found without their lock, and when it first did (runner clock); guarded by this. */
+    private final Map<String, Long> firstSeenFree = new HashMap<>();
     private int idlePolls;
     private int pollsToSkip;
 
@@ -55,12 +66,14 @@ final class Maintenance {
     }
 
     void start(ScheduledExecutorService scheduler, ScheduledExecutorService heartbeats) {
-        loops.add(heartbeats.scheduleWithFixedDelay(guard("heartbeat", true, this::heartbeat),
-                config.heartbeatInterval().toMillis(), config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS));
-        loops.add(scheduler.scheduleWithFixedDelay(guard("sweep", false, this::sweep),
-                0, config.sweepInterval().toMillis(), TimeUnit.MILLISECONDS));
-        loops.add(scheduler.scheduleWithFixedDelay(guard("poll", false, () -> poll(false)),
-                config.pollInterval().toMillis(), config.pollInterval().toMillis(), TimeUnit.MILLISECONDS));
+        // Heartbeats never pause: a renewal that comes late lets another runner take live work.
+        schedule(heartbeats, "heartbeat", true, false, config.heartbeatInterval(), config.heartbeatInterval(),
+                this::heartbeat);
+        schedule(scheduler, "sweep", false, true, Duration.ZERO, config.sweepInterval(), this::sweep);
+        schedule(scheduler, "poll", false, true, config.pollInterval(), config.pollInterval(), () -> poll(false));
+        Duration watch = OWNER_WATCH_INTERVAL.compareTo(config.sweepInterval()) < 0 ? OWNER_WATCH_INTERVAL
+                : config.sweepInterval();
+        schedule(scheduler, "owner watch", false, true, watch, watch, this::watchOwners);
     }
 
     void stop() {
@@ -72,19 +85,35 @@ final class Maintenance {
         return failures.get();
     }
 
-    /** @param duringShutdown whether the loop keeps running once shutdown has begun (heartbeats do) */
-    private Runnable guard(String name, boolean duringShutdown, Runnable loop) {
-        return () -> {
-            if (runner.isShutDown() && !duringShutdown) {
+    /**
+     * Schedules {@code loop} every {@code interval}, guarded: a failure is logged with its cause and
+     * counted, and (when {@code backOff}) a loop that keeps failing pauses longer and longer (see
+     * {@link FailureBackoff}) instead of logging the same fault every tick.
+     *
+     * @param duringShutdown whether the loop keeps running once shutdown has begun (heartbeats do)
+     */
+    private void schedule(ScheduledExecutorService executor, String name, boolean duringShutdown, boolean backOff,
+                          Duration initialDelay, Duration interval, Runnable loop) {
+        FailureBackoff backoff = new FailureBackoff(interval);
+        Runnable guarded = () -> {
+            if ((runner.isShutDown() && !duringShutdown) || (backOff && !backoff.due())) {
                 return;
             }
             try {
                 loop.run();
+                int ended = backoff.succeeded();
+                if (ended > 0) {
+                    LOG.info("Runner {}: {} works again after {} failed round(s)", runner.runnerId(), name, ended);
+                }
             } catch (RuntimeException e) {
-                LOG.warn("Runner {}: {} failed ({} background failure(s) so far), will try again", runner.runnerId(),
-                        name, failures.incrementAndGet(), e);
+                Duration pause = backoff.failed();
+                LOG.warn("Runner {}: {} failed ({} in a row, {} background failure(s) so far); next try in {} ms",
+                        runner.runnerId(), name, backoff.failuresInARow(), failures.incrementAndGet(),
+                        backOff ? pause.toMillis() : interval.toMillis(), e);
             }
         };
+        loops.add(executor.scheduleWithFixedDelay(guarded, initialDelay.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS));
     }
 
     private long now() {
@@ -115,6 +144,48 @@ final class Maintenance {
             LOG.debug("Runner {}: renewed {} of {} claims", runner.runnerId(), renewed, held.size());
         }
         return renewed;
+    }
+
+    /** One owner watch now; see {@link Runner#watchClaimOwnersOnce()}. */
+    synchronized MaintenanceReport watchOnce() {
+        int[] swept = watchOwners();
+        return new MaintenanceReport(0, swept[0], swept[1], swept[2], 0);
+    }
+
+    /**
+     * Sweeps now if a process holding claims here is gone; otherwise does nothing more than one query
+     * (and a probe of the owners' locks when other processes hold claims).
+     *
+     * @return claims examined, recovered, abandoned by the sweep, all 0 when none was needed
+     */
+    private int[] watchOwners() {
+        Set<String> others = store.otherClaimOwners(runner.registry().names(), runner.liveness().owner());
+        if (others.isEmpty()) {
+            return new int[3];
+        }
+        Set<String> gone = confirmedGone(runner.liveness().deadAmong(others));
+        if (gone.isEmpty()) {
+            return new int[3];
+        }
+        LOG.info("Runner {}: the process(es) of claim owner(s) {} are gone; recovering their claims now",
+                runner.runnerId(), gone);
+        return sweep();
+    }
+
+    /**
+     * Those of {@code free} (owners whose lock is free now) that have been seen free for at least the
+     * lock's relock window: a live PostgreSQL process whose liveness connection was cut is free for a
+     * moment, and taking its claims then would re-run its tasks. Measured on the runner's clock.
+     */
+    private synchronized Set<String> confirmedGone(Set<String> free) {
+        long window = runner.liveness().relockWindow().toMillis();
+        if (window == 0) {
+            return free;
+        }
+        long now = now();
+        firstSeenFree.keySet().retainAll(free);
+        free.forEach(owner -> firstSeenFree.putIfAbsent(owner, now));
+        return free.stream().filter(owner -> now - firstSeenFree.get(owner) >= window).collect(Collectors.toSet());
     }
 
     /** @return claims examined, recovered, abandoned */

@@ -48,7 +48,7 @@ import java.util.function.Consumer;
  * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N} (plus one for each task
  * deferred by its {@link io.cloaca.engine.workflow.TaskHandle}, which lends its slot meanwhile), one timer thread
  * (retry delays, attempt timeouts), one maintenance thread (lease sweeps, polls for work other
- * processes created, the liveness-lock check; see {@link Maintenance}) and one heartbeat thread, shared with the other runners of the same
+ * processes created, the watch for dead peers' claims, the liveness-lock check; see {@link Maintenance}) and one heartbeat thread, shared with the other runners of the same
  * database and login opened by the same {@link RunnerFactory}. {@link #execute} blocks its caller on a
  * completion signal, not a poll.
  */
@@ -330,6 +330,19 @@ public final class Runner implements AutoCloseable {
             throw CloacaException.illegalState("Runner is shut down");
         }
         return maintenance.runOnce();
+    }
+
+    /**
+     * Runs one owner watch now, as the background loop does every two seconds: one query for the
+     * liveness owners of other processes' claims on this runner's workflows, a probe of their locks, and
+     * a sweep only if one of them is gone. The report's sweep counts are 0 when no sweep was needed.
+     * For tests that show a running process takes over a dead peer's claims without waiting for a sweep.
+     *
+     * @throws CloacaException ILLEGAL_STATE once shutdown has begun; STORAGE when the database fails
+     */
+    public MaintenanceReport watchClaimOwnersOnce() {
+        ensureOpen();
+        return maintenance.watchOnce();
     }
 
     /** How many of this runner's tasks are running now: what {@link #shutdown()} waits for. */

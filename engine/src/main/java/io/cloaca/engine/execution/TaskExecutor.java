@@ -264,8 +264,10 @@ final class TaskExecutor {
             held.put(result.next().token(), result.next());
         }
         if (!result.recorded()) {
-            LOG.debug("Outcome of task {} attempt {} dropped: the claim was no longer ours", task.taskName(),
-                    task.attempt());
+            // Worth a warning: the attempt's work may have been done twice (a retry or another runner).
+            LOG.warn("Outcome of task {} attempt {} (execution {}) dropped: its claim no longer holds (the attempt"
+                    + " timed out, or its lease expired and another runner took the task); the outcome recorded"
+                    + " under the current claim stands", task.taskName(), task.attempt(), task.executionId());
             return null;
         }
         if (outcome instanceof TaskOutcome.Retry retry) {

@@ -247,7 +247,7 @@ public final class Database implements AutoCloseable {
                 return attempt.run();
             } catch (SQLException e) {
                 if (!isTransient(e) || System.nanoTime() + backoffMillis * 1_000_000 > deadline || pool.isClosed()) {
-                    throw CloacaException.storage("Database error: " + rootMessage(e), e);
+                    throw CloacaException.storage("Database error: " + rootMessage(e) + hint(e), e);
                 }
                 LOG.warn("Database unavailable ({}); retrying in {} ms", rootMessage(e), backoffMillis);
                 try {
@@ -259,6 +259,28 @@ public final class Database implements AutoCloseable {
                 backoffMillis = Math.min(backoffMillis * 2, 2_000);
             }
         }
+    }
+
+    /**
+     * What an operator should know about a failure that is not retried, beyond the driver's words:
+     * the engine's tables gone (a schema dropped under a running runner) or a full disk. Empty otherwise.
+     */
+    static String hint(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                String message = String.valueOf(sql.getMessage());
+                if ("42P01".equals(state) || "3F000".equals(state) || message.contains("no such table")) {
+                    return " (the engine's tables are missing: was the schema or its tables dropped while the"
+                            + " runner ran? Nothing was written; a runner opened anew creates them again)";
+                }
+                if ("53100".equals(state) || sql.getErrorCode() == 13) { // disk_full, SQLITE_FULL
+                    return " (the disk is full or the database reached its size limit: nothing of this"
+                            + " transaction was written; the engine goes on once there is space again)";
+                }
+            }
+        }
+        return "";
     }
 
     /** Connection loss, server shutdown, serialization conflicts, SQLite busy/locked. */

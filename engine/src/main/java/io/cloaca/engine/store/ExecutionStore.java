@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -203,6 +204,15 @@ public final class ExecutionStore {
      */
     public List<OrphanedTask> findSuspectClaims(Collection<String> workflowNames, String self) {
         return recovery.findSuspectClaims(workflowNames, self);
+    }
+
+    /**
+     * The liveness owners other than {@code self} that hold Running claims on executions of the named
+     * workflows: the cheap question (one query on the index of Running tasks) a running process asks
+     * every few seconds to learn of a dead peer without a full sweep.
+     */
+    public Set<String> otherClaimOwners(Collection<String> workflowNames, String self) {
+        return recovery.otherClaimOwners(workflowNames, self);
     }
 
     /**

@@ -117,7 +117,14 @@ final class GroupCommit {
             if (savepoint == null) {
                 throw e; // alone in its batch: let the transaction roll back as usual
             }
-            c.rollback(savepoint);
+            try {
+                c.rollback(savepoint);
+            } catch (SQLException savepointGone) {
+                // SQLite rolled the whole transaction back itself (it may on SQLITE_FULL or an I/O error):
+                // the batch is lost, so every unit fails, with this unit's cause, not the savepoint's.
+                e.addSuppressed(savepointGone);
+                throw e;
+            }
             unit.failure = e;
         }
     }

@@ -17,6 +17,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Properties;
@@ -88,6 +89,16 @@ public abstract sealed class LivenessLock implements AutoCloseable {
     }
 
     abstract Set<String> probe(Set<String> owners);
+
+    /**
+     * How long a live owner may be seen without its lock: the time it takes to take it again after
+     * losing it. An owner seen free for less than this may still be alive. Zero for OS file locks, which
+     * a live process never loses; on PostgreSQL the lock goes with its connection and is taken again at
+     * the next check (every 2 s) once the process reconnects.
+     */
+    public Duration relockWindow() {
+        return Duration.ZERO;
+    }
 
     /** Takes the lock again if it was lost (a PostgreSQL connection cut); cheap when it is held. */
     public void check() {
@@ -184,6 +195,14 @@ public abstract sealed class LivenessLock implements AutoCloseable {
 
     /** PostgreSQL: a session-level advisory lock on one dedicated connection. */
     private static final class Postgres extends LivenessLock {
+        /**
+         * How long after the server starts a missing lock proves nothing: every live process lost its
+         * lock with the restart and takes it again at its next check (every 2 s) once it reconnects.
+         */
+        static final Duration RELOCK_GRACE = Duration.ofSeconds(10);
+        /** Two checks apart: a process that lost only its liveness connection has locked again by then. */
+        static final Duration RELOCK_WINDOW = Duration.ofSeconds(4);
+
         private final Database database;
         private final DatabaseUrl.Postgres url;
         private final long key;
@@ -254,13 +273,22 @@ public abstract sealed class LivenessLock implements AutoCloseable {
          */
         @Override
         Set<String> probe(Set<String> owners) {
-            Set<Long> live = database.read(c -> {
+            record Seen(Set<Long> live, boolean justStarted) {
+            }
+            Seen seen = database.read(c -> {
+                boolean justStarted;
+                try (PreparedStatement ps = c.prepareStatement("SELECT clock_timestamp() - pg_postmaster_start_time()"
+                        + " < make_interval(secs => ?)")) {
+                    ps.setLong(1, RELOCK_GRACE.toSeconds());
+                    justStarted = Rows.list(ps, rs -> rs.getBoolean(1)).get(0);
+                }
                 try (PreparedStatement ps = c.prepareStatement("SELECT (classid::bigint << 32) | objid::bigint"
                         + " FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted"
                         + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")) {
-                    return new HashSet<>(Rows.list(ps, rs -> rs.getLong(1)));
+                    return new Seen(new HashSet<>(Rows.list(ps, rs -> rs.getLong(1))), justStarted);
                 }
             });
+            Set<Long> live = seen.live();
             Set<String> dead = new HashSet<>();
             for (String o : owners) {
                 try {
@@ -271,7 +299,19 @@ public abstract sealed class LivenessLock implements AutoCloseable {
                     // not an owner this engine wrote: its lease decides
                 }
             }
+            if (!dead.isEmpty() && seen.justStarted()) {
+                // A server restart ends every session: live processes are taking their locks again (each
+                // within 2 s of the server's return). Judging them dead now would re-run their tasks.
+                LOG.info("PostgreSQL started less than {} s ago: {} claim owner(s) without a liveness lock may be"
+                        + " taking it again, so they count as alive until then", RELOCK_GRACE.toSeconds(), dead.size());
+                return Set.of();
+            }
             return dead;
+        }
+
+        @Override
+        public Duration relockWindow() {
+            return RELOCK_WINDOW;
         }
 
         @Override

@@ -5,7 +5,9 @@ import io.cloaca.engine.workflow.Workflow;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Claims whose runner may be gone: finding them (lease expired on the database's clock, or held by
@@ -45,6 +47,23 @@ final class OrphanRecovery {
                 return Rows.list(ps, rs -> new ExecutionStore.OrphanedTask(rs.getString(1), rs.getString(2),
                         rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
                         rs.getInt(8), rs.getInt(9) == 1));
+            }
+        });
+    }
+
+    /** See {@link ExecutionStore#otherClaimOwners}. */
+    Set<String> otherClaimOwners(Collection<String> workflowNames, String self) {
+        if (workflowNames.isEmpty()) {
+            return Set.of();
+        }
+        return tables.database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT t.claim_owner FROM " + tables.tasks
+                    + " t JOIN " + tables.executions + " e ON e.id = t.execution_id WHERE t.status = 'Running'"
+                    + " AND t.claim_owner IS NOT NULL AND t.claim_owner <> ? AND e.workflow_name IN ("
+                    + Rows.marks(workflowNames.size()) + ")")) {
+                ps.setString(1, self);
+                Rows.bind(ps, 2, workflowNames);
+                return new HashSet<>(Rows.list(ps, rs -> rs.getString(1)));
             }
         });
     }

@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,7 +36,7 @@ class DatabaseFaultsTest {
     Path dir;
 
     /** A chain of {@code length} tasks that counts how often each body ran; task 3 waits for {@code gate}. */
-    private static Workflow countedChain(int length, Map<String, AtomicInteger> runs, CountDownLatch reached,
+    static Workflow countedChain(int length, Map<String, AtomicInteger> runs, CountDownLatch reached,
                                          CountDownLatch gate) {
         Workflow.Builder b = Workflow.builder("chain");
         for (int i = 1; i <= length; i++) {
@@ -52,7 +53,7 @@ class DatabaseFaultsTest {
         return b.build();
     }
 
-    private static void assertRanOnceAndCompleted(Runner runner, ExecutionResult result, Map<String, AtomicInteger> runs,
+    static void assertRanOnceAndCompleted(Runner runner, ExecutionResult result, Map<String, AtomicInteger> runs,
                                                   int length) {
         assertEquals(ExecutionStatus.Completed, result.status());
         for (int i = 1; i <= length; i++) {
@@ -65,21 +66,26 @@ class DatabaseFaultsTest {
     }
 
     /**
-     * Waits until a worker thread is blocked inside the SQLite driver (its write waiting for the lock),
-     * so that the lock is released only after the runner has run into it: a state, not a delay.
+     * Waits until a worker thread's stack matches {@code where} (a state, not a delay), so that a fault
+     * is lifted only after the runner has run into it.
      */
-    private static void awaitWorkerInsideSqlite() throws InterruptedException {
+    static void awaitWorker(String what, Predicate<StackTraceElement[]> where) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             for (Map.Entry<Thread, StackTraceElement[]> thread : Thread.getAllStackTraces().entrySet()) {
                 if (thread.getKey().getName().contains("-worker-") && thread.getValue().length > 0
-                        && thread.getValue()[0].getClassName().startsWith("org.sqlite")) {
+                        && where.test(thread.getValue())) {
                     return;
                 }
             }
             Thread.sleep(5);
         }
-        throw new AssertionError("no worker ever waited for the SQLite lock");
+        throw new AssertionError("no worker ever " + what);
+    }
+
+    /** A worker blocked inside the SQLite driver: its write waits for the lock. */
+    private static void awaitWorkerInsideSqlite() throws InterruptedException {
+        awaitWorker("waited for the SQLite lock", stack -> stack[0].getClassName().startsWith("org.sqlite"));
     }
 
     @Test

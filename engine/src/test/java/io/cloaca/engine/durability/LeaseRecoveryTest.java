@@ -1,5 +1,6 @@
 package io.cloaca.engine.durability;
 
+import io.cloaca.engine.Closer;
 import io.cloaca.engine.SettableClock;
 import io.cloaca.engine.TestDatabases;
 import io.cloaca.engine.context.Context;
@@ -30,7 +31,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -66,7 +66,7 @@ class LeaseRecoveryTest {
     @TempDir
     Path dir;
     private final SettableClock clock = new SettableClock();
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final Closer closer = new Closer();
     private String url;
     private String schema;
     private ExecutionStore store;
@@ -74,8 +74,9 @@ class LeaseRecoveryTest {
 
     @BeforeEach
     void openStore() {
-        schema = TestDatabases.postgres() ? TestDatabases.newSchemaName() : null;
-        url = schema != null ? TestDatabases.PG_URL + "?schema=" + schema : "sqlite://" + dir.resolve("leases.db");
+        TestDatabases.Shared shared = TestDatabases.shared(dir.resolve("leases.db"));
+        url = shared.url();
+        schema = shared.schema();
         database = Database.open(DatabaseUrl.parse(url), 2, true);
         database.migrate(schema);
         store = new ExecutionStore(database, schema, clock);
@@ -83,17 +84,13 @@ class LeaseRecoveryTest {
 
     @AfterEach
     void close() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
+        closer.close();
         database.close();
     }
 
     /** A runner of its own process, as far as liveness goes: its own pool and liveness lock. */
     private Runner runner(WorkflowRegistry registry) {
-        RunnerFactory factory = new RunnerFactory(registry, clock, false);
-        toClose.add(factory);
-        return factory.open(url, CONFIG);
+        return closer.add(new RunnerFactory(registry, clock, false)).open(url, CONFIG);
     }
 
     /** The liveness owner of a process that has died: its lock was taken and released. */
@@ -107,8 +104,8 @@ class LeaseRecoveryTest {
     private String liveOwner() {
         Database other = Database.open(DatabaseUrl.parse(url), 1, true);
         LivenessLock lock = LivenessLock.open(other);
-        toClose.add(other);
-        toClose.add(lock);
+        closer.add(other);
+        closer.add(lock);
         return lock.owner();
     }
 
