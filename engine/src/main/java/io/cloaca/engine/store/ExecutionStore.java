@@ -115,7 +115,7 @@ public final class ExecutionStore {
      */
     public Created createExecution(String executionId, String workflowName, Workflow workflow, String initialContext,
                                    Claimant claimFor, int claimLimit, long now) {
-        return database.inTransaction(c -> createExecution(c, executionId, workflowName, workflow, initialContext,
+        return database.inExecutionTransaction(executionId, c -> createExecution(c, executionId, workflowName, workflow, initialContext,
                 claimFor, claimLimit, now));
     }
 
@@ -317,7 +317,7 @@ public final class ExecutionStore {
     public FinishResult finish(ClaimedTask task, TaskOutcome outcome, Workflow workflow, Claimant.Claim next,
                                long now) {
         boolean[] tried = {false};
-        return database.inTransaction(c -> {
+        return database.inExecutionTransaction(task.executionId(), c -> {
             boolean retried = tried[0];
             tried[0] = true;
             return finish(c, task, outcome, workflow, next, now, retried);
@@ -778,7 +778,7 @@ public final class ExecutionStore {
      * dependents and ends the execution if nothing is left, as a normal failure would.
      */
     public FinishResult abandon(OrphanedTask orphan, boolean ownerGone, String reason, Workflow workflow, long now) {
-        return database.inTransaction(c -> {
+        return database.inExecutionTransaction(orphan.executionId(), c -> {
             lockExecution(c, orphan.executionId());
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Failed', last_error = ?,"
                     + " error_details = ?, completed_at = ?, claimed_by = NULL, claim_owner = NULL,"
@@ -805,7 +805,7 @@ public final class ExecutionStore {
      * @return LOST if the claim no longer held, otherwise the ended execution as {@code finished}
      */
     public FinishResult failExecution(ClaimedTask task, String error, long now) {
-        return database.inTransaction(c -> {
+        return database.inExecutionTransaction(task.executionId(), c -> {
             lockExecution(c, task.executionId());
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + tasks + " SET status = 'Failed', last_error = ?,"
                     + " completed_at = ?, claimed_by = NULL, claim_owner = NULL, lease_expires_at = NULL, updated_at = ?"

@@ -1,76 +1,152 @@
 package io.cloaca.engine.store;
 
 import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.TestDatabases;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Transactions batched into one SQLite commit keep their own outcome: each succeeds or fails alone,
- * and a failed one leaves no trace while the others of its batch are kept.
+ * Transactions batched into one commit keep their own outcome, on SQLite and on PostgreSQL: each
+ * succeeds or fails alone, a failed one leaves no trace while the others of its batch are kept, and a
+ * batch whose connection dies fails every one of its transactions, none of which is then found.
  */
 class GroupCommitTest {
 
     @TempDir
     Path dir;
 
-    @Test
-    void concurrent_transactions_commit_together_and_a_failing_one_is_rolled_back_alone() throws Exception {
-        try (Database db = Database.open(DatabaseUrl.parse("sqlite://" + dir.resolve("g.db")), 8, true)) {
+    /** A database with an empty table {@link #table} of integers, and a way to cut a connection. */
+    private final class Fixture implements AutoCloseable {
+        final Database db;
+        final String table;
+
+        Fixture(String backend) throws SQLException {
+            if (backend.equals("postgresql")) {
+                String schema = TestDatabases.newSchemaName();
+                try (Connection admin = TestDatabases.adminConnection(); Statement st = admin.createStatement()) {
+                    st.execute("CREATE SCHEMA \"" + schema + "\"");
+                }
+                db = Database.open(DatabaseUrl.parse(TestDatabases.PG_URL), 4, true);
+                table = "\"" + schema + "\".t";
+            } else {
+                db = Database.open(DatabaseUrl.parse("sqlite://" + dir.resolve("g.db")), 4, true);
+                table = "t";
+            }
             db.inTransaction(c -> {
                 try (Statement st = c.createStatement()) {
-                    st.execute("CREATE TABLE t (n INTEGER PRIMARY KEY)");
+                    st.execute("CREATE TABLE " + table + " (n INTEGER PRIMARY KEY)");
                 }
                 return null;
             });
-            CountDownLatch holding = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            ExecutorService pool = Executors.newFixedThreadPool(9);
-            try {
-                // One transaction holds the write lock, so the next eight queue up and run as one batch.
-                Future<?> holder = pool.submit(() -> db.inTransaction(c -> {
+        }
+
+        int insert(Connection c, int n) throws SQLException {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " (n) VALUES (?)")) {
+                ps.setInt(1, n);
+                return ps.executeUpdate();
+            }
+        }
+
+        List<Integer> stored() {
+            return db.read(c -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT n FROM " + table + " ORDER BY n")) {
+                    return Rows.list(ps, rs -> rs.getInt(1));
+                }
+            });
+        }
+
+        /**
+         * Occupies every lane with a transaction that waits for {@code release}, so that the writers
+         * started next queue up and run as one batch; returns the holders, each inserting 100 + i.
+         */
+        List<Future<Object>> holdEveryLane(ExecutorService pool, CountDownLatch release) throws Exception {
+            List<Future<Object>> holders = new ArrayList<>();
+            for (int i = 0; i < db.groupCommit().lanes(); i++) {
+                int value = 100 + i;
+                CountDownLatch holding = new CountDownLatch(1);
+                holders.add(pool.submit(() -> db.groupCommit().run("holder" + value, c -> {
                     holding.countDown();
                     awaitQuietly(release);
-                    return insert(c, 100);
-                }));
+                    return insert(c, value);
+                })));
                 assertTrue(holding.await(30, TimeUnit.SECONDS));
+            }
+            return holders;
+        }
+
+        void awaitQueued(int units) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (db.groupCommit().queued() < units && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(units, db.groupCommit().queued(), "the writers queue behind the lanes' holders");
+        }
+
+        @Override
+        public void close() {
+            db.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void concurrent_transactions_commit_together_and_a_failing_one_is_rolled_back_alone(String backend)
+            throws Exception {
+        try (Fixture f = new Fixture(backend)) {
+            CountDownLatch release = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            try {
+                List<Future<Object>> holders = f.holdEveryLane(pool, release);
                 List<Future<Integer>> writers = new ArrayList<>();
                 for (int n = 0; n < 8; n++) {
                     int value = n;
-                    writers.add(pool.submit(() -> db.inTransaction(c -> {
-                        insert(c, value);
-                        if (value == 3) {
-                            throw CloacaException.invalidArgument("unit 3 fails");
+                    writers.add(pool.submit(() -> f.db.inExecutionTransaction("k" + value, c -> {
+                        f.insert(c, value);
+                        if (value == 0 || value == 3) {
+                            // 0 runs first in its batch (no savepoint), 3 in the middle (a savepoint)
+                            throw CloacaException.invalidArgument("unit " + value + " fails");
+                        }
+                        if (value == 5) {
+                            f.insert(c, value); // a database error: PostgreSQL aborts the transaction
                         }
                         return value;
                     })));
                 }
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (db.groupCommit().queued() < 8 && System.nanoTime() < deadline) {
-                    Thread.sleep(5);
-                }
-                assertEquals(8, db.groupCommit().queued(), "the eight writers queue behind the holder");
+                f.awaitQueued(8);
                 release.countDown();
-                holder.get(30, TimeUnit.SECONDS);
+                for (Future<Object> holder : holders) {
+                    holder.get(30, TimeUnit.SECONDS);
+                }
                 for (int n = 0; n < 8; n++) {
                     Future<Integer> writer = writers.get(n);
-                    if (n == 3) {
-                        var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> writer.get(30, TimeUnit.SECONDS));
-                        assertTrue(e.getCause().getMessage().contains("unit 3 fails"));
+                    if (n == 0 || n == 3) {
+                        var e = assertThrows(ExecutionException.class, () -> writer.get(30, TimeUnit.SECONDS));
+                        assertTrue(e.getCause().getMessage().contains("unit " + n + " fails"), e.getCause().toString());
+                    } else if (n == 5) {
+                        var e = assertThrows(ExecutionException.class, () -> writer.get(30, TimeUnit.SECONDS));
+                        assertInstanceOf(CloacaException.class, e.getCause());
                     } else {
                         assertEquals(n, writer.get(30, TimeUnit.SECONDS));
                     }
@@ -78,13 +154,108 @@ class GroupCommitTest {
             } finally {
                 pool.shutdownNow();
             }
-            assertTrue(db.groupCommit().largestBatch() >= 8, "one commit carried the eight queued transactions");
-            List<Integer> stored = db.read(c -> {
-                try (PreparedStatement ps = c.prepareStatement("SELECT n FROM t ORDER BY n")) {
-                    return Rows.list(ps, rs -> rs.getInt(1));
+            assertTrue(f.db.groupCommit().largestBatch() >= 8, "one commit carried the eight queued transactions");
+            List<Integer> expected = new ArrayList<>(List.of(1, 2, 4, 6, 7));
+            for (int i = 0; i < f.db.groupCommit().lanes(); i++) {
+                expected.add(100 + i);
+            }
+            assertEquals(expected, f.stored());
+        }
+    }
+
+    @Test
+    void a_postgresql_batch_whose_connection_is_killed_fails_every_unit_and_none_is_written() throws Exception {
+        try (Fixture f = new Fixture("postgresql")) {
+            CountDownLatch release = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            try {
+                List<Future<Object>> holders = f.holdEveryLane(pool, release);
+                List<Future<Integer>> writers = new ArrayList<>();
+                for (int n = 0; n < 4; n++) {
+                    int value = n;
+                    // The group committer itself, not Database's retrying path: each caller must see the failure.
+                    writers.add(pool.submit(() -> f.db.groupCommit().run("k" + value, c -> {
+                        f.insert(c, value);
+                        if (value == 3) {
+                            terminate(c); // the last unit of the batch: the commit is what fails
+                        }
+                        return value;
+                    })));
                 }
-            });
-            assertEquals(List.of(0, 1, 2, 4, 5, 6, 7, 100), stored);
+                f.awaitQueued(4);
+                release.countDown();
+                for (Future<Object> holder : holders) {
+                    holder.get(30, TimeUnit.SECONDS);
+                }
+                for (Future<Integer> writer : writers) {
+                    var e = assertThrows(ExecutionException.class, () -> writer.get(30, TimeUnit.SECONDS));
+                    assertInstanceOf(SQLException.class, e.getCause());
+                    assertTrue(Database.isTransient((SQLException) e.getCause()), e.getCause().toString());
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertTrue(f.db.groupCommit().largestBatch() >= 4);
+            List<Integer> expected = new ArrayList<>();
+            for (int i = 0; i < f.db.groupCommit().lanes(); i++) {
+                expected.add(100 + i);
+            }
+            assertEquals(expected, f.stored(), "nothing of the killed batch was committed");
+            // The engine goes on: the pool replaces the dead connection.
+            int inserted = f.db.inExecutionTransaction("after", c -> f.insert(c, 50));
+            assertEquals(1, inserted);
+            assertTrue(f.stored().contains(50));
+        }
+    }
+
+    @Test
+    void units_of_a_killed_postgresql_batch_are_retried_each_on_its_own_and_written_once() throws Exception {
+        try (Fixture f = new Fixture("postgresql")) {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch killOnce = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            try {
+                List<Future<Object>> holders = f.holdEveryLane(pool, release);
+                List<Future<Integer>> writers = new ArrayList<>();
+                for (int n = 0; n < 4; n++) {
+                    int value = n;
+                    writers.add(pool.submit(() -> f.db.inExecutionTransaction("k" + value, c -> {
+                        f.insert(c, value);
+                        if (value == 1 && killOnce.getCount() > 0) {
+                            killOnce.countDown();
+                            terminate(c); // mid-batch: unit 2 and 3 then run into a dead connection
+                        }
+                        return value;
+                    })));
+                }
+                f.awaitQueued(4);
+                release.countDown();
+                for (Future<Object> holder : holders) {
+                    holder.get(30, TimeUnit.SECONDS);
+                }
+                for (int n = 0; n < 4; n++) {
+                    assertEquals(n, writers.get(n).get(60, TimeUnit.SECONDS));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(0L, killOnce.getCount(), "the batch's connection was killed");
+            List<Integer> stored = f.stored();
+            assertEquals(List.of(0, 1, 2, 3), stored.subList(0, 4), "every unit written exactly once: " + stored);
+        }
+    }
+
+    /** Ends the backend behind {@code c} from another session and waits until it is gone. */
+    private static void terminate(Connection c) throws SQLException {
+        int pid;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            pid = rs.getInt(1);
+        }
+        try (Connection admin = TestDatabases.adminConnection(); Statement st = admin.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_terminate_backend(" + pid + ", 30000)")) {
+            rs.next();
+            assertTrue(rs.getBoolean(1), "backend " + pid + " was terminated");
         }
     }
 
@@ -95,12 +266,4 @@ class GroupCommitTest {
             Thread.currentThread().interrupt();
         }
     }
-
-    private static int insert(java.sql.Connection c, int n) throws java.sql.SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO t (n) VALUES (?)")) {
-            ps.setInt(1, n);
-            return ps.executeUpdate();
-        }
-    }
-
 }
