@@ -47,11 +47,12 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Batches that may run at once on PostgreSQL: half the pool, at least one, so that batches overlap
-     * their round trips while the other connections serve reads, claims and a batch's waiting leader.
+     * Batches that may run at once on PostgreSQL: two, so that one batch's round trips overlap another's
+     * commit (a lane per writer would leave nothing to group), within half the pool, which also serves
+     * reads and claims.
      */
     private static int groupCommitLanes(HikariDataSource pool) {
-        return Integer.getInteger("cloaca.experiment.lanes", Math.max(1, pool.getMaximumPoolSize() / 2));
+        return Math.max(1, Math.min(2, pool.getMaximumPoolSize() / 2));
     }
 
     /**

@@ -587,17 +587,23 @@ public final class ExecutionStore {
         // The task finishing now is the last to complete; if it failed, the latest earlier completion wins.
         String finalContext = finishedOutput != null ? finishedOutput
                 : latestCompletedOutput(c, executionId).orElseGet(() -> initialContext(c, executionId));
+        // RETURNING (PostgreSQL, SQLite 3.35+) saves reading the ended row back: one statement fewer per execution.
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + executions + " SET status = ?, final_context = ?,"
-                + " error_message = ?, completed_at = ?, updated_at = ? WHERE id = ? AND status IN ('Pending', 'Running')")) {
+                + " error_message = ?, completed_at = ?, updated_at = ? WHERE id = ? AND status IN ('Pending', 'Running')"
+                + " RETURNING " + EXECUTION_COLUMNS)) {
             ps.setString(1, status.name());
             ps.setString(2, finalContext);
             ps.setString(3, error);
             ps.setLong(4, now);
             ps.setLong(5, now);
             ps.setString(6, executionId);
-            Rows.changedOne(ps.executeUpdate(), "ending execution " + executionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return executionRecord(rs);
+                }
+            }
         }
-        return loadExecution(c, executionId).orElseThrow();
+        return loadExecution(c, executionId).orElseThrow(); // it had ended already (cancelled)
     }
 
     private String initialContext(Connection c, String executionId) {
