@@ -603,7 +603,7 @@ public final class ExecutionStore {
                 }
             }
         }
-        return loadExecution(c, executionId).orElseThrow(); // it had ended already (cancelled)
+        return loadExecution(c, executionId).orElseThrow(); // it had ended already
     }
 
     private String initialContext(Connection c, String executionId) {

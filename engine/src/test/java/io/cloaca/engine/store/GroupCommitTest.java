@@ -15,12 +15,14 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -41,6 +43,7 @@ class GroupCommitTest {
     private final class Fixture implements AutoCloseable {
         final Database db;
         final String table;
+        final ExecutorService threads = Executors.newFixedThreadPool(16);
 
         Fixture(String backend) throws SQLException {
             if (backend.equals("postgresql")) {
@@ -81,12 +84,12 @@ class GroupCommitTest {
          * Occupies every lane with a transaction that waits for {@code release}, so that the writers
          * started next queue up and run as one batch; returns the holders, each inserting 100 + i.
          */
-        List<Future<Object>> holdEveryLane(ExecutorService pool, CountDownLatch release) throws Exception {
+        private List<Future<Object>> holdEveryLane(CountDownLatch release) throws Exception {
             List<Future<Object>> holders = new ArrayList<>();
             for (int i = 0; i < db.groupCommit().lanes(); i++) {
                 int value = 100 + i;
                 CountDownLatch holding = new CountDownLatch(1);
-                holders.add(pool.submit(() -> db.groupCommit().run("holder" + value, c -> {
+                holders.add(threads.submit(() -> db.groupCommit().run("holder" + value, c -> {
                     holding.countDown();
                     awaitQuietly(release);
                     return insert(c, value);
@@ -96,7 +99,35 @@ class GroupCommitTest {
             return holders;
         }
 
-        void awaitQueued(int units) throws InterruptedException {
+        /**
+         * Runs {@code units} transactions, made by {@code unit} from their number, as one batch: every lane
+         * is held while they queue, then let go. Returns their callers' results.
+         */
+        List<Future<Integer>> runAsOneBatch(int units, IntFunction<Callable<Integer>> unit) throws Exception {
+            CountDownLatch release = new CountDownLatch(1);
+            List<Future<Object>> holders = holdEveryLane(release);
+            List<Future<Integer>> writers = new ArrayList<>();
+            for (int n = 0; n < units; n++) {
+                writers.add(threads.submit(unit.apply(n)));
+            }
+            awaitQueued(units);
+            release.countDown();
+            for (Future<Object> holder : holders) {
+                holder.get(30, TimeUnit.SECONDS);
+            }
+            return writers;
+        }
+
+        /** What the lanes' holders wrote, besides {@code values}. */
+        List<Integer> withHolders(Integer... values) {
+            List<Integer> expected = new ArrayList<>(List.of(values));
+            for (int i = 0; i < db.groupCommit().lanes(); i++) {
+                expected.add(100 + i);
+            }
+            return expected;
+        }
+
+        private void awaitQueued(int units) throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (db.groupCommit().queued() < units && System.nanoTime() < deadline) {
                 Thread.sleep(5);
@@ -106,6 +137,7 @@ class GroupCommitTest {
 
         @Override
         public void close() {
+            threads.shutdownNow();
             db.close();
         }
     }
@@ -115,133 +147,76 @@ class GroupCommitTest {
     void concurrent_transactions_commit_together_and_a_failing_one_is_rolled_back_alone(String backend)
             throws Exception {
         try (Fixture f = new Fixture(backend)) {
-            CountDownLatch release = new CountDownLatch(1);
-            ExecutorService pool = Executors.newFixedThreadPool(16);
-            try {
-                List<Future<Object>> holders = f.holdEveryLane(pool, release);
-                List<Future<Integer>> writers = new ArrayList<>();
-                for (int n = 0; n < 8; n++) {
-                    int value = n;
-                    writers.add(pool.submit(() -> f.db.inExecutionTransaction("k" + value, c -> {
-                        f.insert(c, value);
-                        if (value == 0 || value == 3) {
-                            // 0 runs first in its batch (no savepoint), 3 in the middle (a savepoint)
-                            throw CloacaException.invalidArgument("unit " + value + " fails");
-                        }
-                        if (value == 5) {
-                            f.insert(c, value); // a database error: PostgreSQL aborts the transaction
-                        }
-                        return value;
-                    })));
+            List<Future<Integer>> writers = f.runAsOneBatch(8, value -> () -> f.db.inExecutionTransaction("k" + value, c -> {
+                f.insert(c, value);
+                if (value == 0 || value == 3) {
+                    // 0 runs first in its batch (no savepoint), 3 in the middle (a savepoint)
+                    throw CloacaException.invalidArgument("unit " + value + " fails");
                 }
-                f.awaitQueued(8);
-                release.countDown();
-                for (Future<Object> holder : holders) {
-                    holder.get(30, TimeUnit.SECONDS);
+                if (value == 5) {
+                    f.insert(c, value); // a database error: PostgreSQL aborts the transaction
                 }
-                for (int n = 0; n < 8; n++) {
-                    Future<Integer> writer = writers.get(n);
-                    if (n == 0 || n == 3) {
-                        var e = assertThrows(ExecutionException.class, () -> writer.get(30, TimeUnit.SECONDS));
-                        assertTrue(e.getCause().getMessage().contains("unit " + n + " fails"), e.getCause().toString());
-                    } else if (n == 5) {
-                        var e = assertThrows(ExecutionException.class, () -> writer.get(30, TimeUnit.SECONDS));
-                        assertInstanceOf(CloacaException.class, e.getCause());
-                    } else {
-                        assertEquals(n, writer.get(30, TimeUnit.SECONDS));
-                    }
+                return value;
+            }));
+            for (int n = 0; n < 8; n++) {
+                Future<Integer> writer = writers.get(n);
+                if (n == 0 || n == 3) {
+                    var e = assertThrows(ExecutionException.class, () -> writer.get(30, TimeUnit.SECONDS));
+                    assertTrue(e.getCause().getMessage().contains("unit " + n + " fails"), e.getCause().toString());
+                } else if (n == 5) {
+                    var e = assertThrows(ExecutionException.class, () -> writer.get(30, TimeUnit.SECONDS));
+                    assertInstanceOf(CloacaException.class, e.getCause());
+                } else {
+                    assertEquals(n, writer.get(30, TimeUnit.SECONDS));
                 }
-            } finally {
-                pool.shutdownNow();
             }
             assertTrue(f.db.groupCommit().largestBatch() >= 8, "one commit carried the eight queued transactions");
-            List<Integer> expected = new ArrayList<>(List.of(1, 2, 4, 6, 7));
-            for (int i = 0; i < f.db.groupCommit().lanes(); i++) {
-                expected.add(100 + i);
-            }
-            assertEquals(expected, f.stored());
+            assertEquals(f.withHolders(1, 2, 4, 6, 7), f.stored());
         }
     }
 
     @Test
     void a_postgresql_batch_whose_connection_is_killed_fails_every_unit_and_none_is_written() throws Exception {
         try (Fixture f = new Fixture("postgresql")) {
-            CountDownLatch release = new CountDownLatch(1);
-            ExecutorService pool = Executors.newFixedThreadPool(16);
-            try {
-                List<Future<Object>> holders = f.holdEveryLane(pool, release);
-                List<Future<Integer>> writers = new ArrayList<>();
-                for (int n = 0; n < 4; n++) {
-                    int value = n;
-                    // The group committer itself, not Database's retrying path: each caller must see the failure.
-                    writers.add(pool.submit(() -> f.db.groupCommit().run("k" + value, c -> {
-                        f.insert(c, value);
-                        if (value == 3) {
-                            terminate(c); // the last unit of the batch: the commit is what fails
-                        }
-                        return value;
-                    })));
+            // The group committer itself, not Database's retrying path: each caller must see the failure.
+            List<Future<Integer>> writers = f.runAsOneBatch(4, value -> () -> f.db.groupCommit().run("k" + value, c -> {
+                f.insert(c, value);
+                if (value == 3) {
+                    terminate(c); // the last unit of the batch: the commit is what fails
                 }
-                f.awaitQueued(4);
-                release.countDown();
-                for (Future<Object> holder : holders) {
-                    holder.get(30, TimeUnit.SECONDS);
-                }
-                for (Future<Integer> writer : writers) {
-                    var e = assertThrows(ExecutionException.class, () -> writer.get(30, TimeUnit.SECONDS));
-                    assertInstanceOf(SQLException.class, e.getCause());
-                    assertTrue(Database.isTransient((SQLException) e.getCause()), e.getCause().toString());
-                }
-            } finally {
-                pool.shutdownNow();
+                return value;
+            }));
+            for (Future<Integer> writer : writers) {
+                var e = assertThrows(ExecutionException.class, () -> writer.get(30, TimeUnit.SECONDS));
+                assertInstanceOf(SQLException.class, e.getCause());
+                assertTrue(Database.isTransient((SQLException) e.getCause()), e.getCause().toString());
             }
             assertTrue(f.db.groupCommit().largestBatch() >= 4);
-            List<Integer> expected = new ArrayList<>();
-            for (int i = 0; i < f.db.groupCommit().lanes(); i++) {
-                expected.add(100 + i);
-            }
-            assertEquals(expected, f.stored(), "nothing of the killed batch was committed");
+            assertEquals(f.withHolders(), f.stored(), "nothing of the killed batch was committed");
             // The engine goes on: the pool replaces the dead connection.
             int inserted = f.db.inExecutionTransaction("after", c -> f.insert(c, 50));
             assertEquals(1, inserted);
-            assertTrue(f.stored().contains(50));
+            assertEquals(f.withHolders(50), f.stored());
         }
     }
 
     @Test
     void units_of_a_killed_postgresql_batch_are_retried_each_on_its_own_and_written_once() throws Exception {
         try (Fixture f = new Fixture("postgresql")) {
-            CountDownLatch release = new CountDownLatch(1);
             CountDownLatch killOnce = new CountDownLatch(1);
-            ExecutorService pool = Executors.newFixedThreadPool(16);
-            try {
-                List<Future<Object>> holders = f.holdEveryLane(pool, release);
-                List<Future<Integer>> writers = new ArrayList<>();
-                for (int n = 0; n < 4; n++) {
-                    int value = n;
-                    writers.add(pool.submit(() -> f.db.inExecutionTransaction("k" + value, c -> {
-                        f.insert(c, value);
-                        if (value == 1 && killOnce.getCount() > 0) {
-                            killOnce.countDown();
-                            terminate(c); // mid-batch: unit 2 and 3 then run into a dead connection
-                        }
-                        return value;
-                    })));
+            List<Future<Integer>> writers = f.runAsOneBatch(4, value -> () -> f.db.inExecutionTransaction("k" + value, c -> {
+                f.insert(c, value);
+                if (value == 1 && killOnce.getCount() > 0) {
+                    killOnce.countDown();
+                    terminate(c); // mid-batch: units 2 and 3 then run into a dead connection
                 }
-                f.awaitQueued(4);
-                release.countDown();
-                for (Future<Object> holder : holders) {
-                    holder.get(30, TimeUnit.SECONDS);
-                }
-                for (int n = 0; n < 4; n++) {
-                    assertEquals(n, writers.get(n).get(60, TimeUnit.SECONDS));
-                }
-            } finally {
-                pool.shutdownNow();
+                return value;
+            }));
+            for (int n = 0; n < 4; n++) {
+                assertEquals(n, writers.get(n).get(60, TimeUnit.SECONDS));
             }
             assertEquals(0L, killOnce.getCount(), "the batch's connection was killed");
-            List<Integer> stored = f.stored();
-            assertEquals(List.of(0, 1, 2, 3), stored.subList(0, 4), "every unit written exactly once: " + stored);
+            assertEquals(f.withHolders(0, 1, 2, 3), f.stored(), "every unit written exactly once");
         }
     }
 
