@@ -35,6 +35,8 @@ final class GroupCommit {
     private static final class Unit<T> {
         final String lockKey;
         final SqlWork<T> work;
+        /** In a leader's batch: its caller only waits for {@link #done} from then on. */
+        volatile boolean taken;
         volatile boolean done;
         T result;
         Throwable failure;
@@ -93,7 +95,7 @@ final class GroupCommit {
         queue.add(unit);
         boolean interrupted = false;
         while (!unit.done) {
-            if (leaders.tryAcquire()) {
+            if (!unit.taken && leaders.tryAcquire()) {
                 try {
                     List<Unit<?>> batch = drain();
                     if (!batch.isEmpty()) {
@@ -107,9 +109,10 @@ final class GroupCommit {
                 }
             } else {
                 // Another leader may be running this unit already: it cannot be withdrawn, so wait
-                // uninterruptibly and restore the interrupt afterwards.
+                // uninterruptibly and restore the interrupt afterwards. A unit still queued waits
+                // for a free lane, one already taken for its batch to end.
                 synchronized (turn) {
-                    while (!unit.done && leaders.availablePermits() == 0) {
+                    while (!unit.done && (unit.taken || leaders.availablePermits() == 0)) {
                         try {
                             turn.wait();
                         } catch (InterruptedException e) {
@@ -137,6 +140,7 @@ final class GroupCommit {
     private List<Unit<?>> drain() {
         List<Unit<?>> batch = new ArrayList<>();
         for (Unit<?> u = queue.poll(); u != null; u = queue.poll()) {
+            u.taken = true;
             batch.add(u);
         }
         batch.sort(LOCK_ORDER);
