@@ -115,8 +115,8 @@ public final class ExecutionStore {
      */
     public Created createExecution(String executionId, String workflowName, Workflow workflow, String initialContext,
                                    Claimant claimFor, int claimLimit, long now) {
-        return database.inExecutionTransaction(executionId, c -> createExecution(c, executionId, workflowName, workflow, initialContext,
-                claimFor, claimLimit, now));
+        return database.inExecutionTransaction(executionId, c -> createExecution(c, executionId, workflowName,
+                workflow, initialContext, claimFor, claimLimit, now));
     }
 
     /**
