@@ -24,6 +24,8 @@ __all__ = [
     "RetryCondition", "hello_world", "HelloClass", "get_backend", "get_version",
     "DatabaseAdmin", "TenantConfig", "TenantCredentials",
     "context_value", "task_success", "task_failed", "task_skipped", "all_of", "any_of", "none_of", "always",
+    "trigger", "TriggerResult", "TriggerDecorator",
+    "TaskHandle",
 ]
 
 _host = None
@@ -473,13 +475,83 @@ _CONDITIONS = ("never", "transient", "all")
 
 
 class _TaskSpec:
-    __slots__ = ("id", "dependencies", "retry", "fn", "on_success", "on_failure", "trigger_rule")
+    __slots__ = ("id", "dependencies", "retry", "fn", "on_success", "on_failure", "trigger_rule", "wants_handle")
 
     def __init__(self, id, dependencies, retry, fn, on_success, on_failure, trigger_rule):
         self.id, self.dependencies, self.retry, self.fn = id, dependencies, retry, fn
         self.on_success, self.on_failure = on_success, on_failure
         #: canonical JSON of the rule, None for the default (always)
         self.trigger_rule = trigger_rule
+        #: whether fn is called as fn(context, handle)
+        self.wants_handle = _wants_handle(fn)
+
+
+class TaskHandle:
+    """What a task receives as its second parameter when that parameter is named ``handle`` (or
+    annotated ``TaskHandle``). Valid while the task's attempt runs."""
+
+    __slots__ = ("_handle", "_task")
+
+    def __init__(self, *_args, **_kwargs):
+        raise TypeError("TaskHandle has no constructor; a task receives one as its 'handle' parameter")
+
+    @classmethod
+    def _wrap(cls, handle, task_id):
+        h = object.__new__(cls)
+        h._handle, h._task = handle, task_id
+        return h
+
+    def defer_until(self, condition, poll_interval_ms=1000):
+        """Waits until ``condition()`` is true, asking it at once and then every ``poll_interval_ms``,
+        with the task's concurrency slot lent to other tasks meanwhile; takes a slot again before
+        returning. The task keeps its claim while it waits; if the process dies, another runner runs
+        the task again from its start. A condition that raises ends the wait with a RuntimeError
+        naming the task and the exception."""
+        if not callable(condition):
+            raise TypeError(f"defer_until condition must be a callable returning a bool, "
+                            f"got '{type(condition).__name__}'")
+        if isinstance(poll_interval_ms, bool) or not isinstance(poll_interval_ms, int):
+            raise TypeError(f"poll_interval_ms must be an int (milliseconds), got '{type(poll_interval_ms).__name__}'")
+        if not 0 < poll_interval_ms < 2 ** 63:
+            raise ValueError(f"poll_interval_ms must be a positive number of milliseconds below 2**63, "
+                             f"got {poll_interval_ms}")
+        raised = []
+
+        def probe():
+            try:
+                return bool(condition())
+            except Exception as e:  # reported below, from the task's own frame
+                raised.append(e)
+                return True
+
+        self._handle.deferUntil(probe, poll_interval_ms)
+        if raised:
+            e = raised[0]
+            raise RuntimeError(f"TaskHandle.defer_until: the condition of task '{self._task}' raised "
+                               f"{type(e).__name__}: {e}") from e
+
+    def is_slot_held(self):
+        """True while the task holds its concurrency slot: always, except inside ``defer_until``."""
+        return self._handle.isSlotHeld()
+
+    def __repr__(self):
+        return f"TaskHandle(task='{self._task}')"
+
+
+def _wants_handle(fn):
+    """Whether ``fn``'s second parameter is ``handle`` or annotated ``TaskHandle``. Reads the code
+    object, not ``inspect`` (importing it costs start-up time on GraalPy)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return False
+    first = 1 if getattr(fn, "__self__", None) is not None else 0  # a bound method's self
+    if code.co_argcount < first + 2:
+        return False
+    name = code.co_varnames[first + 1]
+    if name == "handle":
+        return True
+    annotation = (getattr(fn, "__annotations__", None) or {}).get(name)
+    return annotation is TaskHandle or annotation in ("TaskHandle", "cloaca.TaskHandle")
 
 
 #: Tasks decorated inside ``with WorkflowBuilder(...)``, by full namespace.
@@ -673,11 +745,11 @@ def _call_callback(name, spec, *args):
         print(f"[cloaca] {name} callback failed for task '{spec.id}': {type(e).__name__}: {e}", file=sys.stderr)
 
 
-def _invoke(spec, input_json):
+def _invoke(spec, input_json, handle):
     """Runs one attempt of a task for the engine; answers JSON ``{"ok": ...}`` and never raises."""
     ctx = Context._wrap(json.loads(input_json))
     try:
-        result = spec.fn(ctx)
+        result = spec.fn(ctx, TaskHandle._wrap(handle, spec.id)) if spec.wants_handle else spec.fn(ctx)
         if isinstance(result, collections.abc.Coroutine):
             import asyncio
             result = asyncio.run(result)
@@ -753,7 +825,7 @@ class Workflow:
 def _build(error_prefix, name, description, tags, ns_prefix, specs):
     tasks = []
     for spec in specs:
-        invoker = (lambda s: lambda input_json: _invoke(s, input_json))(spec)
+        invoker = (lambda s: lambda input_json, handle: _invoke(s, input_json, handle))(spec)
         tasks.append([ns_prefix + spec.id, [ns_prefix + d for d in spec.dependencies],
                       json.dumps(spec.retry._to_java()), invoker, spec.trigger_rule])
     return Workflow._wrap(_host.buildWorkflow(error_prefix, name, description, json.dumps(tags), tasks))
@@ -850,6 +922,163 @@ def register_workflow_constructor(name, constructor):
 
 
 # --------------------------------------------------------------------------------------------------
+# Event triggers
+# --------------------------------------------------------------------------------------------------
+
+class TriggerResult:
+    """What a trigger's poll function returns: ``TriggerResult.skip()`` (nothing happened) or
+    ``TriggerResult.fire(context=None)`` (start the trigger's workflow with this Context)."""
+
+    __slots__ = ("_fire", "_context")
+
+    def __init__(self, *_args, **_kwargs):
+        raise TypeError("TriggerResult has no constructor; use TriggerResult.skip() or TriggerResult.fire(context)")
+
+    @classmethod
+    def _make(cls, fire, context):
+        r = object.__new__(cls)
+        r._fire = fire
+        r._context = context
+        return r
+
+    @staticmethod
+    def skip():
+        return TriggerResult._make(False, None)
+
+    @staticmethod
+    def fire(context=None):
+        if context is not None and not isinstance(context, Context):
+            raise TypeError(f"TriggerResult.fire(context) takes a cloaca.Context or None, "
+                            f"got '{type(context).__name__}'")
+        return TriggerResult._make(True, None if context is None else Context._wrap(_copy(context.to_dict())))
+
+    def is_fire_result(self):
+        return self._fire
+
+    def is_skip_result(self):
+        return not self._fire
+
+    def __repr__(self):
+        if not self._fire:
+            return "TriggerResult.Skip"
+        return f"TriggerResult.Fire({'None' if self._context is None else repr(self._context)})"
+
+
+def _poll_trigger(name, fn):
+    """Calls a trigger's poll function for the engine; answers JSON and never raises."""
+    try:
+        result = fn()
+    except Exception as e:
+        return json.dumps({"ok": False, "error": f"Trigger '{name}' poll raised {type(e).__name__}: {e}"})
+    if not isinstance(result, TriggerResult):
+        return json.dumps({"ok": False, "error": f"Trigger '{name}' must return TriggerResult, got: "
+                                                 f"{type(result).__name__} ({result!r:.80})"})
+    if not result._fire or result._context is None:
+        return json.dumps({"ok": True, "fire": result._fire, "context": None})
+    return '{"ok":true,"fire":true,"context":' + result._context.to_json() + '}'
+
+
+class TriggerDecorator:
+    """What ``cloaca.trigger(...)`` returns; applied to the poll function, it defines the trigger."""
+
+    def __init__(self, workflow, name, poll_interval, cron, timezone, allow_concurrent):
+        self._workflow = workflow
+        self._name = name
+        self._poll_interval = poll_interval
+        self._cron = cron
+        self._timezone = timezone
+        self._allow_concurrent = allow_concurrent
+
+    def __call__(self, fn):
+        if not callable(fn):
+            raise TypeError(f"@cloaca.trigger must decorate a function, got '{type(fn).__name__}'")
+        name = self._name if self._name is not None else getattr(fn, "__name__", None)
+        if not isinstance(name, str) or not name:
+            raise ValueError("@cloaca.trigger: the trigger has no name; pass name='...'")
+        if self._workflow is None:
+            raise ValueError(f"Trigger '{name}' has no workflow: bind it with on='workflow_name' "
+                             f"(or the older @cloaca.trigger('workflow_name'))")
+        if self._cron is not None and self._poll_interval is not None:
+            raise ValueError(f"Trigger '{name}': cron='{self._cron}' and poll_interval='{self._poll_interval}' "
+                             f"cannot be combined; give one of them")
+        poll_interval = self._poll_interval if self._poll_interval is not None else self._default_interval
+        _host.defineTrigger(name, self._workflow, poll_interval, self._cron, self._timezone,
+                            self._allow_concurrent, lambda: _poll_trigger(name, fn))
+        return fn
+
+
+def trigger(workflow=None, *, name=None, on=None, poll_interval=None, cron=None, timezone=None,
+            allow_concurrent=False):
+    """Defines an event trigger: the decorated function takes no argument, is polled at
+    ``poll_interval`` (``"100ms"``, ``"5s"``, ``"2m"`` or a bare number of seconds) or at the instants of
+    ``cron`` (in ``timezone``, default UTC), and returns ``TriggerResult.skip()`` or
+    ``TriggerResult.fire(context)``. Each fire starts the workflow with the context plus
+    ``trigger_name`` and ``triggered_at``; while an execution started with the identical context is
+    running it is not started again, unless ``allow_concurrent=True``.
+
+    Both of upstream's signatures work: ``@trigger("workflow", poll_interval="5s")`` (default interval
+    5 s) and ``@trigger(on="workflow", poll_interval=... or cron=...)`` (default 30 s). Every runner the
+    script opens (before or after) polls the trigger, once per interval across all processes that
+    share its database."""
+    if workflow is not None and on is not None:
+        raise ValueError(f"@cloaca.trigger: give the workflow once, positionally ('{workflow}') or as on='{on}'")
+    for label, value in (("workflow", workflow), ("on", on), ("name", name), ("poll_interval", poll_interval),
+                         ("cron", cron), ("timezone", timezone)):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"@cloaca.trigger: {label} must be a str, got '{type(value).__name__}'")
+    _bool("allow_concurrent", allow_concurrent)
+    if cron is not None and on is None and workflow is None:
+        raise ValueError(f"@cloaca.trigger{'' if name is None else ' ' + repr(name)}: cron='{cron}' requires "
+                         f"on='workflow_name' (the workflow each instant may start)")
+    if timezone is not None and cron is None:
+        raise ValueError(f"@cloaca.trigger{'' if name is None else ' ' + repr(name)}: timezone='{timezone}' "
+                         f"applies to cron=... only")
+    decorator = TriggerDecorator(workflow if workflow is not None else on, name, poll_interval, cron, timezone,
+                                 allow_concurrent)
+    # Upstream's two eras differ in the default interval: 5 s with the positional workflow, 30 s with on=.
+    decorator._default_interval = None if cron is not None else ("5s" if workflow is not None else "30s")
+    return decorator
+
+
+def _forget_trigger(name):
+    """Stops polling trigger ``name`` in this process (its rows stay): for tests and the REPL."""
+    _host.forgetTrigger(name)
+
+
+class _TriggerMethods:
+    """DefaultRunner's trigger management, kept apart from the rest of the runner."""
+
+    def list_trigger_schedules(self, enabled_only=None, limit=None, offset=None):
+        """Trigger rows of this runner's database as dicts, by name (defaults: all, 100, 0): ``id``,
+        ``trigger_name``, ``workflow_name``, ``poll_interval_ms`` (None for a cron trigger),
+        ``allow_concurrent``, ``enabled``, ``last_poll_at``, ``created_at``, ``updated_at``, then
+        ``cron_expression``, ``timezone`` and ``next_poll_at``."""
+        enabled_only = False if enabled_only is None else _bool("enabled_only", enabled_only)
+        return json.loads(self._handle.listTriggers(enabled_only, _page("limit", limit, 100),
+                                                    _page("offset", offset, 0)))
+
+    def get_trigger_schedule(self, trigger_name):
+        """A trigger's row as a dict (as ``list_trigger_schedules``), or None if it is unknown."""
+        _check_str("trigger_name", trigger_name)
+        found = self._handle.getTrigger(trigger_name)
+        return None if found is None else json.loads(found)
+
+    def set_trigger_enabled(self, trigger_name, enabled):
+        """Enables or disables a trigger for every process on the database; ValueError if it is unknown."""
+        _check_str("trigger_name", trigger_name)
+        self._handle.setTriggerEnabled(trigger_name, _bool("enabled", enabled))
+
+    def get_trigger_execution_history(self, trigger_name, limit=None, offset=None):
+        """A trigger's polls that fired or failed, newest first (defaults: 100, 0): dicts with ``id``,
+        ``trigger_name``, ``context_hash``, ``pipeline_execution_id``, ``started_at``, ``completed_at``,
+        ``created_at``, then ``outcome`` (``fired`` or ``error``), ``detail`` (the error) and
+        ``execution_status``. Polls that skipped are not recorded."""
+        _check_str("trigger_name", trigger_name)
+        return json.loads(self._handle.triggerHistory(trigger_name, _page("limit", limit, 100),
+                                                      _page("offset", offset, 0)))
+
+
+# --------------------------------------------------------------------------------------------------
 # Runner
 # --------------------------------------------------------------------------------------------------
 
@@ -885,10 +1114,12 @@ _CONFIG_EXTENSIONS = {
     "stale_claim_sweep_interval_seconds": None,
     "max_recovery_attempts": None,
     "shutdown_timeout_seconds": None,
+    "enable_trigger_scheduling": None,
+    "trigger_poll_timeout_seconds": None,
 }
 #: Knobs given in seconds that may be fractional.
 _FRACTIONAL_SECONDS = {"stale_claim_threshold_seconds", "heartbeat_interval_seconds",
-                       "stale_claim_sweep_interval_seconds", "shutdown_timeout_seconds"}
+                       "stale_claim_sweep_interval_seconds", "shutdown_timeout_seconds", "trigger_poll_timeout_seconds"}
 
 
 def _check_knob(name, value):
@@ -913,7 +1144,9 @@ class DefaultRunnerConfig:
 
     Besides upstream's fifteen knobs (those ``to_dict`` returns), keyword-only durability knobs:
     ``stale_claim_threshold_seconds`` (lease of a claimed task), ``heartbeat_interval_seconds``,
-    ``stale_claim_sweep_interval_seconds``, ``max_recovery_attempts`` and ``shutdown_timeout_seconds``.
+    ``stale_claim_sweep_interval_seconds``, ``max_recovery_attempts`` and ``shutdown_timeout_seconds``;
+    trigger knobs ``enable_trigger_scheduling`` and ``trigger_poll_timeout_seconds`` (how long a poll may
+    take before it is recorded as failed).
     ``executor_poll_interval_ms`` sets how often the runner looks for work it did not create (other
     processes' executions, recovered tasks). The defaults are the engine's (Java ``RunnerConfig``), so
     ``DefaultRunner(url)`` and ``DefaultRunner.with_config(url, DefaultRunnerConfig())`` run alike; read
@@ -925,7 +1158,8 @@ class DefaultRunnerConfig:
                  cron_enable_recovery=None, cron_recovery_interval_seconds=None, cron_lost_threshold_minutes=None,
                  cron_max_recovery_age_seconds=None, cron_max_recovery_attempts=None, *,
                  workflow_timeout_seconds=None, stale_claim_threshold_seconds=None, heartbeat_interval_seconds=None,
-                 stale_claim_sweep_interval_seconds=None, max_recovery_attempts=None, shutdown_timeout_seconds=None):
+                 stale_claim_sweep_interval_seconds=None, max_recovery_attempts=None, shutdown_timeout_seconds=None,
+                 enable_trigger_scheduling=None, trigger_poll_timeout_seconds=None):
         given = dict(locals())
         given.pop("self")
         alias = given.pop("workflow_timeout_seconds")
@@ -1052,7 +1286,7 @@ def _page(name, value, default):
     return min(value, 2 ** 31 - 1)
 
 
-class DefaultRunner:
+class DefaultRunner(_TriggerMethods):
     """Runs registered workflows against a database: ``DefaultRunner("sqlite://app.db")`` (the default
     backend), ``":memory:"``, or ``"postgresql://user:pass@host:5432/db"``. Use it as a context manager,
     or call ``shutdown()`` when done."""
@@ -1428,9 +1662,8 @@ def _run_main(script):
 _console = None
 
 
-def _repl_push(line):
-    """Feeds one line to the interactive console: -1 while a statement needs more lines, -2 when it ran,
-    else the exit status the line asked for (``exit(n)``, ``sys.exit(n)``)."""
+def _repl_console():
+    """The interactive console, made on first use, with ``cloaca`` imported in its namespace."""
     global _console
     if _console is None:
         import code
@@ -1440,8 +1673,14 @@ def _repl_push(line):
 
         _console = code.InteractiveConsole({"__name__": "__main__", "__doc__": None, "cloaca": sys.modules[__name__],
                                             "exit": leave, "quit": leave})
+    return _console
+
+
+def _repl_push(line):
+    """Feeds one line to the interactive console: -1 while a statement needs more lines, -2 when it ran,
+    else the exit status the line asked for (``exit(n)``, ``sys.exit(n)``)."""
     try:
-        return -1 if _console.push(line) else -2
+        return -1 if _repl_console().push(line) else -2
     except SystemExit as e:
         return _exit_status(e.code)
 
@@ -1450,6 +1689,42 @@ def _repl_reset():
     """Drops a half-typed statement (Ctrl-C at the prompt)."""
     if _console is not None:
         _console.resetbuffer()
+
+
+def _repl_complete(text):
+    """Tab completion at the prompt: the names and attributes (``cloaca.``, ``runner.``, ``ctx.``) that
+    complete the dotted name ``text`` ends with, as the console's namespace holds them. Completing an
+    attribute evaluates the expression before the last dot, as CPython's readline completion does."""
+    import re
+    import rlcompleter
+    match = re.search(r"[A-Za-z_][\w.]*$", text)
+    word = match.group(0) if match else ""
+    completer = rlcompleter.Completer(_repl_console().locals)
+    found = []
+    state = 0
+    while True:
+        try:
+            candidate = completer.complete(word, state)
+        except Exception:
+            break
+        if candidate is None:
+            break
+        if candidate not in found:
+            found.append(candidate)
+        state += 1
+    return found
+
+
+def _repl_open_runner(database_url, schema):
+    """``cloaca repl --database URL [--schema NAME]``: binds ``runner`` in the console to a runner on that
+    database (and tenant schema); returns how to say so, with any password hidden."""
+    runner = DefaultRunner(database_url) if schema is None else DefaultRunner.with_schema(database_url, schema)
+    _repl_console().locals["runner"] = runner
+    import re
+    shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", database_url)
+    if schema is None:
+        return f"runner = cloaca.DefaultRunner({shown!r})"
+    return f"runner = cloaca.DefaultRunner.with_schema({shown!r}, {schema!r})"
 
 
 def _run_pytest(args_json, extra_path_json):

@@ -37,6 +37,14 @@ public final class TestDatabases {
         return postgres() ? PG_URL + "?schema=" + newSchemaName() : ":memory:";
     }
 
+    /**
+     * A URL no other test uses that several runners (processes, as far as the engine can tell) can
+     * share: file {@code file} in {@code dir} on SQLite, a new schema on PostgreSQL.
+     */
+    public static String sharedDatabaseUrl(java.nio.file.Path dir, String file) {
+        return postgres() ? PG_URL + "?schema=" + newSchemaName() : "sqlite://" + dir.resolve(file);
+    }
+
     /** A fresh schema name, dropped at JVM exit. */
     public static String newSchemaName() {
         String name = "cloaca_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);

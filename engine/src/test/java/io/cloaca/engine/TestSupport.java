@@ -118,7 +118,7 @@ public final class TestSupport {
 
     /** The task rows of an execution, keyed by task id (the last namespace part). */
     public static Map<String, TaskRecord> taskRows(Runner runner, String executionId) {
-        return runner.store().listTasks(executionId).stream()
+        return runner.history().tasks(executionId).stream()
                 .collect(Collectors.toMap(t -> TaskNamespace.parse(t.taskName()).task(), Function.identity()));
     }
 

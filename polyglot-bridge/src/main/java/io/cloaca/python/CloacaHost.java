@@ -6,10 +6,13 @@ import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.CloacaVersion;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.cron.CronConfig;
+import io.cloaca.engine.execution.Runner;
 import io.cloaca.engine.execution.RunnerFactory;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.tenancy.Identifiers;
 import io.cloaca.engine.tenancy.TenantAdmin;
+import io.cloaca.engine.trigger.TriggerConfig;
+import io.cloaca.engine.trigger.TriggerDefinition;
 import io.cloaca.engine.execution.RunnerConfig;
 import io.cloaca.engine.retry.BackoffStrategy;
 import io.cloaca.engine.retry.RetryCondition;
@@ -28,6 +31,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The only Java object the {@code cloaca} Python package talks to. It takes plain strings, JSON text
@@ -40,6 +45,10 @@ public final class CloacaHost {
     private final RunnerFactory runners;
     private final PythonErrors errors;
     private final KeyboardInterrupts interrupts;
+    /** Triggers the script defined, by name: like workflows, every runner the script opens polls them. */
+    private final Map<String, TriggerDefinition> triggers = new ConcurrentHashMap<>();
+    /** Runners opened by the script and not shut down, which a trigger defined later joins too. */
+    private final List<Runner> live = new CopyOnWriteArrayList<>();
 
     CloacaHost(RunnerFactory runners, PythonErrors errors, KeyboardInterrupts interrupts) {
         this.registry = runners.registry();
@@ -76,7 +85,7 @@ public final class CloacaHost {
                 Value rule = spec.getArrayElement(4);
                 builder.add(new TaskDefinition(TaskNamespace.parse(spec.getArrayElement(0).asString()), deps,
                         retryPolicy(readJson(spec.getArrayElement(2).asString())),
-                        new PythonTaskBody(spec.getArrayElement(3)),
+                        new PythonTaskBody(spec.getArrayElement(3), errors),
                         rule.isNull() ? TriggerRule.ALWAYS : TriggerRule.fromJson(readJson(rule.asString()))));
             }
             return new WorkflowHandle(builder.build());
@@ -117,6 +126,59 @@ public final class CloacaHost {
     }
 
     /**
+     * Defines (or redefines) an event trigger, validated now, and adds it to every open runner; runners
+     * opened later get it when they open. Its workflow may be registered later: until it is, each
+     * runner records that once in the trigger's history and does not poll it.
+     *
+     * @param pollInterval upstream's interval string, or null with a cron expression
+     * @param cron         a cron expression, or null
+     * @param timezone     the cron expression's IANA zone, or null for UTC
+     * @param poller       a Python callable taking no argument and answering the JSON of {@link PythonTriggerPoll}
+     */
+    @HostAccess.Export
+    public void defineTrigger(String name, String workflowName, String pollInterval, String cron, String timezone,
+                              boolean allowConcurrent, Value poller) {
+        TriggerDefinition trigger;
+        try {
+            PythonTriggerPoll poll = new PythonTriggerPoll(name, poller);
+            trigger = cron != null
+                    ? TriggerDefinition.cron(name, workflowName, cron, timezone == null ? "UTC" : timezone, allowConcurrent,
+                    poll)
+                    : TriggerDefinition.every(name, workflowName, pollInterval, allowConcurrent, poll);
+        } catch (CloacaException e) {
+            throw errors.translate("", e);
+        }
+        triggers.put(name, trigger);
+        live.removeIf(Runner::isShutDown);
+        for (Runner runner : live) {
+            try {
+                runner.triggers().declare(trigger);
+            } catch (CloacaException e) {
+                throw errors.translate("Failed to register trigger '" + name + "': ", e);
+            }
+        }
+    }
+
+    /** Forgets a trigger in this process: no runner of it polls it any more (its rows stay). For tests and the REPL. */
+    @HostAccess.Export
+    public void forgetTrigger(String name) {
+        triggers.remove(name);
+        for (Runner runner : live) {
+            runner.triggers().forget(name);
+        }
+    }
+
+    /** A runner just opened: it polls the triggers defined so far, and joins those defined later. */
+    private RunnerHandle opened(Runner runner) {
+        for (TriggerDefinition trigger : triggers.values()) {
+            runner.triggers().declare(trigger);
+        }
+        live.removeIf(Runner::isShutDown);
+        live.add(runner);
+        return new RunnerHandle(runner, errors, interrupts);
+    }
+
+    /**
      * Opens a runner.
      *
      * @param configJson the engine-relevant knobs of DefaultRunnerConfig, or null for defaults
@@ -124,7 +186,7 @@ public final class CloacaHost {
     @HostAccess.Export
     public RunnerHandle createRunner(String url, String configJson) {
         try {
-            return new RunnerHandle(runners.open(url, runnerConfig(configJson)), errors, interrupts);
+            return opened(runners.open(url, runnerConfig(configJson)));
         } catch (CloacaException e) {
             throw errors.translate("Failed to create DefaultRunner: ", e);
         }
@@ -144,13 +206,13 @@ public final class CloacaHost {
             Identifiers.schema(schema);
             config = runnerConfig(configJson);
             if (!(DatabaseUrl.parse(url) instanceof DatabaseUrl.Postgres)) {
-                return new RunnerHandle(runners.openSchema(url, schema, config), errors, interrupts);
+                return opened(runners.openSchema(url, schema, config));
             }
         } catch (CloacaException e) {
             throw errors.translate("", e);
         }
         try {
-            return new RunnerHandle(runners.openSchema(url, schema, config), errors, interrupts);
+            return opened(runners.openSchema(url, schema, config));
         } catch (CloacaException e) {
             throw errors.translate("Failed to create DefaultRunner with schema: Failed to set up schema '"
                     + schema + "': ", e);
@@ -188,6 +250,8 @@ public final class CloacaHost {
         knobs.put("stale_claim_sweep_interval_seconds", d.sweepInterval().toMillis() / 1000.0);
         knobs.put("max_recovery_attempts", d.maxRecoveries());
         knobs.put("shutdown_timeout_seconds", d.shutdownGrace().toMillis() / 1000.0);
+        knobs.put("enable_trigger_scheduling", d.triggers().enabled());
+        knobs.put("trigger_poll_timeout_seconds", d.triggers().pollTimeout().toMillis() / 1000.0);
         return WorkflowHandle.json(knobs);
     }
 
@@ -221,6 +285,8 @@ public final class CloacaHost {
                         seconds(c.path("cron_poll_interval_seconds"), d.cron().recheck()),
                         (int) Math.min(Integer.MAX_VALUE, c.path("cron_max_catchup_executions").asLong(d.cron().maxCatchup())),
                         Duration.ofMinutes(c.path("cron_lost_threshold_minutes").asLong(d.cron().lostThreshold().toMinutes()))))
+                .triggers(new TriggerConfig(c.path("enable_trigger_scheduling").asBoolean(d.triggers().enabled()),
+                        seconds(c.path("trigger_poll_timeout_seconds"), d.triggers().pollTimeout())))
                 .build();
     }
 

@@ -234,6 +234,29 @@ public final class PythonRuntime implements AutoCloseable {
         cloaca.getMember("_repl_reset").execute();
     }
 
+    /**
+     * Completions at the interactive prompt for the dotted name that {@code lineBeforeCursor} ends with
+     * (names of the console's namespace, or attributes: {@code cloaca.ta} gives {@code cloaca.task(}).
+     */
+    public List<String> replComplete(String lineBeforeCursor) {
+        Value found = cloaca.getMember("_repl_complete").execute(lineBeforeCursor);
+        List<String> completions = new ArrayList<>((int) found.getArraySize());
+        for (long i = 0; i < found.getArraySize(); i++) {
+            completions.add(found.getArrayElement(i).asString());
+        }
+        return completions;
+    }
+
+    /**
+     * Binds {@code runner} at the interactive prompt to a runner on {@code databaseUrl} (in tenant schema
+     * {@code schema} when not null) and returns the statement that did it, with any password hidden.
+     *
+     * @throws PolyglotException with the Python error when the runner cannot be opened
+     */
+    public String replOpenRunner(String databaseUrl, String schema) {
+        return cloaca.getMember("_repl_open_runner").execute(databaseUrl, schema).asString();
+    }
+
     /** Evaluates Python source in {@code __main__}, returning the last expression's value. */
     public Value eval(String code) {
         return context.eval(Source.create("python", code));

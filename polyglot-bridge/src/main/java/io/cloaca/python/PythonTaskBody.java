@@ -4,7 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cloaca.engine.context.Context;
+import io.cloaca.engine.workflow.AttemptHandle;
 import io.cloaca.engine.workflow.TaskBody;
+import io.cloaca.engine.workflow.TaskHandle;
 import io.cloaca.engine.workflow.TaskFailedException;
 import org.graalvm.polyglot.Value;
 
@@ -17,14 +19,28 @@ import org.graalvm.polyglot.Value;
 final class PythonTaskBody implements TaskBody {
 
     private final Value invoker;
+    private final PythonErrors errors;
 
-    PythonTaskBody(Value invoker) {
+    PythonTaskBody(Value invoker, PythonErrors errors) {
         this.invoker = invoker;
+        this.errors = errors;
     }
 
+    /** Outside a runner: the function gets a handle that holds no slot (see {@link TaskBody#withHandle}). */
     @Override
     public Context run(Context input) throws TaskFailedException {
-        String reply = invoker.execute(input.toJson()).asString();
+        AttemptHandle handle = new AttemptHandle("(outside a runner)", AttemptHandle.Slot.NONE);
+        try {
+            return run(input, handle);
+        } finally {
+            handle.consume();
+        }
+    }
+
+    /** The shim passes the handle on only to functions that take one. */
+    @Override
+    public Context run(Context input, TaskHandle handle) throws TaskFailedException {
+        String reply = invoker.execute(input.toJson(), new PythonTaskHandle(handle, errors)).asString();
         JsonNode answer;
         try {
             answer = Context.JSON.readTree(reply);

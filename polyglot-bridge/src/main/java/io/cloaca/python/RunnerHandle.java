@@ -10,6 +10,7 @@ import io.cloaca.engine.execution.ExecutionJson;
 import io.cloaca.engine.execution.ExecutionResult;
 import io.cloaca.engine.execution.Runner;
 import io.cloaca.engine.store.ExecutionRecord;
+import io.cloaca.engine.trigger.TriggerJson;
 import org.graalvm.polyglot.HostAccess;
 
 import java.time.Instant;
@@ -69,7 +70,7 @@ public final class RunnerHandle {
         }
         List<ExecutionRecord> executions;
         try {
-            executions = runner.store().listExecutions(workflowName, limit);
+            executions = runner.history().recentExecutions(workflowName, limit);
         } catch (CloacaException e) {
             throw errors.translate("Failed to list executions: ", e);
         }
@@ -94,7 +95,7 @@ public final class RunnerHandle {
 
     /** Every task row of an execution, in the order the tasks started. */
     private List<Map<String, Object>> taskResults(String executionId) {
-        return runner.store().listTasks(executionId).stream().map(ExecutionJson::task).toList();
+        return runner.history().tasks(executionId).stream().map(ExecutionJson::task).toList();
     }
 
     /** Shuts the runner down; {@code interrupted}: because of Ctrl-C, which stderr then reports. */
@@ -109,7 +110,7 @@ public final class RunnerHandle {
 
     @HostAccess.Export
     public String describe() {
-        return runner.store().database().url().redacted();
+        return runner.database().url().redacted();
     }
 
     // ---- cron (upstream's messages: "<prefix>: Configuration error: <detail>" for bad input) ----------
@@ -206,6 +207,47 @@ public final class RunnerHandle {
             return WorkflowHandle.json(out);
         } catch (CloacaException e) {
             throw cronError("Failed to get cron execution stats: ", e);
+        }
+    }
+
+    // ---- event triggers (upstream's prefix "Failed to update trigger: " for set_trigger_enabled) ------
+
+    @HostAccess.Export
+    public String listTriggers(boolean enabledOnly, int limit, int offset) {
+        try {
+            return WorkflowHandle.json(runner.triggers().list(enabledOnly, limit, offset).stream()
+                    .map(TriggerJson::schedule).toList());
+        } catch (CloacaException e) {
+            throw errors.translate("Failed to list trigger schedules: ", e);
+        }
+    }
+
+    /** The trigger's row as JSON, or null if no process defined it on this database. */
+    @HostAccess.Export
+    public String getTrigger(String name) {
+        try {
+            return runner.triggers().get(name).map(s -> WorkflowHandle.json(TriggerJson.schedule(s))).orElse(null);
+        } catch (CloacaException e) {
+            throw errors.translate("Failed to get trigger schedule: ", e);
+        }
+    }
+
+    @HostAccess.Export
+    public void setTriggerEnabled(String name, boolean enabled) {
+        try {
+            runner.triggers().setEnabled(name, enabled);
+        } catch (CloacaException e) {
+            throw errors.raise("ValueError", "Failed to update trigger: " + e.getMessage());
+        }
+    }
+
+    @HostAccess.Export
+    public String triggerHistory(String name, int limit, int offset) {
+        try {
+            return WorkflowHandle.json(runner.triggers().history(name, limit, offset).stream()
+                    .map(TriggerJson::execution).toList());
+        } catch (CloacaException e) {
+            throw errors.translate("Failed to get trigger execution history: ", e);
         }
     }
 

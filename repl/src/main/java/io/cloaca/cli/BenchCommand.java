@@ -1,10 +1,10 @@
 package io.cloaca.cli;
 
-import io.cloaca.cli.bench.BenchOptions;
-import io.cloaca.cli.bench.BenchReport;
-import io.cloaca.cli.bench.BenchSuite;
-import io.cloaca.cli.bench.ReportFormatter;
-import io.cloaca.cli.bench.Scale;
+import io.cloaca.bench.BenchOptions;
+import io.cloaca.bench.BenchReport;
+import io.cloaca.bench.BenchSuite;
+import io.cloaca.bench.ReportFormatter;
+import io.cloaca.bench.Scale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,9 +54,9 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (cron != null) {
-            var bench = new io.cloaca.cli.bench.CronBench(cron, quick || smoke ? 5 : 10, System.err);
+            var bench = new io.cloaca.bench.CronBench(cron, quick || smoke ? 5 : 10, System.err);
             var out = spec.commandLine().getOut();
-            out.print(io.cloaca.cli.bench.CronBench.format(bench.run(), markdown));
+            out.print(io.cloaca.bench.CronBench.format(bench.run(), markdown));
             out.flush();
             return 0;
         }
@@ -64,9 +64,9 @@ final class BenchCommand implements Callable<Integer> {
             if (postgresUrl == null) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--tenants needs --postgres URL");
             }
-            var result = new io.cloaca.cli.bench.TenantScaleBench(postgresUrl, tenants, System.err).run();
+            var result = new io.cloaca.bench.TenantScaleBench(postgresUrl, tenants, System.err).run();
             var out = spec.commandLine().getOut();
-            out.print(io.cloaca.cli.bench.TenantScaleBench.format(result, markdown));
+            out.print(io.cloaca.bench.TenantScaleBench.format(result, markdown));
             out.flush();
             return 0;
         }

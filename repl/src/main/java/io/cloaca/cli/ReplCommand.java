@@ -8,7 +8,12 @@ import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import org.jline.terminal.impl.DumbTerminal;
+import org.graalvm.polyglot.PolyglotException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -30,10 +35,34 @@ final class ReplCommand implements Callable<Integer> {
 
     static final String HISTORY_FILE = ".cloaca_history";
 
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--database", paramLabel = "URL", description = {"Start with `runner` bound to a DefaultRunner on "
+            + "this database (sqlite://file.db, postgresql://user@host/db)."})
+    String database;
+
+    @Option(names = "--schema", paramLabel = "NAME", description = {"With --database (PostgreSQL): the runner works in "
+            + "this tenant schema, as DefaultRunner.with_schema."})
+    String schema;
+
     @Override
     public Integer call() throws Exception {
+        if (schema != null && database == null) {
+            throw new ParameterException(spec.commandLine(), "--schema needs --database (the PostgreSQL database the "
+                    + "tenant schema lives in)");
+        }
         try (PythonRuntime python = PythonRuntime.builder().arguments(List.of("")).build();
              Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
+            String opened = null;
+            if (database != null) {
+                try {
+                    opened = python.replOpenRunner(database, schema);
+                } catch (PolyglotException e) {
+                    System.err.println("cloaca repl: cannot open a runner on --database: " + e.getMessage());
+                    return 1;
+                }
+            }
             Thread onSignal = new Thread(() -> python.runners().close(), "cloaca-shutdown");
             Runtime.getRuntime().addShutdownHook(onSignal);
             try {
@@ -42,8 +71,13 @@ final class ReplCommand implements Callable<Integer> {
                     return script(python, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
                 }
                 LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("cloaca")
+                        .parser(ReplCompleter.parser()).completer(new ReplCompleter(python))
                         .variable(LineReader.HISTORY_FILE, historyFile()).build();
-                System.out.println(new Main.Version().getVersion()[0] + " - cloaca is imported; Ctrl-D to leave");
+                System.out.println(new Main.Version().getVersion()[0] + " - cloaca is imported; Tab completes, "
+                        + "Ctrl-D leaves");
+                if (opened != null) {
+                    System.out.println(opened + " is ready");
+                }
                 return loop(python, reader);
             } finally {
                 try {

@@ -8,6 +8,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Files;
+import java.time.Clock;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +29,11 @@ final class RunCommand implements Callable<Integer> {
             + "once warm, but seconds slower to start; for long runs of CPU-bound tasks. Needs JDK 25 "
             + "(JAVA_HOME); on other JDKs one line says so and Python is interpreted."})
     boolean jit;
+
+    @Option(names = "--progress", description = {"Show task progress on stderr: each task's end with its time, and "
+            + "on a terminal a live line with a bar, running/done/failed/retrying counts. Without it the output is the "
+            + "script's own, as upstream's."})
+    boolean progress;
 
     @Parameters(index = "0", paramLabel = "SCRIPT", description = "The Python script to run.")
     Path script;
@@ -57,9 +63,15 @@ final class RunCommand implements Callable<Integer> {
             // back) before the JVM exits, so a restarted runner resumes at once.
             Thread onSignal = new Thread(() -> python.runners().close(), "cloaca-shutdown");
             Runtime.getRuntime().addShutdownHook(onSignal);
+            ProgressView view = progress ? progressView(python) : null;
             try {
                 return python.runScript(script);
             } finally {
+                if (view != null) {
+                    // Runners still draining report their last tasks before the summary line.
+                    python.runners().close();
+                    view.close();
+                }
                 try {
                     Runtime.getRuntime().removeShutdownHook(onSignal);
                 } catch (IllegalStateException alreadyShuttingDown) {
@@ -67,6 +79,15 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    private static ProgressView progressView(PythonRuntime python) {
+        // System.console() tells whether stdin and stdout are a terminal; stderr usually goes with them.
+        boolean live = System.console() != null && !"dumb".equals(System.getenv("TERM"));
+        ProgressView view = new ProgressView(System.err, live,
+                name -> python.runners().registry().find(name).map(w -> w.tasks().size()).orElse(0), Clock.systemUTC());
+        python.runners().addTaskListener(view);
+        return view;
     }
 
     /** {@code CLOACA_JIT}: 1/true/yes/on or 0/false/no/off (unset or empty: off), as the launcher reads it. */

@@ -1,6 +1,6 @@
 package io.cloaca.cli;
 
-import io.cloaca.cli.bench.Figure;
+import io.cloaca.bench.Figure;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 

@@ -86,20 +86,25 @@ final class CloacaProcess {
     /** Runs the launcher with {@code input} as its standard input. */
     static Result runWithInput(Map<String, String> env, String input, String... args)
             throws IOException, InterruptedException {
-        List<String> command = command(args);
+        return exec(command(args), ROOT, env, input);
+    }
+
+    /** Runs {@code command} in {@code cwd} with {@code input} as its standard input, and waits for it. */
+    static Result exec(List<String> command, Path cwd, Map<String, String> env, String input)
+            throws IOException, InterruptedException {
         Path out = Files.createTempFile("cloaca-out", ".txt");
         Path err = Files.createTempFile("cloaca-err", ".txt");
         try {
             Path in = Files.createTempFile("cloaca-in", ".txt");
             Files.writeString(in, input, StandardCharsets.UTF_8);
-            ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectInput(in.toFile())
+            ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectInput(in.toFile())
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().putAll(env);
             Process p = pb.start();
             in.toFile().deleteOnExit();
             if (!p.waitFor(5, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
-                throw new AssertionError("cloaca " + String.join(" ", args) + " did not finish in 5 minutes");
+                throw new AssertionError(String.join(" ", command) + " did not finish in 5 minutes");
             }
             return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                     Files.readString(err, StandardCharsets.UTF_8));

@@ -47,16 +47,7 @@ class ReplIT {
      */
     @Test
     void on_a_terminal_it_shows_the_banner_and_keeps_history_under_home(@TempDir Path home) throws Exception {
-        String repl = "exec " + CloacaProcess.ROOT.resolve("cloaca") + " repl";
-        Path out = home.resolve("out.txt");
-        ProcessBuilder pb = new ProcessBuilder("script", "-qec", repl, "/dev/null").directory(home.toFile())
-                .redirectInput(Files.writeString(home.resolve("in.txt"), "x = 20\nprint(x + 22)\nexit(4)\n").toFile())
-                .redirectErrorStream(true).redirectOutput(out.toFile());
-        pb.environment().put("HOME", home.toString());
-        Process p = pb.start();
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the repl did not leave");
-        String output = Files.readString(out, StandardCharsets.UTF_8);
-        assertEquals(4, p.exitValue(), output);
+        String output = onTerminal(home, "", "x = 20\nprint(x + 22)\nexit(4)\n", 4);
         assertTrue(output.contains("cloaca is imported") && output.contains("42"), output);
         Path history = home.resolve(ReplCommand.HISTORY_FILE);
         assertTrue(Files.exists(history), "no history in $HOME: " + output);
@@ -67,5 +58,62 @@ class ReplIT {
     void exit_with_a_code_leaves_with_that_code() throws Exception {
         CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of(), "exit(3)\n", "repl");
         assertEquals(3, r.exitCode(), r::toString);
+    }
+
+    /**
+     * On a terminal, Tab completes attributes from the console's namespace, and --database starts the
+     * session with `runner` ready.
+     */
+    @Test
+    void on_a_terminal_tab_completes_and_database_gives_a_ready_runner(@TempDir Path home) throws Exception {
+        String url = "sqlite://" + home.resolve("repl.db");
+        String typed = "v = cloaca.__versi\t\nprint('version is', v)\nprint('runner is', type(runner).__name__)\nexit(0)\n";
+        String output = onTerminal(home, " --database " + url, typed, 0);
+        assertTrue(output.contains("runner = cloaca.DefaultRunner('" + url + "') is ready"), output);
+        assertTrue(output.contains("version is " + io.cloaca.engine.CloacaVersion.get()), output);
+        assertTrue(output.contains("runner is DefaultRunner"), output);
+    }
+
+    @Test
+    void a_database_that_cannot_be_opened_is_one_line_and_status_1() throws Exception {
+        CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of(), "print('never')\n", "repl", "--database",
+                "mysql://localhost/db");
+        assertEquals(1, r.exitCode(), r::toString);
+        assertEquals("", r.stdout(), r::toString);
+        assertTrue(r.stderr().startsWith("cloaca repl: cannot open a runner on --database: "), r::toString);
+        assertEquals(1, r.stderr().strip().lines().count(), r::toString);
+    }
+
+    @Test
+    void schema_without_database_is_a_usage_error() throws Exception {
+        CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of(), "", "repl", "--schema", "acme");
+        assertEquals(2, r.exitCode(), r::toString);
+        assertTrue(r.stderr().contains("--schema needs --database"), r::toString);
+    }
+
+    @Test
+    void piped_input_gets_the_runner_without_a_banner(@TempDir Path dir) throws Exception {
+        CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of(), "print(type(runner).__name__)\n", "repl",
+                "--database", "sqlite://" + dir.resolve("piped.db"));
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("DefaultRunner\n", r.stdout(), r::toString);
+    }
+
+    /**
+     * Runs {@code cloaca repl} on a pseudo-terminal (util-linux's script) in {@code home}, typing
+     * {@code typed}, and returns what the terminal showed once the repl left with {@code exitCode}.
+     */
+    private static String onTerminal(Path home, String options, String typed, int exitCode) throws Exception {
+        String repl = "exec " + CloacaProcess.ROOT.resolve("cloaca") + " repl" + options;
+        Path out = home.resolve("out.txt");
+        ProcessBuilder pb = new ProcessBuilder("script", "-qec", repl, "/dev/null").directory(home.toFile())
+                .redirectInput(Files.writeString(home.resolve("in.txt"), typed).toFile())
+                .redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().put("HOME", home.toString());
+        Process p = pb.start();
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the repl did not leave");
+        String output = Files.readString(out, StandardCharsets.UTF_8);
+        assertEquals(exitCode, p.exitValue(), output);
+        return output;
     }
 }

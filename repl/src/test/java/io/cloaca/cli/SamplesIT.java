@@ -103,6 +103,19 @@ class SamplesIT {
     }
 
     @Test
+    void sample_08_starts_a_workflow_for_each_file_that_arrives_and_shows_the_trigger_history() throws Exception {
+        CloacaProcess.Result r = runSample("08_event_triggers.py");
+        assertPrinted(r,
+                "trigger: inbox_watcher -> ingest_file, every 100 ms, enabled: True",
+                "  orders_a.csv: 3 line(s), fired by inbox_watcher: Completed",
+                "  orders_b.csv: 1 line(s), fired by inbox_watcher: Completed",
+                "  orders_c.csv: 5 line(s), fired by inbox_watcher: Completed",
+                "enabled after set_trigger_enabled(False): False");
+        assertEquals(3, r.stdout().lines().filter(l -> l.matches("  fired at \\S+ -> execution [0-9a-f-]{36}")).count(),
+                r::toString);
+    }
+
+    @Test
     void sample_09_picks_a_branch_by_context_value_and_cleans_up_only_after_a_failure(
             @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         String url = "sqlite://" + dir.resolve("orders.db");

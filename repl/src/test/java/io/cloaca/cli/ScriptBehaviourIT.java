@@ -250,4 +250,40 @@ class ScriptBehaviourIT {
         assertEquals("", r.stdout(), r::toString);
         assertNoJavaStackTrace(r);
     }
+
+    /** --progress reports each task's end on stderr (retries too); without it stderr stays the script's. */
+    @Test
+    void progress_goes_to_stderr_only_when_asked_for() throws Exception {
+        Path script = write("progress.py", """
+                import cloaca
+                tries = []
+                with cloaca.WorkflowBuilder("progress_demo"):
+                    @cloaca.task(id="flaky", retry_attempts=2, retry_delay_ms=10, retry_jitter=False)
+                    def flaky(ctx):
+                        tries.append(1)
+                        if len(tries) < 2:
+                            raise ValueError("first try fails")
+                        return ctx
+                    @cloaca.task(id="last", dependencies=["flaky"])
+                    def last(ctx):
+                        return ctx
+                with cloaca.DefaultRunner(":memory:") as runner:
+                    print(runner.execute("progress_demo", cloaca.Context()).status)
+                """);
+        CloacaProcess.Result quiet = CloacaProcess.run(Map.of(), "run", script.toString());
+        assertEquals(0, quiet.exitCode(), quiet::toString);
+        assertEquals("Completed\n", quiet.stdout(), quiet::toString);
+        assertEquals("", quiet.stderr(), quiet::toString);
+
+        CloacaProcess.Result shown = CloacaProcess.run(Map.of(), "run", "--progress", script.toString());
+        assertEquals(0, shown.exitCode(), shown::toString);
+        assertEquals("Completed\n", shown.stdout(), shown::toString);
+        String err = shown.stderr();
+        assertTrue(err.contains("  ~  progress_demo::flaky  attempt 1/2 failed after "), shown::toString);
+        assertTrue(err.contains("ValueError: first try fails"), shown::toString);
+        assertTrue(err.contains("  ok progress_demo::flaky  "), shown::toString);
+        assertTrue(err.contains("  ok progress_demo::last  "), shown::toString);
+        assertTrue(err.contains("progress: 2 done, 0 failed in "), shown::toString);
+        assertTrue(err.indexOf("ok progress_demo::flaky") < err.indexOf("ok progress_demo::last"), shown::toString);
+    }
 }

@@ -8,6 +8,7 @@ import io.cloaca.engine.execution.RunnerConfig;
 import io.cloaca.engine.retry.RetryPolicy;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionStatus;
+import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.workflow.Workflow;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -215,7 +216,7 @@ class UiBrowserTest {
         // Written as a runner starts an execution, but "wide" is registered with no runner, so its
         // tasks stay Ready and NotStarted: the layout is what is under test, not 500 task runs.
         String id = java.util.UUID.randomUUID().toString();
-        ui.runner.store().createExecution(id, "wide", wide(10, 50), "{}", System.currentTimeMillis());
+        new ExecutionStore(ui.runner.database(), ui.runner.schema()).createExecution(id, "wide", wide(10, 50), "{}", System.currentTimeMillis());
         driver.get(ui.server.address() + "#/executions/" + id);
         await(d -> Long.valueOf(500).equals(js("return document.querySelectorAll('#dag g.node').length")));
         Object overlaps = js("""

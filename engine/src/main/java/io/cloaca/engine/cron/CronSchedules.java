@@ -8,7 +8,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
 /**
@@ -35,31 +34,30 @@ public final class CronSchedules {
     private final CronConfig config;
     private final Clock clock;
     private final TimedScheduler scheduler;
+    private final CronFirer firer;
 
     /**
      * @param enqueue queues a ready task of an execution the scheduler created, on the runner's workers
-     * @param timer   the thread that runs due work, shared by the runners of one database
+     * @param scheduler the runner's due-work scheduler, shared with event triggers; the firer joins it
+     *                  when {@code config} enables cron
      */
     public CronSchedules(CronStore store, ExecutionStore executions, WorkflowRegistry registry, CronConfig config,
-                         Clock clock, String runnerId, Consumer<String> enqueue, ScheduledExecutorService timer) {
+                         Clock clock, String runnerId, Consumer<String> enqueue, TimedScheduler scheduler) {
         this.store = store;
         this.registry = registry;
         this.config = config;
         this.clock = clock;
-        this.scheduler = new TimedScheduler("cron " + runnerId, timer, clock, config.recheck(),
-                List.of(new CronFirer(store, executions, registry, config, runnerId, enqueue)));
-    }
-
-    /** Starts firing schedules (a no-op when cron is disabled). */
-    public void start() {
+        this.scheduler = scheduler;
+        this.firer = new CronFirer(store, executions, registry, config, runnerId, enqueue);
         if (config.enabled()) {
-            scheduler.start();
+            scheduler.add(firer);
         }
     }
 
     /**
-     * Stops firing in the background; a fire in progress completes first. Idempotent. {@link #runDue()}
-     * still works, so a test can stop the background and fire only when it asks.
+     * Stops the runner's background scheduler, which fires cron schedules and polls event triggers; a
+     * run in progress completes first. Idempotent. {@link #runDue()} (and the triggers' own
+     * {@code runDue()}) still work, so a test can stop the background and fire only when it asks.
      */
     public void stop() {
         scheduler.stop();
@@ -159,11 +157,12 @@ public final class CronSchedules {
 
     /**
      * Fires everything due at the clock's current time on the calling thread and returns how many
-     * schedules it claimed: the deterministic entry point for tests driving a settable clock.
+     * schedules it claimed: the deterministic entry point for tests driving a settable clock. Event
+     * triggers are not polled by this call.
      */
     public int runDue() {
         ensureEnabled();
-        return scheduler.runDueNow();
+        return scheduler.runNow(firer);
     }
 
     private static long nextAfter(CronRule rule, long now) {

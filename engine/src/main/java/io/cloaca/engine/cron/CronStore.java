@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -53,7 +52,7 @@ public final class CronStore {
                 ps.setBoolean(5, s.enabled());
                 ps.setString(6, s.catchupPolicy().keyword());
                 ps.setLong(7, s.nextRunAt());
-                setLong(ps, 8, s.lastRunAt());
+                Rows.setLong(ps, 8, s.lastRunAt());
                 ps.setLong(9, s.createdAt());
                 ps.setLong(10, s.updatedAt());
                 return ps.executeUpdate();
@@ -105,7 +104,7 @@ public final class CronStore {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + schedules + " SET enabled = ?,"
                     + " next_run_at = COALESCE(?, next_run_at), updated_at = ? WHERE id = ?")) {
                 ps.setBoolean(1, enabled);
-                setLong(ps, 2, nextRunAt);
+                Rows.setLong(ps, 2, nextRunAt);
                 ps.setLong(3, now);
                 ps.setString(4, id);
                 return ps.executeUpdate() == 1;
@@ -272,17 +271,9 @@ public final class CronStore {
     }
 
     private static CronSchedule schedule(ResultSet rs) throws SQLException {
-        long last = rs.getLong(8);
-        Long lastRunAt = rs.wasNull() ? null : last;
+        Long lastRunAt = Rows.longOrNull(rs, 8);
         return new CronSchedule(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getBoolean(5),
                 CatchupPolicy.of(rs.getString(6)), rs.getLong(7), lastRunAt, rs.getLong(9), rs.getLong(10));
     }
 
-    private static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.BIGINT);
-        } else {
-            ps.setLong(index, value);
-        }
-    }
 }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Threads: it owns none. Each run is a one-shot task on an executor shared with other runners of the
  * same database (tenants), so many idle runners cost no threads; {@link #runDueNow()} lets a test (or a
  * caller) run due work on its own thread instead. Runs never overlap: they hold one lock.
+ *
+ * <p>A runner has one: cron schedules and event triggers are both {@link DueWork} of it.
  */
 public final class TimedScheduler {
 
@@ -45,7 +48,13 @@ public final class TimedScheduler {
         this.executor = executor;
         this.clock = clock;
         this.recheck = recheck;
-        this.work = List.copyOf(work);
+        this.work = new CopyOnWriteArrayList<>(work);
+    }
+
+    /** Adds due work served from the next run on (cron and triggers join their runner's scheduler). */
+    public void add(DueWork w) {
+        work.add(w);
+        wake();
     }
 
     public synchronized void start() {
@@ -71,6 +80,19 @@ public final class TimedScheduler {
                 handled += w.runDue(now);
             }
             return handled;
+        } finally {
+            running.unlock();
+        }
+    }
+
+    /**
+     * Runs only {@code w}'s due work, on the calling thread, after any run in progress; returns how
+     * many items it handled. For tests of one kind of due work (cron, triggers) with a settable clock.
+     */
+    public int runNow(DueWork w) {
+        running.lock();
+        try {
+            return w.runDue(clock.instant());
         } finally {
             running.unlock();
         }

@@ -6,7 +6,12 @@ import io.cloaca.engine.store.ClaimedTask;
 import io.cloaca.engine.store.Claimant;
 import io.cloaca.engine.cron.CronSchedules;
 import io.cloaca.engine.cron.CronStore;
+import io.cloaca.engine.store.Database;
+import io.cloaca.engine.cron.TimedScheduler;
+import io.cloaca.engine.trigger.TriggerSchedules;
+import io.cloaca.engine.trigger.TriggerStore;
 import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.store.ExecutionHistory;
 import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.FinishResult;
@@ -40,7 +45,8 @@ import java.util.function.Consumer;
  * }
  * }</pre>
  *
- * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N}, one timer thread
+ * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N} (plus one for each task
+ * deferred by its {@link io.cloaca.engine.workflow.TaskHandle}, which lends its slot meanwhile), one timer thread
  * (retry delays, attempt timeouts), one maintenance thread (lease sweeps, polls for work other
  * processes created, the liveness-lock check; see {@link Maintenance}) and one heartbeat thread, shared with the other runners of the same
  * database and login opened by the same {@link RunnerFactory}. {@link #execute} blocks its caller on a
@@ -53,6 +59,7 @@ public final class Runner implements AutoCloseable {
     private final SharedResources resources;
     private final String schema;
     private final ExecutionStore store;
+    private final ExecutionHistory history;
     private final WorkflowRegistry registry;
     private final RunnerConfig config;
     private final Clock clock;
@@ -61,7 +68,10 @@ public final class Runner implements AutoCloseable {
     private final Consumer<Runner> onShutdown;
     private final Claimant claimant;
     private final Maintenance maintenance;
+    /** Fires cron schedules and polls event triggers, each at its time. */
+    private final TimedScheduler dueWork;
     private final CronSchedules cron;
+    private final TriggerSchedules triggers;
     /** Callers waiting for an execution to end share one future per execution; guarded by {@code this}. */
     private final Map<String, CompletableFuture<ExecutionResult>> waiting = new ConcurrentHashMap<>();
     /** How many callers wait on each future: one giving up (a timeout) must not orphan the others. */
@@ -71,25 +81,30 @@ public final class Runner implements AutoCloseable {
     private volatile boolean stopped;
 
     Runner(SharedResources resources, String schema, WorkflowRegistry registry, RunnerConfig config, Clock clock,
-           boolean backgroundMaintenance, Consumer<Runner> onShutdown) {
+           boolean backgroundMaintenance, TaskListeners listeners, Consumer<Runner> onShutdown) {
         this.resources = resources;
         this.schema = schema;
         this.store = new ExecutionStore(resources.database, schema, clock);
+        this.history = ExecutionHistory.retrying(resources.database, schema);
         this.registry = registry;
         this.config = config;
         this.clock = clock;
         this.onShutdown = onShutdown;
         this.claimant = new Claimant(runnerId, resources.liveness.owner(), config.leaseDuration().toMillis());
         this.executor = new TaskExecutor(store, registry, config, claimant, clock, resources.timers,
-                this::enqueue, this::onFinish, closed::get);
+                this::enqueue, this::onFinish, closed::get, listeners);
         this.lane = new WorkerPool.Lane(executor);
         this.maintenance = new Maintenance(this);
         if (backgroundMaintenance) {
             maintenance.start(resources.maintenance, resources.heartbeats);
         }
+        this.dueWork = new TimedScheduler("due work " + runnerId, resources.dueWork, clock, config.cron().recheck(),
+                java.util.List.of());
         this.cron = new CronSchedules(new CronStore(resources.database, schema), store, registry, config.cron(), clock,
-                runnerId, this::enqueue, resources.dueWork);
-        cron.start();
+                runnerId, this::enqueue, dueWork);
+        this.triggers = new TriggerSchedules(new TriggerStore(resources.database, schema), store, registry,
+                config.triggers(), clock, runnerId, this::enqueue, dueWork, resources.timers);
+        dueWork.start();
     }
 
     /**
@@ -121,14 +136,36 @@ public final class Runner implements AutoCloseable {
         return registry;
     }
 
-    /** Read access to executions and task rows, for tools and tests. */
-    public ExecutionStore store() {
+    /** The executions and task rows of this runner's database (or schema), read-only. */
+    public ExecutionHistory history() {
+        return history;
+    }
+
+    /**
+     * The connection pool this runner works on (shared with the runners of its {@link RunnerFactory}),
+     * for tools that run their own SQL (benchmarks, tests, a schema check). Execution state is written
+     * by the engine only: read it through {@link #history()}.
+     */
+    public Database database() {
+        return resources.database;
+    }
+
+    /** The store that writes execution state: the engine's, not an embedder's (see {@link #history()}). */
+    ExecutionStore store() {
         return store;
     }
 
     /** This runner's cron schedules (those stored in its database or schema). */
     public CronSchedules cron() {
         return cron;
+    }
+
+    /**
+     * This runner's event triggers: those defined here are polled at their interval, once per interval
+     * across every runner of the database that defines them too.
+     */
+    public TriggerSchedules triggers() {
+        return triggers;
     }
 
     /** An execution started by {@link #submit}: its id at once, its result when it ends. */
@@ -167,8 +204,14 @@ public final class Runner implements AutoCloseable {
         }
         if (closed.get()) {
             // Shutdown began while this execution was being written: its lane takes no more work, so give
-            // back what was claimed for it and tell the caller, as shutdown tells every waiter.
-            executor.releasePreclaimed();
+            // back what was claimed for it and tell the caller, as shutdown tells every waiter. The database
+            // may already be closed by then: the claims then expire with their leases.
+            try {
+                executor.releasePreclaimed();
+            } catch (RuntimeException e) {
+                LOG.debug("Runner {}: claims of execution {} not given back at shutdown; they expire with their leases",
+                        runnerId, executionId, e);
+            }
             result.completeExceptionally(shutDownBefore(executionId));
         }
         return new Submission(executionId, result);
@@ -258,9 +301,9 @@ public final class Runner implements AutoCloseable {
         return waiting.keySet();
     }
 
-    /** Free worker slots of this runner's lane, as far as it can tell. */
+    /** Free worker slots of this runner's lane, as far as it can tell (deferred tasks hold none). */
     int spareCapacity() {
-        return resources.workers.size() - lane.running() - lane.queued();
+        return resources.workers.size() - lane.active() - lane.queued();
     }
 
     /** The claims this runner holds (queued or running), whose leases heartbeats renew. */
@@ -346,9 +389,10 @@ public final class Runner implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        // Stop firing schedules first; heartbeats go on while running tasks drain, so that no other
+        // Stop firing schedules and polling triggers first; heartbeats go on while running tasks drain, so that no other
         // runner takes a task about to finish.
-        cron.stop();
+        dueWork.stop();
+        triggers.close();
         if (!resources.workers.closeLane(lane, config.shutdownGrace())) {
             LOG.warn("Runner {}: tasks still running after {}; their claims expire with their leases",
                     runnerId, RunnerConfig.seconds(config.shutdownGrace()));

@@ -2,6 +2,7 @@ package io.cloaca.engine.execution;
 
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.cron.CronConfig;
+import io.cloaca.engine.trigger.TriggerConfig;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -11,7 +12,7 @@ import java.time.Duration;
  * the property it rejects. The defaults here are the only ones: the Python {@code DefaultRunnerConfig}
  * reads them too.
  *
- * @param maxConcurrentTasks tasks run at once by this runner's workers (default: 4)
+ * @param maxConcurrentTasks tasks run at once by this runner's workers, not counting deferred ones (default: 4)
  * @param taskTimeout        limit of one attempt; on expiry the attempt is failed (and maybe retried) even
  *                           though a Python body cannot be stopped (default: 300 s)
  * @param executionTimeout   how long {@code execute} waits; null waits forever (default: 3600 s)
@@ -28,11 +29,12 @@ import java.time.Duration;
  *                           as Failed (default: 3)
  * @param shutdownGrace      how long shutdown lets running tasks finish, shorter than the lease (default: 5 s)
  * @param cron               cron scheduling: on or off, catch-up bound, ... (default: {@link CronConfig#DEFAULT})
+ * @param triggers           event triggers: polled or not, poll timeout (default: {@link TriggerConfig#DEFAULT})
  */
 public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duration executionTimeout, int dbPoolSize,
                            boolean sqliteDurable, Duration leaseDuration, Duration heartbeatInterval,
                            Duration sweepInterval, Duration pollInterval, int maxRecoveries, Duration shutdownGrace,
-                           CronConfig cron) {
+                           CronConfig cron, TriggerConfig triggers) {
 
     public static final int DEFAULT_MAX_CONCURRENT_TASKS = 4;
     public static final Duration DEFAULT_TASK_TIMEOUT = Duration.ofSeconds(300);
@@ -66,6 +68,9 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
         }
         if (cron == null) {
             throw CloacaException.invalidArgument("cron must not be null; use CronConfig.DISABLED to turn cron off");
+        }
+        if (triggers == null) {
+            throw CloacaException.invalidArgument("triggers must not be null; use TriggerConfig.DEFAULT");
         }
         if (heartbeatInterval.compareTo(leaseDuration) >= 0) {
             throw CloacaException.invalidArgument("heartbeat_interval (heartbeat_interval_seconds, "
@@ -118,6 +123,7 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
         b.maxRecoveries = maxRecoveries;
         b.shutdownGrace = shutdownGrace;
         b.cron = cron;
+        b.triggers = triggers;
         return b;
     }
 
@@ -135,6 +141,7 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
         private int maxRecoveries = DEFAULT_MAX_RECOVERIES;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
         private CronConfig cron = CronConfig.DEFAULT;
+        private TriggerConfig triggers = TriggerConfig.DEFAULT;
 
         public Builder maxConcurrentTasks(int value) {
             this.maxConcurrentTasks = value;
@@ -197,9 +204,15 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
             return this;
         }
 
+        public Builder triggers(TriggerConfig value) {
+            this.triggers = value;
+            return this;
+        }
+
         public RunnerConfig build() {
             return new RunnerConfig(maxConcurrentTasks, taskTimeout, executionTimeout, dbPoolSize, sqliteDurable,
-                    leaseDuration, heartbeatInterval, sweepInterval, pollInterval, maxRecoveries, shutdownGrace, cron);
+                    leaseDuration, heartbeatInterval, sweepInterval, pollInterval, maxRecoveries, shutdownGrace, cron,
+                    triggers);
         }
     }
 }

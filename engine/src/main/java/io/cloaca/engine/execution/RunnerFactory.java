@@ -38,6 +38,7 @@ public final class RunnerFactory implements AutoCloseable {
     private final boolean backgroundMaintenance;
     private final Map<Key, SharedResources> shared = new HashMap<>();
     private final Set<Runner> open = ConcurrentHashMap.newKeySet();
+    private final TaskListeners listeners = new TaskListeners();
 
     public RunnerFactory(WorkflowRegistry registry) {
         this(registry, Clock.systemUTC());
@@ -97,7 +98,7 @@ public final class RunnerFactory implements AutoCloseable {
         SharedResources resources = acquire(key, url, config);
         try {
             resources.ensureMigrated(schema);
-            Runner runner = new Runner(resources, schema, registry, config, clock, backgroundMaintenance, r -> {
+            Runner runner = new Runner(resources, schema, registry, config, clock, backgroundMaintenance, listeners, r -> {
                 open.remove(r);
                 release(key, resources);
             });
@@ -142,6 +143,16 @@ public final class RunnerFactory implements AutoCloseable {
             shared.remove(key);
             resources.close();
         }
+    }
+
+    /** Sends the task events of every runner this factory opened or will open to {@code listener}. */
+    public void addTaskListener(TaskListener listener) {
+        listeners.add(java.util.Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Stops sending events to {@code listener}; no-op when it was not added. */
+    public void removeTaskListener(TaskListener listener) {
+        listeners.remove(listener);
     }
 
     /** Runners opened and not yet shut down. */

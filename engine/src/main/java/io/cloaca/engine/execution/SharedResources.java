@@ -32,7 +32,7 @@ final class SharedResources {
     final ScheduledExecutorService maintenance;
     /** Heartbeats, on a thread of their own: a slow sweep or poll of one tenant cannot delay them. */
     final ScheduledExecutorService heartbeats;
-    /** Fires the cron schedules of every runner sharing these resources, each at its instant. */
+    /** Fires the cron schedules and claims the trigger polls of every runner sharing these resources, each at its time. */
     final ScheduledExecutorService dueWork;
     private final Set<String> migrated = new HashSet<>();
     int users;

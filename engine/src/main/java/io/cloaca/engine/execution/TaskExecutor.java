@@ -7,6 +7,7 @@ import io.cloaca.engine.store.Claimant;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.FinishResult;
 import io.cloaca.engine.store.TaskOutcome;
+import io.cloaca.engine.workflow.AttemptHandle;
 import io.cloaca.engine.workflow.TaskDefinition;
 import io.cloaca.engine.workflow.TaskFailedException;
 import io.cloaca.engine.workflow.TaskNamespace;
@@ -49,10 +50,11 @@ final class TaskExecutor {
     private final Consumer<String> enqueue;
     private final Consumer<FinishResult> onFinish;
     private final BooleanSupplier stopping;
+    private final TaskListeners listeners;
 
     TaskExecutor(ExecutionStore store, WorkflowRegistry registry, RunnerConfig config, Claimant claimant, Clock clock,
                  ScheduledExecutorService timers, Consumer<String> enqueue, Consumer<FinishResult> onFinish,
-                 BooleanSupplier stopping) {
+                 BooleanSupplier stopping, TaskListeners listeners) {
         this.store = store;
         this.registry = registry;
         this.config = config;
@@ -62,6 +64,7 @@ final class TaskExecutor {
         this.enqueue = enqueue;
         this.onFinish = onFinish;
         this.stopping = stopping;
+        this.listeners = listeners;
     }
 
     /** Tasks claimed before they were queued (roots claimed when their execution was created), by id. */
@@ -100,8 +103,12 @@ final class TaskExecutor {
         }
     }
 
-    /** Claims (unless already claimed) and runs {@code taskId}, then any dependents handed to this worker. */
-    void run(String taskId) {
+    /**
+     * Claims (unless already claimed) and runs {@code taskId}, then any dependents handed to this worker.
+     *
+     * @param slot the worker's concurrency slot, which a deferring task lends out
+     */
+    void run(String taskId, AttemptHandle.Slot slot) {
         Carried carried = new Carried();
         ClaimedTask next = preclaimed.remove(taskId);
         if (next == null) {
@@ -116,7 +123,7 @@ final class TaskExecutor {
                 release(next);
                 return;
             }
-            next = attempt(next, carried);
+            next = attempt(next, carried, slot);
         }
     }
 
@@ -129,7 +136,7 @@ final class TaskExecutor {
         String output;
     }
 
-    private ClaimedTask attempt(ClaimedTask task, Carried carried) {
+    private ClaimedTask attempt(ClaimedTask task, Carried carried, AttemptHandle.Slot slot) {
         Optional<Workflow> workflow = registry.find(task.workflowName());
         if (workflow.isEmpty()) {
             // Not ours to judge: another process may know this workflow. Give it back untouched.
@@ -147,14 +154,19 @@ final class TaskExecutor {
             String error = "Task '" + task.taskName() + "' is not part of workflow '" + wf.name()
                     + "' as registered in this process (version " + wf.version() + "); it cannot be run";
             LOG.error("Execution {}: {}", task.executionId(), error);
-            return record(task, new TaskOutcome.Failed(error, null), wf, false);
+            return record(task, new TaskOutcome.Failed(error, null), wf, false, clock.millis());
         }
         TaskDefinition definition = wf.task(TaskNamespace.parse(task.taskName()));
-        ScheduledFuture<?> watchdog = timers.schedule(() -> expire(task, wf, definition),
+        long startedAt = clock.millis();
+        listeners.publish(new TaskEvent.Started(task.executionId(), task.workflowName(), task.taskName(),
+                task.attempt(), task.maxAttempts()));
+        ScheduledFuture<?> watchdog = timers.schedule(() -> expire(task, wf, definition, startedAt),
                 config.taskTimeout().toMillis(), TimeUnit.MILLISECONDS);
         TaskOutcome outcome;
+        AttemptHandle handle = new AttemptHandle(task.taskName(), slot);
+        boolean abandoned = false;
         try {
-            Context output = definition.body().run(input(task, definition, carried));
+            Context output = definition.body().run(input(task, definition, carried), handle);
             outcome = new TaskOutcome.Succeeded(output == null ? "{}" : output.toJson());
         } catch (TaskFailedException e) {
             outcome = failure(task, definition, e.getMessage(), e.details());
@@ -164,8 +176,17 @@ final class TaskExecutor {
             outcome = failure(task, definition, describe(e), stackTrace(e));
         } finally {
             watchdog.cancel(false);
+            abandoned = handle.consume();
         }
-        ClaimedTask next = record(task, outcome, wf, true);
+        if (abandoned) {
+            // A shutdown ended its deferral: whatever the body made of that is not its outcome. Give the
+            // claim back so that a runner (this one restarted, or another) runs the task again at once.
+            LOG.info("Task {} of execution {} was deferred when its runner stopped; its claim is given back",
+                    task.taskName(), task.executionId());
+            release(task);
+            return null;
+        }
+        ClaimedTask next = record(task, outcome, wf, true, startedAt);
         carried.taskName = outcome instanceof TaskOutcome.Succeeded ? task.taskName() : null;
         carried.output = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext() : null;
         return next;
@@ -214,10 +235,10 @@ final class TaskExecutor {
     }
 
     /** Watchdog: the attempt overran; fail it (and maybe retry) even though the body may still be running. */
-    private void expire(ClaimedTask task, Workflow wf, TaskDefinition definition) {
+    private void expire(ClaimedTask task, Workflow wf, TaskDefinition definition, long startedAt) {
         try {
             String error = "Task timed out after " + RunnerConfig.seconds(config.taskTimeout());
-            ClaimedTask next = record(task, failure(task, definition, error, null), wf, false);
+            ClaimedTask next = record(task, failure(task, definition, error, null), wf, false, startedAt);
             if (next != null) {
                 enqueue.accept(next.taskId());
             }
@@ -226,7 +247,7 @@ final class TaskExecutor {
         }
     }
 
-    private ClaimedTask record(ClaimedTask task, TaskOutcome outcome, Workflow wf, boolean claimNext) {
+    private ClaimedTask record(ClaimedTask task, TaskOutcome outcome, Workflow wf, boolean claimNext, long startedAt) {
         long now = clock.millis();
         FinishResult result;
         try {
@@ -251,9 +272,23 @@ final class TaskExecutor {
             timers.schedule(() -> enqueue.accept(task.taskId()), Math.max(0, retry.retryAt() - now),
                     TimeUnit.MILLISECONDS);
         }
+        listeners.publish(event(task, outcome, now - startedAt, now));
         result.ready().forEach(enqueue);
         onFinish.accept(result);
         return result.next();
+    }
+
+    private static TaskEvent event(ClaimedTask task, TaskOutcome outcome, long elapsed, long now) {
+        if (outcome instanceof TaskOutcome.Retry r) {
+            return new TaskEvent.Retrying(task.executionId(), task.workflowName(), task.taskName(), task.attempt(),
+                    task.maxAttempts(), elapsed, Math.max(0, r.retryAt() - now), r.error());
+        }
+        if (outcome instanceof TaskOutcome.Failed f) {
+            return new TaskEvent.Failed(task.executionId(), task.workflowName(), task.taskName(), task.attempt(),
+                    elapsed, f.error());
+        }
+        return new TaskEvent.Succeeded(task.executionId(), task.workflowName(), task.taskName(), task.attempt(),
+                elapsed);
     }
 
     private static boolean isTaskOf(Workflow wf, String taskName) {

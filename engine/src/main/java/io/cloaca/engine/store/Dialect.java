@@ -24,7 +24,7 @@ public enum Dialect {
 
     /**
      * SQL for the database's time in epoch milliseconds, with exactly one bound parameter (see
-     * {@link ExecutionStore}): on PostgreSQL the server's clock plus an offset, so that leases written
+     * {@link StoreTables#bindNow}): on PostgreSQL the server's clock plus an offset, so that leases written
      * by hosts whose clocks disagree are measured on one clock; on SQLite the parameter itself, since
      * every process using a SQLite file runs on the file's host and reads the same clock.
      */

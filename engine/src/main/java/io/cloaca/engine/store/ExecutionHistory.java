@@ -20,12 +20,14 @@ import java.util.Optional;
  *
  * <p>Queries run once on a pooled connection and report failure at once (a {@link CloacaException}
  * of kind STORAGE) instead of retrying like the engine's writes: the caller is a person or a page
- * that retries by itself. A database written by an older engine (before the task history columns)
+ * that retries by itself. {@link #retrying} is the history a program reads through
+ * {@code Runner.history()}, whose queries retry transient failures as the engine's do. A database written by an older engine (before the task history columns)
  * is read as well, without dependencies or retried attempts.
  */
 public final class ExecutionHistory {
 
     private final Database database;
+    private final boolean retrying;
     private final String schema;
     private final String executions;
     private final String tasks;
@@ -36,6 +38,20 @@ public final class ExecutionHistory {
      *               null on SQLite)
      */
     public ExecutionHistory(Database database, String schema) {
+        this(database, schema, false);
+    }
+
+    /**
+     * The history as a runner's embedder reads it ({@code Runner.history()}): queries retry transient
+     * failures (a database restart) like the engine's own reads, since the caller is a program that would
+     * otherwise fail in the middle of its work.
+     */
+    public static ExecutionHistory retrying(Database database, String schema) {
+        return new ExecutionHistory(database, schema, true);
+    }
+
+    private ExecutionHistory(Database database, String schema, boolean retrying) {
+        this.retrying = retrying;
         this.database = database;
         this.schema = schema;
         // Schema names may come from information_schema (a tenant picker), so quotes are doubled here.
@@ -98,12 +114,12 @@ public final class ExecutionHistory {
                 }
             }
             List<ExecutionRecord> page;
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + ExecutionStore.EXECUTION_COLUMNS + " FROM "
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + StoreTables.EXECUTION_COLUMNS + " FROM "
                     + executions + where + " ORDER BY started_at DESC, id LIMIT ? OFFSET ?")) {
                 int i = Rows.bind(ps, 1, args);
                 ps.setInt(i++, limit);
                 ps.setInt(i, offset);
-                page = Rows.list(ps, ExecutionStore::executionRecord);
+                page = Rows.list(ps, StoreTables::executionRecord);
             }
             Map<String, Map<TaskStatus, Integer>> counts =
                     taskCounts(c, page.stream().map(ExecutionRecord::id).toList());
@@ -114,7 +130,18 @@ public final class ExecutionHistory {
 
     /** The most recent executions, optionally of one workflow. */
     public List<ExecutionRecord> recentExecutions(String workflowName, int limit) {
-        return listExecutions(workflowName, null, 0, limit).executions().stream().map(Summary::execution).toList();
+        return read(c -> {
+            String where = workflowName == null ? "" : " WHERE workflow_name = ?";
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + StoreTables.EXECUTION_COLUMNS + " FROM "
+                    + executions + where + " ORDER BY started_at DESC, id LIMIT ?")) {
+                int i = 1;
+                if (workflowName != null) {
+                    ps.setString(i++, workflowName);
+                }
+                ps.setInt(i, limit);
+                return Rows.list(ps, StoreTables::executionRecord);
+            }
+        });
     }
 
     private Map<String, Map<TaskStatus, Integer>> taskCounts(Connection c, List<String> executionIds)
@@ -151,10 +178,10 @@ public final class ExecutionHistory {
 
     public Optional<ExecutionRecord> findExecution(String executionId) {
         return read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + ExecutionStore.EXECUTION_COLUMNS
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + StoreTables.EXECUTION_COLUMNS
                     + " FROM " + executions + " WHERE id = ?")) {
                 ps.setString(1, executionId);
-                List<ExecutionRecord> rows = Rows.list(ps, ExecutionStore::executionRecord);
+                List<ExecutionRecord> rows = Rows.list(ps, StoreTables::executionRecord);
                 return rows.stream().findFirst();
             }
         });
@@ -189,7 +216,7 @@ public final class ExecutionHistory {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         retried.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Attempt(rs.getInt(2),
-                                ExecutionStore.longOrNull(rs, 3), rs.getLong(4), rs.getString(5)));
+                                StoreTables.longOrNull(rs, 3), rs.getLong(4), rs.getString(5)));
                     }
                 }
             }
@@ -207,7 +234,7 @@ public final class ExecutionHistory {
         return read(c -> {
             Map<String, String> stamps = new LinkedHashMap<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*), SUM(CASE WHEN status IN"
-                    + " ('Completed', 'Failed', 'Cancelled') THEN 1 ELSE 0 END) FROM " + executions)) {
+                    + " ('Completed', 'Failed') THEN 1 ELSE 0 END) FROM " + executions)) {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     stamps.put("", rs.getLong(1) + "/" + rs.getLong(2));
@@ -215,7 +242,7 @@ public final class ExecutionHistory {
             }
             try (PreparedStatement ps = c.prepareStatement("SELECT e.id, e.status, (SELECT MAX(t.updated_at) FROM "
                     + tasks + " t WHERE t.execution_id = e.id) FROM " + executions
-                    + " e WHERE e.status IN ('Pending', 'Running')")) {
+                    + " e WHERE e.status = 'Running'")) {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         stamps.put(rs.getString(1), rs.getString(2) + "/" + rs.getLong(3));
@@ -271,10 +298,10 @@ public final class ExecutionHistory {
     }
 
     private List<TaskRecord> taskRows(Connection c, String executionId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + ExecutionStore.TASK_COLUMNS + " FROM " + tasks
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + StoreTables.TASK_COLUMNS + " FROM " + tasks
                 + " WHERE execution_id = ? ORDER BY COALESCE(started_at, 0), task_name")) {
             ps.setString(1, executionId);
-            return Rows.list(ps, ExecutionStore::taskRecord);
+            return Rows.list(ps, StoreTables::taskRecord);
         }
     }
 
@@ -292,6 +319,9 @@ public final class ExecutionHistory {
     }
 
     private <T> T read(SqlWork<T> work) {
+        if (retrying) {
+            return database.read(work);
+        }
         try (Connection c = database.dataSource().getConnection()) {
             return work.run(c);
         } catch (SQLException e) {

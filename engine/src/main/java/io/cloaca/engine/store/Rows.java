@@ -8,7 +8,10 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 
-/** The few JDBC chores the stores repeat: reading rows into a list, binding an IN list, checking update counts. */
+/**
+ * The few JDBC chores the stores repeat: reading rows into a list, binding an IN list, nullable
+ * BIGINT columns, checking update counts.
+ */
 public final class Rows {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Rows.class);
@@ -34,6 +37,21 @@ public final class Rows {
             }
         }
         return rows;
+    }
+
+    /** A BIGINT column that may be NULL. */
+    public static Long longOrNull(ResultSet rs, int column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
+    }
+
+    /** Binds a BIGINT parameter that may be NULL. */
+    public static void setLong(PreparedStatement ps, int index, Long value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, java.sql.Types.BIGINT);
+        } else {
+            ps.setLong(index, value);
+        }
     }
 
     /** {@code ?, ?, ?} for an IN list of {@code n} values. */
@@ -68,5 +86,17 @@ public final class Rows {
             out.add(values.subList(i, Math.min(values.size(), i + IN_CHUNK)));
         }
         return out;
+    }
+
+    /** Carries a SQLException through a callback that cannot throw it; the caller unwraps it with {@link #getCause}. */
+    static final class Uncaught extends RuntimeException {
+        Uncaught(SQLException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized SQLException getCause() {
+            return (SQLException) super.getCause();
+        }
     }
 }

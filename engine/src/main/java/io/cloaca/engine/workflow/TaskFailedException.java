@@ -13,6 +13,12 @@ public class TaskFailedException extends Exception {
         this.details = details;
     }
 
+    /** The same, caused by {@code cause} (kept for logs; the message is what the task row shows). */
+    public TaskFailedException(String message, String details, Throwable cause) {
+        super(message, cause, false, false);
+        this.details = details;
+    }
+
     public String details() {
         return details;
     }

@@ -53,8 +53,7 @@ class CronSchedulesTest {
 
     private String url() {
         if (url == null) {
-            url = TestDatabases.postgres() ? TestDatabases.PG_URL + "?schema=" + TestDatabases.newSchemaName()
-                    : "sqlite://" + dir.resolve("cron.db");
+            url = TestDatabases.sharedDatabaseUrl(dir, "cron.db");
         }
         return url;
     }

@@ -53,7 +53,7 @@ public final class CountingRunnerProcess {
         Runner[] holder = new Runner[1];
         registry.register(workflow(schema, name, () -> {
             try {
-                return holder[0].store().database().dataSource().getConnection();
+                return holder[0].database().dataSource().getConnection();
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }

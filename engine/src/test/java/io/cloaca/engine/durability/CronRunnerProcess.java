@@ -31,7 +31,7 @@ public final class CronRunnerProcess {
         Runner[] holder = new Runner[1];
         WorkflowRegistry registry = new WorkflowRegistry();
         registry.register(Workflow.builder(WORKFLOW).task("record", ctx -> {
-            try (Connection c = holder[0].store().database().dataSource().getConnection();
+            try (Connection c = holder[0].database().dataSource().getConnection();
                  PreparedStatement ps = c.prepareStatement("INSERT INTO \"" + schema
                          + "\".cron_side_effects (scheduled_time, runner) VALUES (?, ?)")) {
                 ps.setString(1, ctx.get("scheduled_time").asText());

@@ -59,7 +59,7 @@ class DatabaseFaultsTest {
             assertEquals(1, runs.get("t" + i).get(), "t" + i + " ran " + runs.get("t" + i) + " times");
             assertTrue(result.finalContext().get("t" + i).asBoolean());
         }
-        for (TaskRecord task : runner.store().listTasks(result.executionId())) {
+        for (TaskRecord task : runner.history().tasks(result.executionId())) {
             assertEquals(TaskStatus.Completed, task.status(), task.taskName());
         }
     }

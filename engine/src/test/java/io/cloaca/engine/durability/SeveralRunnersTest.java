@@ -85,12 +85,16 @@ class SeveralRunnersTest {
         return startProcess(CountingRunnerProcess.class, url, name);
     }
 
-    /** Starts {@code main} with this test's class path; returns once it printed {@code ready <name>}. */
-    static Process startProcess(Class<?> main, String url, String name) throws Exception {
+    /**
+     * Starts {@code main} with this test's class path and arguments {@code url name more...}; returns once
+     * it printed {@code ready <name>}.
+     */
+    static Process startProcess(Class<?> main, String url, String name, String... more) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", main.getName(), url, name)
-                .redirectErrorStream(true).start();
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", main.getName(), url, name));
+        command.addAll(List.of(more));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
         assertEquals("ready " + name, line, "runner process did not start");

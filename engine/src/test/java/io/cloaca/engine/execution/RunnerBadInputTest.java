@@ -60,7 +60,7 @@ class RunnerBadInputTest {
             CloacaException e = assertCloaca(CloacaException.Kind.NOT_FOUND,
                     () -> runner.execute("x", Context.empty()));
             assertEquals("Workflow not found in registry: x", e.getMessage());
-            assertTrue(runner.store().listExecutions(null, 10).isEmpty(), "nothing was written");
+            assertTrue(runner.history().recentExecutions(null, 10).isEmpty(), "nothing was written");
         }
     }
 

@@ -153,7 +153,7 @@ class RunnerContextFlowTest {
                 ExecutionResult result = runner.execute("twice", Context.empty().set("n", n));
                 assertEquals(n * 2, result.finalContext().get("double").asInt());
             }
-            assertEquals(5, runner.store().listExecutions("twice", 100).size());
+            assertEquals(5, runner.history().recentExecutions("twice", 100).size());
         }
     }
 }

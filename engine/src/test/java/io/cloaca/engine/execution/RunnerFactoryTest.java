@@ -22,7 +22,7 @@ class RunnerFactoryTest {
         try (RunnerFactory factory = new RunnerFactory(new WorkflowRegistry())) {
             Runner a = factory.openSchema(TestDatabases.PG_URL, TestDatabases.newSchemaName(), RunnerConfig.DEFAULT);
             Runner b = factory.openSchema(TestDatabases.PG_URL, TestDatabases.newSchemaName(), RunnerConfig.DEFAULT);
-            assertSame(a.store().database(), b.store().database());
+            assertSame(a.database(), b.database());
         }
     }
 
@@ -30,10 +30,10 @@ class RunnerFactoryTest {
     void runners_on_one_sqlite_file_share_and_in_memory_runners_do_not() {
         try (RunnerFactory factory = new RunnerFactory(new WorkflowRegistry())) {
             String file = "sqlite://" + dir.resolve("x.db");
-            assertSame(factory.open(file, RunnerConfig.DEFAULT).store().database(),
-                    factory.open(file, RunnerConfig.DEFAULT).store().database());
-            assertNotSame(factory.open(":memory:", RunnerConfig.DEFAULT).store().database(),
-                    factory.open(":memory:", RunnerConfig.DEFAULT).store().database());
+            assertSame(factory.open(file, RunnerConfig.DEFAULT).database(),
+                    factory.open(file, RunnerConfig.DEFAULT).database());
+            assertNotSame(factory.open(":memory:", RunnerConfig.DEFAULT).database(),
+                    factory.open(":memory:", RunnerConfig.DEFAULT).database());
         }
     }
 
@@ -44,7 +44,7 @@ class RunnerFactoryTest {
             Runner first = factory.open(file, RunnerConfig.DEFAULT);
             Runner second = factory.open(file, RunnerConfig.DEFAULT);
             first.shutdown();
-            assertTrue(second.store().listExecutions(null, 1).isEmpty());
+            assertTrue(second.history().recentExecutions(null, 1).isEmpty());
             second.shutdown();
             assertTrue(factory.openRunners().isEmpty());
         }

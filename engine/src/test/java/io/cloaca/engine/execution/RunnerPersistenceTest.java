@@ -70,7 +70,7 @@ class RunnerPersistenceTest {
 
         // A second runner that does not even know the workflow reads the same state.
         try (Runner reader = fileRunner(file, RunnerConfig.DEFAULT)) {
-            ExecutionRecord execution = reader.store().findExecution(result.executionId()).orElseThrow();
+            ExecutionRecord execution = reader.history().findExecution(result.executionId()).orElseThrow();
             assertEquals(ExecutionStatus.Failed, execution.status());
             assertEquals("mixed", execution.workflowName());
             assertEquals(wf.version(), execution.workflowVersion());
@@ -136,7 +136,7 @@ class RunnerPersistenceTest {
             }
         }
         try (Runner runner = fileRunner(file, RunnerConfig.DEFAULT)) {
-            Map<String, ExecutionRecord> byId = runner.store().listExecutions("one", 10).stream()
+            Map<String, ExecutionRecord> byId = runner.history().recentExecutions("one", 10).stream()
                     .collect(Collectors.toMap(ExecutionRecord::id, Function.identity()));
             assertEquals(3, byId.size());
             assertTrue(byId.values().stream().allMatch(e -> e.status() == ExecutionStatus.Completed));
@@ -148,12 +148,12 @@ class RunnerPersistenceTest {
         Workflow wf = Workflow.builder("one").task("t", ctx -> ctx).build();
         try (Runner first = memoryRunner(wf); Runner second = memoryRunner(wf)) {
             String id = first.execute("one", Context.empty()).executionId();
-            assertTrue(first.store().findExecution(id).isPresent());
-            assertTrue(second.store().findExecution(id).isEmpty());
-            assertTrue(second.store().listExecutions(null, 10).isEmpty());
+            assertTrue(first.history().findExecution(id).isPresent());
+            assertTrue(second.history().findExecution(id).isEmpty());
+            assertTrue(second.history().recentExecutions(null, 10).isEmpty());
             second.execute("one", Context.empty());
-            assertEquals(1, first.store().listExecutions(null, 10).size());
-            assertEquals(1, second.store().listExecutions(null, 10).size());
+            assertEquals(1, first.history().recentExecutions(null, 10).size());
+            assertEquals(1, second.history().recentExecutions(null, 10).size());
         }
     }
 

@@ -41,7 +41,7 @@ class ExecutionHistoryTest {
     }
 
     private static ExecutionHistory history(Runner runner) {
-        return new ExecutionHistory(runner.store().database(), runner.schema());
+        return new ExecutionHistory(runner.database(), runner.schema());
     }
 
     @Test

@@ -82,7 +82,7 @@ class TenantAdminTest {
             ExecutionResult result = runner.execute("hello", Context.empty());
             assertEquals(ExecutionStatus.Completed, result.status());
             assertEquals(credentials.schemaName(), runner.schema());
-            try (Connection c = runner.store().database().dataSource().getConnection();
+            try (Connection c = runner.database().dataSource().getConnection();
                  Statement st = c.createStatement();
                  ResultSet rs = st.executeQuery("SELECT current_user, current_schema()")) {
                 rs.next();

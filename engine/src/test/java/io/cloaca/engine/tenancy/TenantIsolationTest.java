@@ -122,12 +122,12 @@ class TenantIsolationTest {
             Runner runnerB = runners.open(b.connectionString(), RunnerConfig.DEFAULT);
             String idA = runnerA.execute("stamp", Context.empty()).executionId();
             String idB = runnerB.execute("stamp", Context.empty()).executionId();
-            List<String> seenByA = runnerA.store().listExecutions(null, 1000).stream().map(ExecutionRecord::id).toList();
-            List<String> seenByB = runnerB.store().listExecutions(null, 1000).stream().map(ExecutionRecord::id).toList();
+            List<String> seenByA = runnerA.history().recentExecutions(null, 1000).stream().map(ExecutionRecord::id).toList();
+            List<String> seenByB = runnerB.history().recentExecutions(null, 1000).stream().map(ExecutionRecord::id).toList();
             assertTrue(seenByA.contains(idA) && !seenByA.contains(idB), seenByA::toString);
             assertTrue(seenByB.contains(idB) && !seenByB.contains(idA), seenByB::toString);
             assertTrue(seenByA.stream().noneMatch(seenByB::contains));
-            assertTrue(runnerA.store().findExecution(idB).isEmpty());
+            assertTrue(runnerA.history().findExecution(idB).isEmpty());
         }
     }
 
@@ -151,12 +151,12 @@ class TenantIsolationTest {
             String idX = x.execute("stamp", Context.empty()).executionId();
             String idY = y.execute("stamp", Context.empty()).executionId();
             // One physical connection, shared: poison it as a careless borrower would.
-            try (Connection c = x.store().database().dataSource().getConnection(); Statement st = c.createStatement()) {
+            try (Connection c = x.database().dataSource().getConnection(); Statement st = c.createStatement()) {
                 st.execute("SET search_path TO \"" + schemaY + "\"");
             }
-            assertEquals(List.of(idX), x.store().listExecutions(null, 100).stream().map(ExecutionRecord::id).toList());
-            assertEquals(List.of(idY), y.store().listExecutions(null, 100).stream().map(ExecutionRecord::id).toList());
-            assertTrue(x.store().findExecution(idY).isEmpty());
+            assertEquals(List.of(idX), x.history().recentExecutions(null, 100).stream().map(ExecutionRecord::id).toList());
+            assertEquals(List.of(idY), y.history().recentExecutions(null, 100).stream().map(ExecutionRecord::id).toList());
+            assertTrue(x.history().findExecution(idY).isEmpty());
         }
     }
 

@@ -401,7 +401,7 @@ function connectEvents() {
     const change = JSON.parse(event.data);
     if (state.route.view === "list") { refresh(); return; }
     const current = state.execution && state.execution.execution;
-    if (!current || change.executions.includes(state.route.id) || ["Pending", "Running"].includes(current.status)) refresh();
+    if (!current || change.executions.includes(state.route.id) || current.status === "Running") refresh();
   });
 }
 

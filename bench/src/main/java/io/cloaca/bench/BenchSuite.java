@@ -1,0 +1,218 @@
+package io.cloaca.bench;
+
+import io.cloaca.engine.execution.Runner;
+import io.cloaca.engine.execution.RunnerConfig;
+import io.cloaca.engine.workflow.WorkflowRegistry;
+import io.cloaca.python.PythonRuntime;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs every measurement, setup by setup (SQLite FULL, SQLite NORMAL, then PostgreSQL if asked), each
+ * figure beside a baseline measured in the same run, and returns the report. Progress goes to
+ * {@code progress}; the report is the caller's to print.
+ */
+public final class BenchSuite {
+
+    /**
+     * Commits the engine makes per execution, read from its code (ExecutionStore): one to create the
+     * execution, one to claim the root, then one per task finish (which also claims a chain's next task).
+     * Used to size the latency baselines ("the raw database doing the same number of commits").
+     */
+    /** Create (which also claims the root when a worker is free) and finish. */
+    static final int COMMITS_ONE_TASK = 2;
+    /** Create (claiming the root), then one finish per task (which claims the successor). */
+    static final int COMMITS_CHAIN = 1 + BenchOptions.CHAIN_LENGTH;
+
+    private final BenchOptions options;
+    private final Scale scale;
+    private final PrintStream progress;
+    private final long started = System.nanoTime();
+
+    public BenchSuite(BenchOptions options, PrintStream progress) {
+        this.options = options;
+        this.scale = options.scale();
+        this.progress = progress;
+    }
+
+    public BenchReport run() throws Exception {
+        BenchReport report = new BenchReport();
+        MachineFacts.collect(report);
+        String loadBefore = MachineFacts.loadAverage();
+        pythonCpu(report);
+        JavaWorkflows java = new JavaWorkflows();
+        step("starting GraalPy");
+        try (PythonWorkflows python = new PythonWorkflows(progress, progress)) {
+            report.fact("GraalPy", python.version());
+            try (SqliteBackend sqlite = new SqliteBackend()) {
+                report.fact("SQLite", sqlite.version() + ", WAL, busy_timeout, foreign_keys=on, temp files on "
+                        + sqlite.fileSystem());
+                measure(sqlite, java, python, report);
+                step("SQLite done, deleting its files");
+            }
+            if (options.postgresUrl() != null) {
+                try (PostgresBackend pg = new PostgresBackend(options.postgresUrl())) {
+                    report.fact("PostgreSQL", pg.version() + ", fresh schemas " + pg.schema() + " and " + pg.schema() + "_raw (dropped after)");
+                    measure(pg, java, python, report);
+                    step("PostgreSQL done, dropping its schemas");
+                }
+            }
+        }
+        report.fact("Scale", scale.name().toLowerCase() + ": throughput = median of " + scale.rounds()
+                + " rounds (range in brackets) of raw " + scale.rawTasks() + " tasks / engine "
+                + scale.throughputTasks() + " tasks per shape, after " + scale.warmupTasks() + " warm-up; latency "
+                + scale.latencyChains() + " chains / " + scale.latencySingles() + " 1-task runs after "
+                + scale.latencyWarmup() + " warm-up; max_concurrent_tasks=" + BenchOptions.WORKERS);
+        step("done");
+        report.fact("Load average", loadBefore + " at start, " + MachineFacts.loadAverage()
+                + " at end (1/5/15 min; other processes on the machine share the cores)");
+        notes(report);
+        return report;
+    }
+
+    /** Only the CPU-bound Python figures ({@code cloaca bench --python-cpu}): no database. */
+    public BenchReport runPythonCpu() throws Exception {
+        BenchReport report = new BenchReport();
+        MachineFacts.collect(report);
+        String loadBefore = MachineFacts.loadAverage();
+        pythonCpu(report);
+        step("done");
+        report.fact("Load average", loadBefore + " at start, " + MachineFacts.loadAverage()
+                + " at end (1/5/15 min; other processes on the machine share the cores)");
+        return report;
+    }
+
+    private void pythonCpu(BenchReport report) throws Exception {
+        String jit = PythonRuntime.jitUnavailableReason();
+        report.fact("Python JIT", jit == null ? "optimizing Truffle runtime (" + PythonRuntime.truffleRuntimeName() + ")"
+                : "unavailable: " + jit);
+        new PythonCpuBench(scale, progress, this::step).run(report);
+    }
+
+    private void measure(Backend backend, JavaWorkflows java, PythonWorkflows python, BenchReport report)
+            throws Exception {
+        for (Setup setup : backend.setups()) {
+            String s = setup.label();
+            step(s + ": raw JDBC baseline");
+            RawCommitBaseline raw = new RawCommitBaseline(backend, setup);
+            raw.throughput(scale.warmupTasks(), BenchOptions.WORKERS);
+            List<Throughput> rawRounds = new ArrayList<>();
+            for (int i = 0; i < scale.rounds(); i++) {
+                rawRounds.add(raw.throughput(scale.rawTasks(), BenchOptions.WORKERS));
+            }
+            Rounds rawThroughput = new Rounds(rawRounds);
+            RawCommitBaseline.SingleWriter single = raw.singleWriter(scale.rawLatencyTasks());
+            Latencies commit = single.commits();
+            double rawTasks = rawThroughput.median();
+            row(report, setup, Figure.RAW_THROUGHPUT, rawTasks, rawThroughput.describe() + ", "
+                    + Format.rate(rawThroughput.medianCommitsPerSecond(), "commits"), "-", "-");
+            row(report, setup, Figure.RAW_COMMIT_LATENCY, commit.p50(), Format.p50p99(commit) + " ("
+                    + Format.rate(single.throughput().tasksPerSecond(), "tasks") + ")", "-", "-");
+
+            Rounds javaOne;
+            Rounds javaChain;
+            Latencies dispatch;
+            Latencies chainLatency;
+            Latencies oneLatency;
+            try (Runner runner = open(backend, setup, java.registry())) {
+                step(s + ": Java throughput");
+                javaOne = throughput(runner, JavaWorkflows.ONE, 1);
+                javaChain = throughput(runner, JavaWorkflows.CHAIN, BenchOptions.CHAIN_LENGTH);
+                step(s + ": Java latency");
+                chainLatency = LatencyRun.measure(runner, JavaWorkflows.PROBED_CHAIN, scale.latencyWarmup(),
+                        scale.latencyChains(), java.probe().latencies()::clear);
+                dispatch = java.probe().latencies().copy();
+                oneLatency = LatencyRun.measure(runner, JavaWorkflows.ONE, scale.latencyWarmup(),
+                        scale.latencySingles(), () -> { });
+            }
+            row(report, setup, Figure.JAVA_ONE_THROUGHPUT, javaOne.median(),
+                    javaOne.describe(), "raw " + Format.rate(rawTasks, "tasks"),
+                    Format.percent(javaOne.median(), rawTasks));
+            row(report, setup, Figure.JAVA_CHAIN_THROUGHPUT, javaChain.median(),
+                    javaChain.describe(), "raw " + Format.rate(rawTasks, "tasks"),
+                    Format.percent(javaChain.median(), rawTasks));
+
+            Rounds pyOne;
+            Rounds pyChain;
+            Latencies pyOneLatency;
+            step(s + ": Python, opening a runner");
+            try (Runner runner = open(backend, setup, python.registry())) {
+                step(s + ": Python throughput");
+                pyOne = throughput(runner, PythonWorkflows.ONE, 1);
+                pyChain = throughput(runner, PythonWorkflows.CHAIN, BenchOptions.CHAIN_LENGTH);
+                step(s + ": Python latency");
+                pyOneLatency = LatencyRun.measure(runner, PythonWorkflows.ONE, scale.latencyWarmup(),
+                        scale.latencySingles(), () -> { });
+            }
+            row(report, setup, Figure.PYTHON_ONE_THROUGHPUT, pyOne.median(),
+                    pyOne.describe(), "Java " + Format.rate(javaOne.median(), "tasks"),
+                    Format.percent(pyOne.median(), javaOne.median()));
+            row(report, setup, Figure.PYTHON_CHAIN_THROUGHPUT, pyChain.median(),
+                    pyChain.describe(),
+                    "Java " + Format.rate(javaChain.median(), "tasks"),
+                    Format.percent(pyChain.median(), javaChain.median()));
+            row(report, setup, Figure.DISPATCH_LATENCY, dispatch.p50(), Format.p50p99(dispatch),
+                    "raw commit " + Format.p50p99(commit), Format.times(dispatch.p50(), commit.p50()) + " (p50)");
+            double chainCommits = COMMITS_CHAIN * commit.p50();
+            row(report, setup, Figure.CHAIN_END_TO_END, chainLatency.p50(), Format.p50p99(chainLatency),
+                    COMMITS_CHAIN + " raw commits " + Format.ms(chainCommits) + " ms",
+                    Format.times(chainLatency.p50(), chainCommits) + " (p50)");
+            double oneCommits = COMMITS_ONE_TASK * commit.p50();
+            row(report, setup, Figure.ONE_TASK_END_TO_END, oneLatency.p50(), Format.p50p99(oneLatency),
+                    COMMITS_ONE_TASK + " raw commits " + Format.ms(oneCommits) + " ms",
+                    Format.times(oneLatency.p50(), oneCommits) + " (p50)");
+            row(report, setup, Figure.PYTHON_ONE_TASK_END_TO_END, pyOneLatency.p50(), Format.p50p99(pyOneLatency),
+                    "Java " + Format.p50p99(oneLatency), Format.times(pyOneLatency.p50(), oneLatency.p50()) + " (p50)");
+        }
+    }
+
+    private Runner open(Backend backend, Setup setup, WorkflowRegistry registry) {
+        RunnerConfig config = RunnerConfig.builder()
+                .maxConcurrentTasks(BenchOptions.WORKERS)
+                .sqliteDurable(setup.sqliteDurable())
+                .executionTimeout(Duration.ofMinutes(30))
+                .build();
+        return Runner.open(backend.engineUrl(setup), config, registry);
+    }
+
+    private Rounds throughput(Runner runner, String workflow, int tasksPerWorkflow) throws Exception {
+        ThroughputRun.measure(runner, workflow, tasksPerWorkflow, scale.warmupTasks());
+        List<Throughput> rounds = new ArrayList<>();
+        for (int i = 0; i < scale.rounds(); i++) {
+            rounds.add(ThroughputRun.measure(runner, workflow, tasksPerWorkflow, scale.throughputTasks()));
+        }
+        return new Rounds(rounds);
+    }
+
+    private static void row(BenchReport report, Setup setup, Figure figure, double value, String measured,
+                            String baseline, String versus) {
+        report.add(new Row(setup.label(), figure, value, measured, baseline, versus, figure.target(setup)));
+    }
+
+    private void notes(BenchReport report) {
+        report.note("Raw baseline: plain JDBC, one connection per worker, the engine's pragmas; per task a claim "
+                + "UPDATE and a complete UPDATE, each committed. On SQLite the 4 workers take turns through one "
+                + "fair in-JVM lock (as the engine's writers do); on PostgreSQL they write concurrently. The single "
+                + "writer row is one connection alone, each claim or complete timed from first statement to commit, "
+                + "with its own tasks/s in brackets.");
+        report.note("Throughput: one client thread submits all executions (each submit is a commit), then waits "
+                + "for all; the clock runs from the first submit to the last result. "
+                + BenchOptions.WORKERS + " workers (max_concurrent_tasks). Trivial bodies return their input.");
+        report.note("Dispatch latency: each task body stores System.nanoTime() in its output just before "
+                + "returning; the next body subtracts it from its own start. It includes serialising the output, "
+                + "the commit recording it (which also claims the successor) and reading the successor's input.");
+        report.note("Latencies: executions one after another on an idle runner; execute() call to return. "
+                + "Baselines: the engine's commits per execution (" + COMMITS_ONE_TASK + " for a 1-task workflow, "
+                + COMMITS_CHAIN + " for a chain: create with the root claimed, then one per task) times the raw single-writer commit p50.");
+        report.note("Python: the same shapes, tasks declared with @cloaca.task in Python run by GraalPy in one "
+                + "context (one GIL); the context crosses as JSON text each way.");
+    }
+
+    private void step(String what) {
+        progress.printf("cloaca bench: [%5.1f s] %s...%n", (System.nanoTime() - started) / 1e9, what);
+        progress.flush();
+    }
+}

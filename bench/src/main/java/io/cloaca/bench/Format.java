@@ -1,0 +1,34 @@
+package io.cloaca.bench;
+
+import java.util.Locale;
+
+/** Number formats of the report. */
+final class Format {
+
+    private Format() {
+    }
+
+    static String rate(double perSecond, String unit) {
+        return String.format(Locale.ROOT, "%,.0f %s/s", perSecond, unit);
+    }
+
+    static String range(double low, double high) {
+        return String.format(Locale.ROOT, "%,.0f-%,.0f", low, high);
+    }
+
+    static String ms(double millis) {
+        return String.format(Locale.ROOT, millis < 10 ? "%.2f" : "%.1f", millis);
+    }
+
+    static String p50p99(Latencies latencies) {
+        return ms(latencies.p50()) + " / " + ms(latencies.p99()) + " ms";
+    }
+
+    static String percent(double part, double whole) {
+        return String.format(Locale.ROOT, "%.0f%%", 100 * part / whole);
+    }
+
+    static String times(double part, double whole) {
+        return String.format(Locale.ROOT, "%.1fx", part / whole);
+    }
+}

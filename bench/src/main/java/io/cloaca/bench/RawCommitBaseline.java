@@ -1,0 +1,156 @@
+package io.cloaca.bench;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The raw database doing the engine's hot-path writes with plain JDBC and nothing else: per task, a
+ * claim UPDATE committed, then a complete UPDATE (output context, status) committed: 2 commits per task.
+ * Each worker thread has its own connection; on SQLite the workers take turns through one fair lock
+ * around each transaction, exactly as the engine's {@code Database} serialises its writers.
+ */
+final class RawCommitBaseline {
+
+    private static final String RUNNER = "raw-baseline";
+
+    private final Backend backend;
+    private final Setup setup;
+    private final RawTaskTable table;
+    private final String claimSql;
+    private final String completeSql;
+
+    RawCommitBaseline(Backend backend, Setup setup) throws SQLException {
+        this.backend = backend;
+        this.setup = setup;
+        this.table = new RawTaskTable(backend, setup);
+        table.create();
+        String t = backend.rawTable();
+        this.claimSql = "UPDATE " + t + " SET status = 'Running', claimed_by = ?, lease_expires_at = ?,"
+                + " started_at = ?, updated_at = ? WHERE id = ? AND status = 'Ready'";
+        this.completeSql = "UPDATE " + t + " SET status = 'Completed', output_context = ?, completed_at = ?,"
+                + " claimed_by = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ? AND status = 'Running'"
+                + " AND claimed_by = ?";
+    }
+
+    /** Claim + complete of {@code tasks} tasks by {@code threads} workers. */
+    Throughput throughput(int tasks, int threads) throws Exception {
+        List<String> ids = table.insertReady(tasks);
+        ReentrantLock lock = backend.singleWriter() ? new ReentrantLock(true) : null;
+        AtomicInteger next = new AtomicInteger();
+        List<Thread> workers = new ArrayList<>();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Connection> connections = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            connections.add(backend.rawConnection(setup));
+        }
+        try {
+            for (Connection c : connections) {
+                workers.add(new Thread(() -> {
+                    try (PreparedStatement claim = c.prepareStatement(claimSql);
+                         PreparedStatement complete = c.prepareStatement(completeSql)) {
+                        int i;
+                        while ((i = next.getAndIncrement()) < ids.size()) {
+                            runTask(c, claim, complete, ids.get(i), lock, null);
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }, "bench-raw-" + workers.size()));
+            }
+            long start = System.nanoTime();
+            workers.forEach(Thread::start);
+            for (Thread w : workers) {
+                w.join();
+            }
+            long elapsed = System.nanoTime() - start;
+            if (!failures.isEmpty()) {
+                throw new IllegalStateException("raw baseline failed: " + failures.get(0), failures.get(0));
+            }
+            return new Throughput(tasks, 2L * tasks, elapsed);
+        } finally {
+            for (Connection c : connections) {
+                c.close();
+            }
+        }
+    }
+
+    /** What one writer alone achieves: each commit's latency, and its throughput. */
+    record SingleWriter(Latencies commits, Throughput throughput) {
+    }
+
+    /** One writer doing claim + complete for {@code tasks} tasks, timing each commit. */
+    SingleWriter singleWriter(int tasks) throws SQLException {
+        List<String> ids = table.insertReady(tasks);
+        Latencies commits = new Latencies();
+        try (Connection c = backend.rawConnection(setup);
+             PreparedStatement claim = c.prepareStatement(claimSql);
+             PreparedStatement complete = c.prepareStatement(completeSql)) {
+            long start = System.nanoTime();
+            for (String id : ids) {
+                runTask(c, claim, complete, id, null, commits);
+            }
+            return new SingleWriter(commits, new Throughput(tasks, 2L * tasks, System.nanoTime() - start));
+        }
+    }
+
+    private static void runTask(Connection c, PreparedStatement claim, PreparedStatement complete, String id,
+                                ReentrantLock lock, Latencies latencies) throws SQLException {
+        long now = System.currentTimeMillis();
+        transaction(c, lock, latencies, () -> {
+            claim.setString(1, RUNNER);
+            claim.setLong(2, now + 60_000);
+            claim.setLong(3, now);
+            claim.setLong(4, now);
+            claim.setString(5, id);
+            if (claim.executeUpdate() != 1) {
+                throw new IllegalStateException("raw baseline: task " + id + " was not Ready");
+            }
+        });
+        transaction(c, lock, latencies, () -> {
+            complete.setString(1, "{}");
+            complete.setLong(2, now);
+            complete.setLong(3, now);
+            complete.setString(4, id);
+            complete.setString(5, RUNNER);
+            if (complete.executeUpdate() != 1) {
+                throw new IllegalStateException("raw baseline: task " + id + " was not Running");
+            }
+        });
+    }
+
+    private interface Statements {
+        void run() throws SQLException;
+    }
+
+    private static void transaction(Connection c, ReentrantLock lock, Latencies latencies, Statements work)
+            throws SQLException {
+        long start = System.nanoTime();
+        if (lock != null) {
+            lock.lock();
+        }
+        try {
+            c.setAutoCommit(false);
+            try {
+                work.run();
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        } finally {
+            if (lock != null) {
+                lock.unlock();
+            }
+        }
+        if (latencies != null) {
+            latencies.add(System.nanoTime() - start);
+        }
+    }
+}

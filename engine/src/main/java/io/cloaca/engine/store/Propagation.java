@@ -1,0 +1,165 @@
+package io.cloaca.engine.store;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cloaca.engine.context.Context;
+import io.cloaca.engine.workflow.TaskNamespace;
+import io.cloaca.engine.workflow.Workflow;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Carries an execution forward after one of its tasks ended (or was created): reads its task rows,
+ * asks {@link ExecutionProgress} what follows, and writes that in the caller's transaction, which
+ * holds the execution's lock. The only writer of Skipped, of NotStarted → Ready and of an execution's end.
+ */
+final class Propagation {
+
+    private static final StatusMove SKIP = StatusMove.task(TaskStatus.Skipped, TaskStatus.NotStarted);
+    private static final StatusMove READY = StatusMove.task(TaskStatus.Ready, TaskStatus.NotStarted);
+
+    private final StoreTables tables;
+    private final TaskClaims claims;
+
+    Propagation(StoreTables tables, TaskClaims claims) {
+        this.tables = tables;
+        this.claims = claims;
+    }
+
+    /** What the execution is, for the claim a step hands to its worker; the version and input are read if null. */
+    record Execution(String id, String workflowName, String workflowVersion, String initialContext) {
+    }
+
+    /**
+     * @param justCompleted the task whose success was just recorded, whose output is then the final context; or null
+     * @param finishedOutput that task's output, or null
+     * @param next           claim for one ready dependent, or null
+     */
+    FinishResult propagate(Connection c, Execution execution, Workflow workflow, String justCompleted,
+                           String finishedOutput, Claimant.Claim next, long now) throws SQLException {
+        Map<String, ExecutionProgress.Row> rows = tables.progressRows(c, execution.id());
+        String[] initial = {execution.initialContext()};
+        ExecutionProgress.Contexts contexts = new ExecutionProgress.Contexts() {
+            @Override
+            public ObjectNode initial() {
+                try {
+                    if (initial[0] == null) {
+                        initial[0] = tables.initialContext(c, execution.id());
+                    }
+                } catch (SQLException e) {
+                    throw new Rows.Uncaught(e);
+                }
+                return Context.fromJson(initial[0]).toJsonNode();
+            }
+
+            @Override
+            public Map<String, String> outputs(List<String> taskNames) {
+                try {
+                    return tables.outputs(c, execution.id(), taskNames);
+                } catch (SQLException e) {
+                    throw new Rows.Uncaught(e);
+                }
+            }
+        };
+        ExecutionProgress.Decision decision;
+        try {
+            decision = ExecutionProgress.decide(workflow, rows, contexts, next != null, justCompleted);
+        } catch (Rows.Uncaught e) {
+            throw e.getCause();
+        }
+        for (ExecutionProgress.Skip skip : decision.skipped()) {
+            writeSkip(c, rows.get(skip.taskName()).id(), skip, now);
+        }
+        List<String> ready = new ArrayList<>();
+        ClaimedTask claimed = null;
+        if (decision.claim() != null) {
+            String id = rows.get(decision.claim()).id();
+            // Straight from NotStarted to Running for the finishing worker; a task that never ran is on
+            // attempt 1, so its claim needs no read-back.
+            if (claims.markRunning(c, id, next, now, TaskStatus.NotStarted)) {
+                String input = initial[0] != null ? initial[0] : tables.initialContext(c, execution.id());
+                claimed = new ClaimedTask(id, execution.id(), execution.workflowName(), execution.workflowVersion(),
+                        decision.claim(), 1, Math.max(1, workflow.task(TaskNamespace.parse(decision.claim()))
+                        .retryPolicy().maxAttempts()), input, next.token());
+            } else {
+                ready.add(id);
+            }
+        }
+        decision.ready().forEach(name -> ready.add(rows.get(name).id()));
+        markReady(c, ready, now);
+        ExecutionRecord finished = decision.ending() == null ? null
+                : end(c, execution.id(), decision.ending(), justCompleted, finishedOutput, now);
+        return new FinishResult(true, ready, claimed, finished);
+    }
+
+    /** Ends a task Skipped, with the rule's false part as its error and its input as its output. */
+    private void writeSkip(Connection c, String taskId, ExecutionProgress.Skip skip, long now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + SKIP.set()
+                + ", output_context = ?, last_error = ?, completed_at = ?, updated_at = ? WHERE id = ? AND "
+                + SKIP.guard())) {
+            ps.setString(1, skip.output().toString());
+            ps.setString(2, skip.reason());
+            ps.setLong(3, now);
+            ps.setLong(4, now);
+            ps.setString(5, taskId);
+            Rows.changedOne(ps.executeUpdate(), "skipping task " + taskId);
+        }
+    }
+
+    private void markReady(Connection c, List<String> ids, long now) throws SQLException {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + READY.set()
+                + ", updated_at = ? WHERE id = ? AND " + READY.guard())) {
+            for (String id : ids) {
+                ps.setLong(1, now);
+                ps.setString(2, id);
+                ps.addBatch();
+            }
+            int[] counts = ps.executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                // 0 cannot happen under the execution's lock; SUCCESS_NO_INFO (-2) is a driver's "done".
+                if (counts[i] != java.sql.Statement.SUCCESS_NO_INFO) {
+                    Rows.changedOne(counts[i], "readying task " + ids.get(i));
+                }
+            }
+        }
+    }
+
+    private ExecutionRecord end(Connection c, String executionId, ExecutionProgress.Ending ending, String justCompleted,
+                                String finishedOutput, long now) throws SQLException {
+        String task = ending.finalContextTask();
+        String finalContext = task == null ? tables.initialContext(c, executionId)
+                : task.equals(justCompleted) && finishedOutput != null ? finishedOutput
+                : tables.output(c, executionId, task);
+        return endExecution(c, tables, executionId, ending.status(), finalContext, ending.error(), now);
+    }
+
+    /** Moves a Running execution to its end; the one writer of an execution's final status. */
+    static ExecutionRecord endExecution(Connection c, StoreTables tables, String executionId, ExecutionStatus status,
+                                        String finalContext, String error, long now) throws SQLException {
+        StatusMove move = StatusMove.execution(status, ExecutionStatus.Running);
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.executions + " SET " + move.set()
+                + ", final_context = ?, error_message = ?, completed_at = ?, updated_at = ? WHERE id = ? AND "
+                + move.guard() + " RETURNING " + StoreTables.EXECUTION_COLUMNS)) {
+            // RETURNING (PostgreSQL, SQLite 3.35+) saves reading the ended row back: one statement fewer.
+            ps.setString(1, finalContext);
+            ps.setString(2, error);
+            ps.setLong(3, now);
+            ps.setLong(4, now);
+            ps.setString(5, executionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return StoreTables.executionRecord(rs);
+                }
+            }
+        }
+        return tables.loadExecution(c, executionId).orElseThrow(); // it had ended already
+    }
+}

@@ -1,0 +1,167 @@
+package io.cloaca.engine.store;
+
+import io.cloaca.engine.CloacaException;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The execution tables of one schema and what every part of the store shares about them: their
+ * schema-qualified names (validated, quoted identifiers: no statement relies on {@code search_path}),
+ * the database's clock, the row lock that serialises an execution's writers, and the row mappers.
+ */
+final class StoreTables {
+
+    static final String TASK_COLUMNS = "id, execution_id, task_name, status, attempt, max_attempts, "
+            + "output_context, last_error, error_details, claimed_by, started_at, completed_at, recovery_attempts";
+    static final String EXECUTION_COLUMNS = "id, workflow_name, workflow_version, status, initial_context, "
+            + "final_context, error_message, started_at, completed_at";
+
+    final Database database;
+    final String executions;
+    final String tasks;
+    final String attempts;
+    /** SQL for the database's time in epoch millis, with one parameter bound by {@link #bindNow}. */
+    final String dbNow;
+    private final Clock clock;
+
+    StoreTables(Database database, String schema, Clock clock) {
+        this.database = database;
+        this.clock = clock;
+        String prefix = schema == null ? "" : "\"" + schema + "\".";
+        this.executions = prefix + "workflow_executions";
+        this.tasks = prefix + "task_executions";
+        this.attempts = prefix + "task_attempts";
+        this.dbNow = database.dialect().nowMillis();
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    /** Binds the parameter of {@link #dbNow} at {@code index}; returns the next index. */
+    int bindNow(PreparedStatement ps, int index) throws SQLException {
+        long value;
+        if (database.dialect().singleWriter()) {
+            value = clock.millis();
+        } else {
+            // The server's clock, shifted by how far the injected clock is from the system's (0 in production).
+            value = clock.getClass() == Clock.systemUTC().getClass() ? 0 : clock.millis() - System.currentTimeMillis();
+        }
+        ps.setLong(index, value);
+        return index + 1;
+    }
+
+    /**
+     * Holds the execution's row lock until commit, so that two tasks of one execution finishing at once
+     * cannot both miss that their common dependent became ready.
+     */
+    void lockExecution(Connection c, String executionId) throws SQLException {
+        if (database.dialect().singleWriter()) {
+            return; // SQLite: the write lock already serialises every finishing transaction
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM " + executions + " WHERE id = ?"
+                + database.dialect().forUpdate())) {
+            ps.setString(1, executionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw CloacaException.notFound("Execution " + executionId + " does not exist");
+                }
+            }
+        }
+    }
+
+    Optional<ExecutionRecord> loadExecution(Connection c, String executionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + EXECUTION_COLUMNS + " FROM " + executions
+                + " WHERE id = ?")) {
+            ps.setString(1, executionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(executionRecord(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    String initialContext(Connection c, String executionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT initial_context FROM " + executions + " WHERE id = ?")) {
+            ps.setString(1, executionId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : "{}";
+            }
+        }
+    }
+
+    /** Output JSON of those of the named tasks that completed or were skipped. */
+    Map<String, String> outputs(Connection c, String executionId, List<String> taskNames) throws SQLException {
+        Map<String, String> outputs = new HashMap<>();
+        for (List<String> chunk : Rows.chunks(taskNames)) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT task_name, output_context FROM " + tasks
+                    + " WHERE execution_id = ? AND status IN ('Completed', 'Skipped') AND task_name IN ("
+                    + Rows.marks(chunk.size()) + ")")) {
+                ps.setString(1, executionId);
+                Rows.bind(ps, 2, chunk);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        outputs.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+            }
+        }
+        return outputs;
+    }
+
+    /** The execution's task rows by task name, as {@link ExecutionProgress} reads them. */
+    Map<String, ExecutionProgress.Row> progressRows(Connection c, String executionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, task_name, status, completed_at FROM " + tasks
+                + " WHERE execution_id = ?")) {
+            ps.setString(1, executionId);
+            Map<String, ExecutionProgress.Row> rows = new LinkedHashMap<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.put(rs.getString(2), new ExecutionProgress.Row(rs.getString(1),
+                            TaskStatus.parse(rs.getString(3)), longOrNull(rs, 4)));
+                }
+            }
+            return rows;
+        }
+    }
+
+    /** The output of task {@code taskName}, or null. */
+    String output(Connection c, String executionId, String taskName) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT output_context FROM " + tasks
+                + " WHERE execution_id = ? AND task_name = ?")) {
+            ps.setString(1, executionId);
+            ps.setString(2, taskName);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** Maps a row of {@link #TASK_COLUMNS}. */
+    static TaskRecord taskRecord(ResultSet rs) throws SQLException {
+        return new TaskRecord(rs.getString(1), rs.getString(2), rs.getString(3),
+                TaskStatus.valueOf(rs.getString(4)), rs.getInt(5), rs.getInt(6), rs.getString(7),
+                rs.getString(8), rs.getString(9), rs.getString(10), longOrNull(rs, 11),
+                longOrNull(rs, 12), rs.getInt(13));
+    }
+
+    /** Maps a row of {@link #EXECUTION_COLUMNS}. */
+    static ExecutionRecord executionRecord(ResultSet rs) throws SQLException {
+        return new ExecutionRecord(rs.getString(1), rs.getString(2), rs.getString(3),
+                ExecutionStatus.fromRow(rs.getString(4)), rs.getString(5), rs.getString(6), rs.getString(7),
+                rs.getLong(8), longOrNull(rs, 9));
+    }
+
+    static Long longOrNull(ResultSet rs, int column) throws SQLException {
+        long value = rs.getLong(column);
+        return rs.wasNull() ? null : value;
+    }
+}

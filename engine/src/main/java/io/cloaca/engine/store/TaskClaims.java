@@ -1,0 +1,135 @@
+package io.cloaca.engine.store;
+
+import io.cloaca.engine.CloacaException;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Claims on Ready tasks: finding them, taking one (a token, the process's liveness owner and a lease
+ * on the database's clock), renewing the leases of the claims a runner holds, and giving one back.
+ */
+final class TaskClaims {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TaskClaims.class);
+    private static final StatusMove RELEASE = StatusMove.task(TaskStatus.Ready, TaskStatus.Running);
+
+    private final StoreTables tables;
+
+    TaskClaims(StoreTables tables) {
+        this.tables = tables;
+    }
+
+    /** Takes a Ready task for {@code claimant}, with a new token; empty when it was not Ready. */
+    Optional<ClaimedTask> claim(String taskId, Claimant claimant, long now) {
+        Claimant.Claim claim = claimant.newClaim();
+        return tables.database.inTransaction(c -> {
+            if (!markRunning(c, taskId, claim, now, TaskStatus.Ready)) {
+                return Optional.empty();
+            }
+            return Optional.of(loadClaimed(c, taskId, claim.token()));
+        });
+    }
+
+    /** Writes {@code claim} into the row if it is still {@code expected}; false when it was not. */
+    boolean markRunning(Connection c, String taskId, Claimant.Claim claim, long now, TaskStatus expected)
+            throws SQLException {
+        StatusMove move = StatusMove.task(TaskStatus.Running, expected);
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + move.set()
+                + ", claimed_by = ?, claim_owner = ?, claim_token = ?, lease_expires_at = " + tables.dbNow
+                + " + ?, started_at = ?, retry_at = NULL, updated_at = ? WHERE id = ? AND " + move.guard())) {
+            ps.setString(1, claim.claimant().runnerId());
+            ps.setString(2, claim.claimant().owner());
+            ps.setString(3, claim.token());
+            int i = tables.bindNow(ps, 4);
+            ps.setLong(i++, claim.claimant().leaseMillis());
+            ps.setLong(i++, now);
+            ps.setLong(i++, now);
+            ps.setString(i, taskId);
+            return Rows.changedOne(ps.executeUpdate(), "claiming task " + taskId);
+        }
+    }
+
+    private ClaimedTask loadClaimed(Connection c, String taskId, String token) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT t.execution_id, e.workflow_name, e.workflow_version,"
+                + " t.task_name, t.attempt, t.max_attempts, e.initial_context FROM " + tables.tasks + " t JOIN "
+                + tables.executions + " e ON e.id = t.execution_id WHERE t.id = ?")) {
+            ps.setString(1, taskId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw CloacaException.notFound("Task row " + taskId + " vanished after being claimed");
+                }
+                return new ClaimedTask(taskId, rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getInt(5), rs.getInt(6), rs.getString(7), token);
+            }
+        }
+    }
+
+    /** Gives a claimed task back (Ready, unowned) so that another runner, or a later one, can take it. */
+    boolean release(ClaimedTask task, long now) {
+        return tables.database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + RELEASE.set()
+                    + ", claimed_by = NULL, claim_owner = NULL, claim_token = NULL, lease_expires_at = NULL,"
+                    + " started_at = NULL, updated_at = ? WHERE id = ? AND " + RELEASE.guard() + " AND claim_token = ?")) {
+                ps.setLong(1, now);
+                ps.setString(2, task.taskId());
+                ps.setString(3, task.token());
+                return Rows.changedOne(ps.executeUpdate(), "releasing task " + task.taskId());
+            }
+        });
+    }
+
+    /** Ready, due tasks of the named workflows, oldest first. */
+    List<String> findReadyTasks(Collection<String> workflowNames, long now, int limit) {
+        if (workflowNames.isEmpty() || limit < 1) {
+            return List.of();
+        }
+        return tables.database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT t.id FROM " + tables.tasks + " t JOIN "
+                    + tables.executions + " e ON e.id = t.execution_id WHERE t.status = 'Ready'"
+                    + " AND (t.retry_at IS NULL OR t.retry_at <= ?) AND e.workflow_name IN ("
+                    + Rows.marks(workflowNames.size()) + ") ORDER BY t.updated_at LIMIT ?")) {
+                ps.setLong(1, now);
+                ps.setInt(Rows.bind(ps, 2, workflowNames), limit);
+                return Rows.list(ps, rs -> rs.getString(1));
+            }
+        });
+    }
+
+    /**
+     * Extends the leases of the given claims (those the caller holds in memory), each only if its token
+     * still holds; returns how many were extended. A claim the caller lost track of is never renewed:
+     * it expires with its lease.
+     */
+    int renewLeases(Collection<ClaimedTask> claims, long leaseMillis) {
+        if (claims.isEmpty()) {
+            return 0;
+        }
+        return tables.database.inTransaction(c -> {
+            int renewed = 0;
+            for (List<ClaimedTask> chunk : Rows.chunks(List.copyOf(claims))) {
+                // A token is unique to one claim of one row, so matching both lists pins each row to its claim;
+                // the id list lets the primary key find the rows.
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET lease_expires_at = "
+                        + tables.dbNow + " + ? WHERE status = 'Running' AND id IN (" + Rows.marks(chunk.size())
+                        + ") AND claim_token IN (" + Rows.marks(chunk.size()) + ")")) {
+                    int i = tables.bindNow(ps, 1);
+                    ps.setLong(i++, leaseMillis);
+                    i = Rows.bind(ps, i, chunk.stream().map(ClaimedTask::taskId).toList());
+                    Rows.bind(ps, i, chunk.stream().map(ClaimedTask::token).toList());
+                    int n = ps.executeUpdate();
+                    if (n > chunk.size()) {
+                        LOG.error("BUG: renewing {} claims changed {} rows; please report this", chunk.size(), n);
+                    }
+                    renewed += n;
+                }
+            }
+            return renewed;
+        });
+    }
+}
