@@ -43,7 +43,16 @@ public final class Database implements AutoCloseable {
         this.dialect = dialect;
         this.pool = pool;
         this.temporaryFile = temporaryFile;
-        this.groupCommit = dialect.singleWriter() ? new GroupCommit(pool) : null;
+        this.groupCommit = new GroupCommit(pool, dialect.singleWriter() ? 1 : groupCommitLanes(pool));
+    }
+
+    /**
+     * Batches that may run at once on PostgreSQL: two, so that one batch's round trips overlap another's
+     * commit (a lane per writer would leave nothing to group), within half the pool, which also serves
+     * reads and claims.
+     */
+    private static int groupCommitLanes(HikariDataSource pool) {
+        return Math.max(1, Math.min(2, pool.getMaximumPoolSize() / 2));
     }
 
     /**
@@ -184,7 +193,7 @@ public final class Database implements AutoCloseable {
         return t.getMessage().replaceFirst("^(ERROR|FATAL): ", "");
     }
 
-    /** The group committer of a single-writer database, else null. */
+    /** The group committer: every write on SQLite, execution-keyed writes on PostgreSQL. */
     GroupCommit groupCommit() {
         return groupCommit;
     }
@@ -220,7 +229,19 @@ public final class Database implements AutoCloseable {
      * again on a fresh connection, so a database restart delays the engine instead of failing it.
      */
     public <T> T inTransaction(SqlWork<T> work) {
-        return withRetry(() -> transactionOnce(work));
+        return withRetry(() -> transactionOnce(null, work));
+    }
+
+    /**
+     * As {@link #inTransaction(SqlWork)}, for work that writes only the rows of one execution and locks
+     * that execution's row before any other (or creates it): such transactions are committed together
+     * when they arrive at once, on PostgreSQL too, in the order of their execution ids, which keeps
+     * concurrent batches from deadlocking one another (see {@link GroupCommit}). Each is retried on its
+     * own after a transient failure, as {@link #inTransaction(SqlWork)} is.
+     */
+    public <T> T inExecutionTransaction(String executionId, SqlWork<T> work) {
+        java.util.Objects.requireNonNull(executionId, "executionId");
+        return withRetry(() -> transactionOnce(executionId, work));
     }
 
     /** Runs read-only {@code work} on an auto-commit connection, retried like {@link #inTransaction}. */
@@ -305,9 +326,11 @@ public final class Database implements AutoCloseable {
         return false;
     }
 
-    private <T> T transactionOnce(SqlWork<T> work) throws SQLException {
-        if (groupCommit != null) {
-            return groupCommit.run(work);
+    private <T> T transactionOnce(String executionId, SqlWork<T> work) throws SQLException {
+        // On PostgreSQL, work without a lock key runs alone: batched after another execution's work it
+        // could take its locks out of order (a deadlock that the server would break after a second).
+        if (dialect.singleWriter() || executionId != null) {
+            return groupCommit.run(executionId, work);
         }
         try (Connection connection = pool.getConnection()) {
             return inTransaction(connection, work);

@@ -102,8 +102,8 @@ public final class ExecutionStore {
      */
     public Created createExecution(String executionId, String workflowName, Workflow workflow, String initialContext,
                                    Claimant claimFor, int claimLimit, long now) {
-        return tables.database.inTransaction(c -> creation.create(c, executionId, workflowName, workflow,
-                initialContext, claimFor, claimLimit, now));
+        return tables.database.inExecutionTransaction(executionId, c -> creation.create(c, executionId, workflowName,
+                workflow, initialContext, claimFor, claimLimit, now));
     }
 
     /**

@@ -103,7 +103,7 @@ final class OrphanRecovery {
     /** See {@link ExecutionStore#abandon}. */
     FinishResult abandon(ExecutionStore.OrphanedTask orphan, boolean ownerGone, String reason, Workflow workflow,
                          long now) {
-        return tables.database.inTransaction(c -> {
+        return tables.database.inExecutionTransaction(orphan.executionId(), c -> {
             tables.lockExecution(c, orphan.executionId());
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + ABANDON.set()
                     + ", last_error = ?, error_details = ?, completed_at = ?, claimed_by = NULL, claim_owner = NULL,"

@@ -33,7 +33,7 @@ final class TaskCompletion {
     /** See {@link ExecutionStore#finish}. */
     FinishResult finish(ClaimedTask task, TaskOutcome outcome, Workflow workflow, Claimant.Claim next, long now) {
         boolean[] tried = {false};
-        return tables.database.inTransaction(c -> {
+        return tables.database.inExecutionTransaction(task.executionId(), c -> {
             boolean retried = tried[0];
             tried[0] = true;
             return finish(c, task, outcome, workflow, next, now, retried);
@@ -171,7 +171,7 @@ final class TaskCompletion {
 
     /** See {@link ExecutionStore#failExecution}. */
     FinishResult failExecution(ClaimedTask task, String error, long now) {
-        return tables.database.inTransaction(c -> {
+        return tables.database.inExecutionTransaction(task.executionId(), c -> {
             tables.lockExecution(c, task.executionId());
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + FAIL.set()
                     + ", last_error = ?, completed_at = ?, claimed_by = NULL, claim_owner = NULL,"
