@@ -37,6 +37,12 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource pool;
     private final Path temporaryFile;
     private final GroupCommit groupCommit;
+    /** Flyway's connections (PostgreSQL), opened on the first migration; guarded by {@code this}. */
+    private HikariDataSource migrationPool;
+    /** Flyway holds a main and a migration connection at once. */
+    private static final int MIGRATION_CONNECTIONS = 2;
+    /** How long unused migration connections stay open (HikariCP's shortest idle timeout). */
+    private static final java.time.Duration MIGRATION_IDLE = java.time.Duration.ofSeconds(10);
 
     private Database(DatabaseUrl url, Dialect dialect, HikariDataSource pool, Path temporaryFile) {
         this.url = url;
@@ -212,14 +218,27 @@ public final class Database implements AutoCloseable {
 
     /**
      * Creates or upgrades the engine's tables, in {@code schema} when given (PostgreSQL). On PostgreSQL
-     * Flyway gets a connection of its own, because it changes the session's search_path.
+     * Flyway works on connections of its own, because it changes the session's search_path.
      */
     public void migrate(String schema) {
-        if (url instanceof DatabaseUrl.Postgres pg) {
-            Migrations.migrate(dialect, pg.jdbcUrl(), pg.user(), pg.password(), schema);
-        } else {
-            Migrations.migrate(dialect, pool, schema);
+        Migrations.migrate(dialect, url instanceof DatabaseUrl.Postgres ? migrationPool() : pool, schema);
+    }
+
+    /**
+     * PostgreSQL: the connections Flyway works on (it takes two per run), apart from the main pool so that
+     * its search_path changes never reach a pooled connection, yet kept between runs so that provisioning
+     * many tenant schemas does not log in twice for each. They close after {@link #MIGRATION_IDLE} unused.
+     */
+    private synchronized DataSource migrationPool() {
+        if (migrationPool == null) {
+            HikariConfig hikari = baseConfig(pool.getPoolName() + "-migrate", MIGRATION_CONNECTIONS);
+            hikari.setMinimumIdle(0);
+            hikari.setIdleTimeout(MIGRATION_IDLE.toMillis());
+            hikari.setConnectionTimeout(pool.getConnectionTimeout());
+            hikari.setDataSource(pool.getDataSource());
+            migrationPool = new HikariDataSource(hikari);
         }
+        return migrationPool;
     }
 
     /**
@@ -365,6 +384,11 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (migrationPool != null) {
+                migrationPool.close();
+            }
+        }
         pool.close();
         if (temporaryFile != null) {
             for (String suffix : new String[] {"", "-wal", "-shm"}) {

@@ -34,7 +34,12 @@ public enum Dialect {
 
     /** Flyway location of this dialect's migrations. */
     public String migrationLocation() {
-        return "classpath:db/migration/" + migrationFolder;
+        return "classpath:" + migrationFolderPath();
+    }
+
+    /** Classpath folder of this dialect's migrations. */
+    String migrationFolderPath() {
+        return "db/migration/" + migrationFolder;
     }
 
     /**

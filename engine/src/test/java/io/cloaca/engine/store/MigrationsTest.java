@@ -1,0 +1,132 @@
+package io.cloaca.engine.store;
+
+import io.cloaca.engine.TestDatabases;
+import io.cloaca.engine.TestSupport;
+import io.cloaca.engine.context.Context;
+import io.cloaca.engine.execution.Runner;
+import io.cloaca.engine.execution.RunnerConfig;
+import io.cloaca.engine.execution.RunnerFactory;
+import io.cloaca.engine.workflow.Workflow;
+import io.cloaca.engine.workflow.WorkflowRegistry;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Provisioning tenant schemas on PostgreSQL through the cached migration scripts: a new schema gets
+ * every version, an older one is upgraded in place, and two processes racing for one schema both succeed.
+ */
+class MigrationsTest {
+
+    private static final WorkflowRegistry REGISTRY = new WorkflowRegistry();
+
+    static {
+        REGISTRY.register(Workflow.builder("one").task("only", ctx -> ctx.set("done", true)).build());
+    }
+
+    private static RunnerFactory factory() {
+        return new RunnerFactory(REGISTRY, Clock.systemUTC(), false);
+    }
+
+    @Test
+    void a_new_schema_gets_every_migration_and_runs_a_workflow() throws SQLException {
+        String schema = TestDatabases.newSchemaName();
+        try (RunnerFactory runners = factory()) {
+            Runner runner = runners.openSchema(TestDatabases.PG_URL, schema, RunnerConfig.DEFAULT);
+            assertEquals(ExecutionStatus.Completed, runner.execute("one", Context.empty()).status());
+        }
+        assertEquals(versionsOnClasspath(), appliedVersions(schema));
+    }
+
+    @Test
+    void the_plain_scripts_are_the_versioned_ones_in_version_order() {
+        List<String> sql = MigrationScripts.of(Dialect.POSTGRESQL).versioned().stream()
+                .map(MigrationScripts.Versioned::sql).toList();
+        assertTrue(sql.get(0).contains("CREATE TABLE workflow_executions"), sql.get(0));
+        assertTrue(sql.get(sql.size() - 1).contains("task_attempts"), sql.get(sql.size() - 1));
+    }
+
+    @Test
+    void a_schema_at_an_older_version_is_upgraded_and_keeps_its_rows() throws SQLException {
+        String schema = TestDatabases.newSchemaName();
+        List<String> versions = versionsOnClasspath();
+        String previous = versions.get(versions.size() - 2);
+        // As an older release left it: migrated by Flyway's own classpath scan, up to the previous version.
+        var pg = (DatabaseUrl.Postgres) DatabaseUrl.parse(TestDatabases.PG_URL);
+        Flyway.configure(getClass().getClassLoader()).locations(Dialect.POSTGRESQL.migrationLocation())
+                .table(Migrations.HISTORY_TABLE).schemas(schema).defaultSchema(schema).createSchemas(true)
+                .target(previous).dataSource(pg.jdbcUrl(), pg.user(), pg.password()).load().migrate();
+        assertEquals(versions.subList(0, versions.size() - 1), appliedVersions(schema));
+        try (Connection c = TestDatabases.adminConnection(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO \"" + schema + "\".workflow_executions (id, workflow_name, workflow_version, status,"
+                    + " initial_context, started_at, updated_at) VALUES ('old-1', 'one', 'v', 'Completed', '{}', 1, 1)");
+        }
+
+        try (RunnerFactory runners = factory()) {
+            Runner runner = runners.openSchema(TestDatabases.PG_URL, schema, RunnerConfig.DEFAULT);
+            assertEquals(ExecutionStatus.Completed, runner.execute("one", Context.empty()).status());
+            assertTrue(runner.history().findExecution("old-1").isPresent());
+        }
+        assertEquals(versions, appliedVersions(schema));
+    }
+
+    @Test
+    void two_processes_provisioning_the_same_schema_at_once_both_succeed() throws Exception {
+        String schema = TestDatabases.newSchemaName();
+        CyclicBarrier start = new CyclicBarrier(2);
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        // Two factories share nothing: each has its own pools, as two processes would.
+        List<RunnerFactory> processes = List.of(factory(), factory());
+        try {
+            List<Future<Runner>> opened = new ArrayList<>();
+            for (RunnerFactory process : processes) {
+                opened.add(threads.submit(() -> {
+                    start.await(TestSupport.GENEROUS.toSeconds(), TimeUnit.SECONDS);
+                    return process.openSchema(TestDatabases.PG_URL, schema, RunnerConfig.DEFAULT);
+                }));
+            }
+            for (Future<Runner> runner : opened) {
+                Runner r = runner.get(TestSupport.GENEROUS.toSeconds(), TimeUnit.SECONDS);
+                assertEquals(ExecutionStatus.Completed, r.execute("one", Context.empty()).status());
+            }
+        } finally {
+            processes.forEach(RunnerFactory::close);
+            threads.shutdownNow();
+        }
+        assertEquals(versionsOnClasspath(), appliedVersions(schema));
+    }
+
+    /** The versions of the PostgreSQL scripts, ascending. */
+    private static List<String> versionsOnClasspath() {
+        return MigrationScripts.of(Dialect.POSTGRESQL).versioned().stream()
+                .map(v -> String.valueOf(v.version())).toList();
+    }
+
+    /** Successful versioned migrations recorded in the schema's history, each once, ascending. */
+    private static List<String> appliedVersions(String schema) throws SQLException {
+        List<String> versions = new ArrayList<>();
+        try (Connection c = TestDatabases.adminConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT version FROM \"" + schema + "\"." + Migrations.HISTORY_TABLE
+                     + " WHERE version IS NOT NULL AND success ORDER BY installed_rank")) {
+            while (rs.next()) {
+                versions.add(rs.getString(1));
+            }
+        }
+        return versions;
+    }
+}
