@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The distribution {@code mvn package} makes (repl/target/cloaca-VERSION/), copied out of the
+ * The distribution {@code mvn package} makes (cli/target/cloaca-VERSION/), copied out of the
  * repository as a user would install it, and run from another folder with nothing but a JDK.
  */
 class DistributionIT {
@@ -42,9 +42,9 @@ class DistributionIT {
 
     /** Copies the built distribution to {@code dir/name}, keeping file modes (bin/cloaca is executable). */
     private Path install(String name) throws IOException, InterruptedException {
-        Path built = CloacaProcess.ROOT.resolve("repl/target/cloaca-" + CloacaVersion.get());
+        Path built = CloacaProcess.ROOT.resolve("cli/target/cloaca-" + CloacaVersion.get());
         assertTrue(Files.isExecutable(built.resolve("bin/cloaca")), "mvn package made no " + built);
-        assertTrue(Files.isRegularFile(CloacaProcess.ROOT.resolve("repl/target/cloaca-" + CloacaVersion.get() + ".tar.gz")),
+        assertTrue(Files.isRegularFile(CloacaProcess.ROOT.resolve("cli/target/cloaca-" + CloacaVersion.get() + ".tar.gz")),
                 "mvn package made no .tar.gz beside " + built);
         Path target = dir.resolve(name);
         Process copy = new ProcessBuilder("cp", "-a", built.toString(), target.toString()).inheritIO().start();
