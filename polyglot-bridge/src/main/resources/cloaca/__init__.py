@@ -7,7 +7,8 @@ managers) into calls on one Java host object, and carries contexts across as JSO
 This module holds the public surface and the wiring only; the code lives in one submodule per domain
 (``cloaca/_runner.py``, ``cloaca/_tasks.py``...), read from the jar by the importer the JVM installs.
 What a hello workflow does not need (triggers, tenants, namespaces, embedding, the REPL, the smoke-test
-helpers) is imported on first use, through ``__getattr__`` below, so that start-up does not pay for it.
+helpers) is imported on first use, through ``__getattr__`` and the forwarding functions below, so that
+start-up does not pay for it.
 """
 
 import builtins
