@@ -68,3 +68,32 @@ def test_native_extensions_cannot_be_loaded():
 def test_the_host_object_exposes_only_its_exported_methods():
     with pytest.raises(AttributeError):
         cloaca._host.runners  # a private field of the Java host object
+
+
+# --- the package's layout: one module per domain, read from the jar by the JVM's importer ---
+
+def test_dir_lists_every_public_name_including_those_imported_on_first_use():
+    assert set(cloaca.__all__) <= set(dir(cloaca))
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="module 'cloaca' has no attribute 'no_such_name'"):
+        cloaca.no_such_name  # noqa: B018
+
+
+def test_an_unknown_submodule_is_not_found():
+    with pytest.raises(ModuleNotFoundError):
+        import cloaca._no_such_module  # noqa: F401
+
+
+def test_tracebacks_name_the_submodule_file():
+    import traceback
+    with pytest.raises(TypeError) as raised:
+        cloaca.Context().set("k", object())
+    files = [frame.filename for frame in traceback.extract_tb(raised.value.__traceback__)]
+    assert "cloaca/_json.py" in files and "cloaca/_context.py" in files
+
+
+def test_names_imported_on_first_use_are_the_submodules_objects():
+    import cloaca._tenancy
+    assert cloaca.DatabaseAdmin is cloaca._tenancy.DatabaseAdmin

@@ -12,7 +12,6 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.IOAccess;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -39,10 +38,42 @@ import java.util.List;
  */
 public final class PythonRuntime implements AutoCloseable {
 
-    private static final String SHIM_RESOURCE = "/cloaca/__init__.py";
+    /**
+     * Makes the package {@code cloaca} from {@code __init__.py} and puts on {@code sys.meta_path} an
+     * importer that finds each {@code cloaca.<name>} at class-path resource {@code /cloaca/<name>.py},
+     * read through {@link PackageSources} when first imported and compiled with the file name
+     * {@code cloaca/<name>.py} that tracebacks show.
+     */
     private static final String INSTALL = """
-            def _install(name, source, filename):
+            def _install(name, sources, source):
                 import sys, types
+                from importlib.machinery import ModuleSpec
+
+                class Importer:
+                    @classmethod
+                    def find_spec(cls, fullname, path=None, target=None):
+                        package, _, module = fullname.partition('.')
+                        if package != name or not module or '.' in module:
+                            return None
+                        source = sources.read(module)
+                        if source is None:
+                            return None
+                        spec = ModuleSpec(fullname, cls, origin=f'{name}/{module}.py')
+                        spec.has_location = True
+                        spec.loader_state = source
+                        return spec
+
+                    @staticmethod
+                    def create_module(spec):
+                        return None
+
+                    @staticmethod
+                    def exec_module(module):
+                        spec = module.__spec__
+                        exec(compile(spec.loader_state, spec.origin, 'exec'), module.__dict__)
+
+                sys.meta_path.insert(0, Importer)
+                filename = f'{name}/__init__.py'
                 module = types.ModuleType(name)
                 module.__file__ = filename
                 module.__path__ = []
@@ -94,7 +125,8 @@ public final class PythonRuntime implements AutoCloseable {
                 .err(b.err)
                 .build();
         try {
-            this.cloaca = context.eval("python", INSTALL).execute("cloaca", shimSource(), "cloaca/__init__.py");
+            PackageSources sources = new PackageSources();
+            this.cloaca = context.eval("python", INSTALL).execute("cloaca", sources, initSource(sources));
             PythonErrors errors = new PythonErrors(cloaca);
             cloaca.getMember("_bind").execute(new CloacaHost(runners, errors, interrupts));
             if (b.keyboardInterrupts) {
@@ -280,15 +312,13 @@ public final class PythonRuntime implements AutoCloseable {
         interrupts.release();
     }
 
-    private static String shimSource() {
-        try (InputStream in = PythonRuntime.class.getResourceAsStream(SHIM_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("The cloaca package is missing from the class path: " + SHIM_RESOURCE);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private static String initSource(PackageSources sources) {
+        String source = sources.read("__init__");
+        if (source == null) {
+            throw new IllegalStateException("The cloaca package is missing from the class path: "
+                    + PackageSources.FOLDER + "__init__.py");
         }
+        return source;
     }
 
     /** Options for a runtime; every one has a default. */
