@@ -96,8 +96,14 @@ class SeveralRunnersTest {
         command.addAll(List.of(more));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = out.readLine();
-        assertEquals("ready " + name, line, "runner process did not start");
+        // Log lines (a recovery at start-up, say) may come before the process says it is ready.
+        for (String line = out.readLine(); !("ready " + name).equals(line); line = out.readLine()) {
+            if (line == null) {
+                throw new AssertionError("runner process " + name + " ended before it was ready (exit "
+                        + p.waitFor() + ")");
+            }
+            System.out.println("[" + name + "] " + line);
+        }
         Thread drain = new Thread(() -> out.lines().forEach(l -> System.out.println("[" + name + "] " + l)));
         drain.setDaemon(true);
         drain.start();

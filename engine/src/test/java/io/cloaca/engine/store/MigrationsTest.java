@@ -55,10 +55,12 @@ class MigrationsTest {
 
     @Test
     void the_plain_scripts_are_the_versioned_ones_in_version_order() {
-        List<String> sql = MigrationScripts.of(Dialect.POSTGRESQL).versioned().stream()
-                .map(MigrationScripts.Versioned::sql).toList();
-        assertTrue(sql.get(0).contains("CREATE TABLE workflow_executions"), sql.get(0));
-        assertTrue(sql.get(sql.size() - 1).contains("task_attempts"), sql.get(sql.size() - 1));
+        List<MigrationScripts.Versioned> scripts = MigrationScripts.of(Dialect.POSTGRESQL).versioned();
+        List<Integer> versions = scripts.stream().map(MigrationScripts.Versioned::version).toList();
+        // 1, 2, 3, ...: every version once, none skipped, in order (a new migration only adds one at the end)
+        assertEquals(java.util.stream.IntStream.rangeClosed(1, versions.size()).boxed().toList(), versions);
+        assertTrue(scripts.get(0).sql().contains("CREATE TABLE workflow_executions"), scripts.get(0).sql());
+        assertTrue(scripts.get(3).sql().contains("task_attempts"), scripts.get(3).sql());
     }
 
     @Test
