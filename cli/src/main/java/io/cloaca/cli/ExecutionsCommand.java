@@ -1,7 +1,6 @@
 package io.cloaca.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.cron.CronStore;
 import io.cloaca.engine.execution.ExecutionJson;
@@ -9,12 +8,14 @@ import io.cloaca.engine.store.ExecutionHistory;
 import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.TaskRecord;
 import io.cloaca.engine.store.TaskStatus;
+import io.cloaca.engine.trigger.TriggerStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -26,19 +27,11 @@ import java.util.concurrent.Callable;
 @Command(name = "executions", mixinStandardHelpOptions = true,
         description = {"List recent executions, or show one execution's tasks.",
                 "Reads the database only; it never changes anything.",
-                "Column BY says what started each execution: cron (a schedule) or execute (a caller)."})
+                "Column BY says what started each execution: cron (a schedule), trigger (an event trigger) or execute (a caller)."})
 final class ExecutionsCommand implements Callable<Integer> {
 
-    @Option(names = {"-d", "--database"}, paramLabel = "URL",
-            description = "Database URL (default: $DATABASE_URL). A PostgreSQL URL may name a schema with ?schema=.")
-    String database;
-
-    @Option(names = "--schema", paramLabel = "NAME",
-            description = "PostgreSQL schema (tenant) to read (default: the URL's ?schema=, else the login's search_path).")
-    String schema;
-
-    @Option(names = "--json", description = "Print one JSON document instead of a table (keys: docs/operators.md).")
-    boolean json;
+    @picocli.CommandLine.Mixin
+    ReadOptions source = new ReadOptions();
 
     @Option(names = {"-w", "--workflow"}, paramLabel = "NAME", description = "Only executions of this workflow.")
     String workflow;
@@ -51,69 +44,82 @@ final class ExecutionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (ReadDatabase db = ReadDatabase.open(database, schema)) {
+        return source.read("cloaca executions", (db, out) -> {
             ExecutionHistory history = new ExecutionHistory(db.database(), db.schema());
             if (!history.hasTables()) {
                 System.err.println("cloaca executions: no cloaca tables in "
                         + (db.schema() != null ? "schema " + db.schema() + " of " : "") + "this database");
                 return 1;
             }
-            CronStore cronStore = new CronStore(db.database(), db.schema());
+            Starters starters = new Starters(new CronStore(db.database(), db.schema()),
+                    new TriggerStore(db.database(), db.schema()));
             if (executionId != null) {
                 var execution = history.findExecution(executionId);
                 if (execution.isEmpty()) {
                     System.err.println("cloaca executions: no execution " + executionId + " in this database");
                     return 1;
                 }
-                if (json) {
-                    showJson(execution.get(), history, cronStore, System.out);
+                if (source.json) {
+                    showJson(execution.get(), history, starters, out);
                 } else {
-                    showTasks(execution.get(), history, System.out);
+                    showTasks(execution.get(), history, out);
                 }
                 return 0;
             }
             List<ExecutionRecord> executions = history.recentExecutions(workflow, limit);
-            Map<String, String> cron = cronStore.schedulesOf(executions.stream().map(ExecutionRecord::id).toList());
-            if (json) {
-                System.out.println(Context.JSON.writeValueAsString(executions.stream()
-                        .map(e -> withStarter(ExecutionJson.execution(e), cron.get(e.id()))).toList()));
+            Map<String, Starter> started = starters.of(executions.stream().map(ExecutionRecord::id).toList());
+            if (source.json) {
+                out.println(Context.JSON.writeValueAsString(executions.stream()
+                        .map(e -> withStarter(ExecutionJson.execution(e), started.get(e.id()))).toList()));
             } else {
-                listExecutions(executions, cron, System.out);
+                listExecutions(executions, started, out);
             }
             return 0;
-        } catch (ReadDatabase.Refused e) {
-            System.err.println("cloaca executions: " + e.getMessage());
-            return e.exitCode;
-        } catch (CloacaException | JsonProcessingException e) {
-            System.err.println("cloaca executions: " + ReadDatabase.oneLine(e.getMessage()));
-            return 1;
+        });
+    }
+
+    /** What started an execution other than a caller: a cron schedule (by id) or a trigger (by name). */
+    record Starter(String kind, String scheduleId, String triggerName) {
+    }
+
+    /** Finds, for executions, the cron schedule or trigger that started each. */
+    record Starters(CronStore cron, TriggerStore triggers) {
+        Map<String, Starter> of(List<String> executionIds) {
+            Map<String, Starter> found = new HashMap<>();
+            cron.schedulesOf(executionIds).forEach((id, schedule) -> found.put(id, new Starter("cron", schedule, null)));
+            triggers.triggersOf(executionIds).forEach((id, trigger) -> found.put(id, new Starter("trigger", null, trigger)));
+            return found;
         }
     }
 
-    /** The Python API's keys, then what started the execution: {@code started_by} and {@code schedule_id}. */
-    private static Map<String, Object> withStarter(Map<String, Object> execution, String scheduleId) {
-        execution.put("started_by", scheduleId != null ? "cron" : "execute");
-        execution.put("schedule_id", scheduleId);
+    /**
+     * The Python API's keys, then what started the execution: {@code started_by} ({@code execute},
+     * {@code cron} or {@code trigger}), {@code schedule_id} and {@code trigger_name}.
+     */
+    private static Map<String, Object> withStarter(Map<String, Object> execution, Starter starter) {
+        execution.put("started_by", starter != null ? starter.kind() : "execute");
+        execution.put("schedule_id", starter != null ? starter.scheduleId() : null);
+        execution.put("trigger_name", starter != null ? starter.triggerName() : null);
         return execution;
     }
 
     /** One execution as {@code runner.execute} returns it to Python (without the result wrapper's methods). */
-    private static void showJson(ExecutionRecord e, ExecutionHistory history, CronStore cronStore, PrintStream out)
+    private static void showJson(ExecutionRecord e, ExecutionHistory history, Starters starters, PrintStream out)
             throws JsonProcessingException {
-        Map<String, Object> doc = withStarter(ExecutionJson.execution(e),
-                cronStore.schedulesOf(List.of(e.id())).get(e.id()));
+        Map<String, Object> doc = withStarter(ExecutionJson.execution(e), starters.of(List.of(e.id())).get(e.id()));
         doc.put("final_context", e.finalContext() == null ? null : Context.JSON.readTree(e.finalContext()));
         doc.put("task_results", history.tasks(e.id()).stream().map(ExecutionJson::task).toList());
         out.println(Context.JSON.writeValueAsString(doc));
     }
 
-    /** @param cron the schedule that started each cron-started execution, by execution id */
-    private static void listExecutions(List<ExecutionRecord> executions, Map<String, String> cron, PrintStream out) {
+    /** @param started what started each execution not started by a caller, by execution id */
+    private static void listExecutions(List<ExecutionRecord> executions, Map<String, Starter> started, PrintStream out) {
         out.printf("%-36s  %-24s  %-9s  %-24s  %-7s  %s%n", "EXECUTION", "WORKFLOW", "STATUS", "STARTED", "BY",
                 "ERROR");
         for (ExecutionRecord e : executions) {
             out.printf("%-36s  %-24s  %-9s  %-24s  %-7s  %s%n", e.id(), e.workflowName(), e.status(),
-                    Instant.ofEpochMilli(e.startedAt()), cron.containsKey(e.id()) ? "cron" : "execute",
+                    Instant.ofEpochMilli(e.startedAt()),
+                    started.containsKey(e.id()) ? started.get(e.id()).kind() : "execute",
                     e.errorMessage() == null ? "" : e.errorMessage());
         }
     }

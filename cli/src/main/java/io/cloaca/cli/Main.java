@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "cloaca", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Durable workflows on the JVM, scripted in Python with the cloaca module.",
         subcommands = {RunCommand.class, ReplCommand.class, TestCommand.class, ExecutionsCommand.class,
-                SchedulesCommand.class, TenantsCommand.class, UiCommand.class, BenchCommand.class})
+                SchedulesCommand.class, TriggersCommand.class, TenantsCommand.class, UiCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -1,7 +1,5 @@
 package io.cloaca.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.cron.CronExecution;
 import io.cloaca.engine.cron.CronJson;
@@ -12,7 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -34,50 +31,23 @@ final class SchedulesCommand implements Callable<Integer> {
         return 2;
     }
 
-    /** The options every sub-command shares. */
-    static class Source {
-        @Option(names = {"-d", "--database"}, paramLabel = "URL",
-                description = "Database URL (default: $DATABASE_URL).")
-        String database;
-
-        @Option(names = "--schema", paramLabel = "NAME", description = "PostgreSQL schema (tenant) to read.")
-        String schema;
-
-        @Option(names = "--json", description = "Print JSON instead of a table.")
-        boolean json;
-    }
-
-    /** What a sub-command prints from the store. */
-    @FunctionalInterface
-    interface Body {
-        int print(CronStore store, Source source, PrintStream out) throws JsonProcessingException;
-    }
-
-    static int run(String name, Source source, Body body) {
-        try (ReadDatabase db = ReadDatabase.open(source.database, source.schema)) {
-            return body.print(new CronStore(db.database(), db.schema()), source, System.out);
-        } catch (ReadDatabase.Refused e) {
-            System.err.println("cloaca schedules " + name + ": " + e.getMessage());
-            return e.exitCode;
-        } catch (CloacaException | JsonProcessingException e) {
-            System.err.println("cloaca schedules " + name + ": " + e.getMessage());
-            return 1;
-        }
+    private static CronStore store(ReadDatabase db) {
+        return new CronStore(db.database(), db.schema());
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the schedules, by workflow name.")
     static final class List implements Callable<Integer> {
         @picocli.CommandLine.Mixin
-        Source source = new Source();
+        ReadOptions source = new ReadOptions();
 
         @Option(names = "--enabled", description = "Only enabled schedules.")
         boolean enabledOnly;
 
         @Override
         public Integer call() {
-            return run("list", source, (store, src, out) -> {
+            return source.read("cloaca schedules list", SchedulesCommand::store, (store, out) -> {
                 java.util.List<CronSchedule> schedules = store.list(enabledOnly, Integer.MAX_VALUE, 0);
-                if (src.json) {
+                if (source.json) {
                     out.println(Context.JSON.writeValueAsString(schedules.stream().map(CronJson::schedule).toList()));
                     return 0;
                 }
@@ -96,21 +66,21 @@ final class SchedulesCommand implements Callable<Integer> {
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one schedule.")
     static final class Show implements Callable<Integer> {
         @picocli.CommandLine.Mixin
-        Source source = new Source();
+        ReadOptions source = new ReadOptions();
 
         @Parameters(paramLabel = "SCHEDULE_ID")
         String id;
 
         @Override
         public Integer call() {
-            return run("show", source, (store, src, out) -> {
+            return source.read("cloaca schedules show", SchedulesCommand::store, (store, out) -> {
                 var found = validId(id) ? store.find(id.toLowerCase()) : java.util.Optional.<CronSchedule>empty();
                 if (found.isEmpty()) {
                     System.err.println("cloaca schedules show: no schedule " + id + " in this database");
                     return 1;
                 }
                 Map<String, Object> fields = CronJson.schedule(found.get());
-                if (src.json) {
+                if (source.json) {
                     out.println(Context.JSON.writeValueAsString(fields));
                 } else {
                     fields.forEach((k, v) -> out.printf("%-16s %s%n", k + ":", v == null ? "" : v));
@@ -124,7 +94,7 @@ final class SchedulesCommand implements Callable<Integer> {
             description = "The instants a schedule claimed, newest first, with the execution each started.")
     static final class History implements Callable<Integer> {
         @picocli.CommandLine.Mixin
-        Source source = new Source();
+        ReadOptions source = new ReadOptions();
 
         @Parameters(paramLabel = "SCHEDULE_ID")
         String id;
@@ -134,13 +104,13 @@ final class SchedulesCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            return run("history", source, (store, src, out) -> {
+            return source.read("cloaca schedules history", SchedulesCommand::store, (store, out) -> {
                 if (!validId(id) || store.find(id.toLowerCase()).isEmpty()) {
                     System.err.println("cloaca schedules history: no schedule " + id + " in this database");
                     return 1;
                 }
                 java.util.List<CronExecution> rows = store.history(id.toLowerCase(), Math.max(0, limit), 0);
-                if (src.json) {
+                if (source.json) {
                     out.println(Context.JSON.writeValueAsString(rows.stream().map(CronJson::execution).toList()));
                     return 0;
                 }

@@ -51,7 +51,7 @@ class CommandLineIT {
     void an_unknown_command_lists_the_commands() throws Exception {
         CloacaProcess.Result r = CloacaProcess.run(Map.of(), "tst");
         assertEquals(2, r.exitCode(), r::toString);
-        assertEquals("cloaca: unknown command 'tst'; the commands are run, repl, test, executions, schedules, tenants, ui, bench"
+        assertEquals("cloaca: unknown command 'tst'; the commands are run, repl, test, executions, schedules, triggers, tenants, ui, bench"
                 + " (cloaca --help tells more)\n", r.stderr(), r::toString);
         assertEquals("", r.stdout(), r::toString);
     }

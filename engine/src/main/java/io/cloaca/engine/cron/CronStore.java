@@ -176,19 +176,8 @@ public final class CronStore {
         if (executionIds.isEmpty()) {
             return Map.of();
         }
-        return database.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT execution_id, schedule_id FROM " + audit
-                    + " WHERE execution_id IN (" + Rows.marks(executionIds.size()) + ")")) {
-                Rows.bind(ps, 1, executionIds);
-                Map<String, String> out = new HashMap<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        out.put(rs.getString(1), rs.getString(2));
-                    }
-                }
-                return out;
-            }
-        });
+        return database.read(c -> Rows.lookup(c, "SELECT execution_id, schedule_id FROM " + audit
+                + " WHERE execution_id", executionIds));
     }
 
     // ---- inside the scheduler's transaction ------------------------------------------------------

@@ -1,12 +1,15 @@
 package io.cloaca.engine.store;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The few JDBC chores the stores repeat: reading rows into a list, binding an IN list, nullable
@@ -66,6 +69,26 @@ public final class Rows {
             ps.setString(i++, value);
         }
         return i;
+    }
+
+    /**
+     * Runs {@code selectTwoColumnsWhere} (a query ending in {@code WHERE <column>}) with {@code IN (values)}
+     * appended, in chunks, and maps each row's first column to its second.
+     */
+    public static Map<String, String> lookup(Connection c, String selectTwoColumnsWhere, Collection<String> values)
+            throws SQLException {
+        Map<String, String> out = new HashMap<>();
+        for (List<String> chunk : chunks(List.copyOf(values))) {
+            try (PreparedStatement ps = c.prepareStatement(selectTwoColumnsWhere + " IN (" + marks(chunk.size()) + ")")) {
+                bind(ps, 1, chunk);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.put(rs.getString(1), rs.getString(2));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /**

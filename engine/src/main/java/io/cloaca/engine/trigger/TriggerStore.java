@@ -145,6 +145,15 @@ public final class TriggerStore {
         });
     }
 
+    /** The trigger that fired each of {@code executionIds}, by execution id; executions no trigger started are absent. */
+    public Map<String, String> triggersOf(Collection<String> executionIds) {
+        if (executionIds.isEmpty()) {
+            return Map.of();
+        }
+        return database.read(c -> Rows.lookup(c, "SELECT execution_id, trigger_name FROM " + history
+                + " WHERE execution_id", executionIds));
+    }
+
     /** The next poll time of each enabled trigger among {@code names}. */
     Map<String, Long> nextPolls(Collection<String> names) {
         if (names.isEmpty()) {
