@@ -15,10 +15,13 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -133,6 +136,32 @@ public final class Cloaca implements AutoCloseable {
      * @throws CloacaApiException         if the database fails
      */
     public ExecutionResult execute(String workflowName, Context input) {
+        Submission submission = submit(workflowName, input);
+        try {
+            return submission.result().get(executionTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new ExecutionTimeoutException(submission.executionId(), executionTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for execution " + submission.executionId()
+                    + "; it carries on in the database", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException thrown ? thrown
+                    : new CloacaApiException("Execution " + submission.executionId() + " failed", e.getCause());
+        }
+    }
+
+    /**
+     * Starts {@code workflowName} and returns at once, with the execution's id and a future of its result;
+     * the execution is in the database when this returns. Use it to run many executions at a time without a
+     * thread waiting for each.
+     *
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException if no workflow of that name is registered (the message lists those that are)
+     * @throws IllegalStateException    after {@link #close()}
+     * @throws CloacaApiException       if the database fails
+     */
+    public Submission submit(String workflowName, Context input) {
         Objects.requireNonNull(workflowName, "workflowName");
         Objects.requireNonNull(input, "input");
         ensureOpen();
@@ -146,20 +175,62 @@ public final class Cloaca implements AutoCloseable {
         } catch (CloacaException e) {
             throw Errors.translate(e);
         }
-        io.cloaca.engine.execution.ExecutionResult ended;
+        // The task history is read off the engine's threads, which complete the engine's future.
+        CompletableFuture<ExecutionResult> result = submission.result()
+                .handleAsync((ended, failure) -> {
+                    if (failure == null) {
+                        return result(ended);
+                    }
+                    Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+                    throw cause instanceof CloacaException engine ? Errors.translate(engine)
+                            : new CloacaApiException("Execution " + submission.executionId() + " failed", cause);
+                });
+        return new Submission(submission.executionId(), result);
+    }
+
+    /**
+     * Runs {@code workflowName} at every instant matching {@code cronExpression} in {@code zone}, from the
+     * next one on, with an empty context; the schedule is stored in the database, and every engine on it
+     * that has the workflow registered fires it, once per instant between them. Instants missed while no
+     * engine ran are skipped. Expressions have 5 fields (minute hour day-of-month month day-of-week) or 6
+     * (seconds first), as in docs/cron.md.
+     *
+     * @return the schedule's id, for {@link #unschedule}
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException for an unknown workflow or an invalid expression (the message says why)
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    public String schedule(String workflowName, String cronExpression, ZoneId zone) {
+        Objects.requireNonNull(workflowName, "workflowName");
+        Objects.requireNonNull(cronExpression, "cronExpression");
+        Objects.requireNonNull(zone, "zone");
+        ensureOpen();
         try {
-            ended = submission.result().get(executionTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new ExecutionTimeoutException(submission.executionId(), executionTimeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while waiting for execution " + submission.executionId()
-                    + "; it carries on in the database", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof CloacaException engine ? Errors.translate(engine)
-                    : new CloacaApiException("Execution " + submission.executionId() + " failed", e.getCause());
+            return runner.cron().register(workflowName, cronExpression, zone.getId());
+        } catch (CloacaException e) {
+            throw Errors.translate(e);
         }
-        return result(ended);
+    }
+
+    /**
+     * Deletes the schedule {@code scheduleId} made by {@link #schedule}; executions it started are kept.
+     *
+     * @throws IllegalArgumentException for an id that is not a UUID or names no schedule
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    public void unschedule(String scheduleId) {
+        Objects.requireNonNull(scheduleId, "scheduleId");
+        ensureOpen();
+        try {
+            runner.cron().delete(scheduleId);
+        } catch (CloacaException e) {
+            throw Errors.translate(e);
+        }
+    }
+
+    /** The engine's runner, for tests in this package that drive its clock-bound work on demand. */
+    Runner runner() {
+        return runner;
     }
 
     private ExecutionResult result(io.cloaca.engine.execution.ExecutionResult ended) {

@@ -1,5 +1,6 @@
 package io.cloaca.api;
 
+import io.cloaca.engine.cron.CronExecution;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -7,12 +8,21 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -180,6 +190,103 @@ class CloacaTest {
                 result.task("close").orElseThrow().error());
         cloaca.register(Workflow.named("fine").task("ok", ctx -> ctx.put("ok", true)).build());
         assertTrue(cloaca.execute("fine").succeeded());
+    }
+
+    @Test
+    void submit_returns_the_execution_id_at_once_and_a_future_of_its_result() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        start().register(Workflow.named("gate")
+                .task("wait", ctx -> {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    ctx.put("n", ctx.getInt("n") * 2);
+                })
+                .build());
+        List<Submission> submitted = List.of(cloaca.submit("gate", Context.of(Map.of("n", 1))),
+                cloaca.submit("gate", Context.of(Map.of("n", 2))), cloaca.submit("gate", Context.of(Map.of("n", 3))));
+        // Every execution is in the database while its task is still held back.
+        for (Submission s : submitted) {
+            assertTrue(cloaca.runner().history().findExecution(s.executionId()).isPresent(), s::executionId);
+            assertFalse(s.result().isDone());
+        }
+        release.countDown();
+        List<Integer> doubled = new ArrayList<>();
+        for (Submission s : submitted) {
+            ExecutionResult result = s.result().get(30, TimeUnit.SECONDS);
+            assertEquals(s.executionId(), result.executionId());
+            assertEquals(ExecutionStatus.COMPLETED, result.status());
+            assertEquals(List.of(new TaskResult("wait", TaskStatus.COMPLETED, 1, null)), result.tasks());
+            doubled.add(result.context().getInt("n"));
+        }
+        assertEquals(List.of(2, 4, 6), doubled);
+
+        assertEquals("No workflow named 'nope' is registered; registered: [gate]",
+                assertThrows(IllegalArgumentException.class, () -> cloaca.submit("nope", Context.empty())).getMessage());
+        cloaca.close();
+        assertThrows(IllegalStateException.class, () -> cloaca.submit("gate", Context.empty()));
+    }
+
+    @Test
+    void a_schedule_fires_its_workflow_at_each_matching_instant_until_unscheduled() throws Exception {
+        TestClock clock = new TestClock(Instant.parse("2026-12-01T10:00:30Z"));
+        cloaca = Cloaca.configure().database("sqlite://" + dir.resolve("cron.db")).clock(clock)
+                .pythonOut(new ByteArrayOutputStream()).start();
+        cloaca.register(Workflow.named("tick").task("t", ctx -> ctx.put("ran", true)).build());
+        // Only this test fires schedules, when it has moved the clock.
+        cloaca.runner().cron().stop();
+        String id = cloaca.schedule("tick", "*/15 * * * *", ZoneId.of("Europe/Berlin"));
+        assertEquals(0, cloaca.runner().cron().runDue());
+
+        clock.set(Instant.parse("2026-12-01T10:15:00Z"));
+        assertEquals(1, cloaca.runner().cron().runDue());
+        List<CronExecution> fired = cloaca.runner().cron().history(id, 10, 0);
+        assertEquals(1, fired.size());
+        assertEquals(Instant.parse("2026-12-01T10:15:00Z").toEpochMilli(), fired.get(0).scheduledTime());
+        assertEquals("Completed", cloaca.runner().awaitExecution(fired.get(0).executionId(), Duration.ofSeconds(30))
+                .status().name());
+
+        cloaca.unschedule(id);
+        clock.set(Instant.parse("2026-12-01T10:30:00Z"));
+        assertEquals(0, cloaca.runner().cron().runDue());
+
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> cloaca.schedule("tick", "61 * * * *",
+                ZoneId.of("UTC"))).getMessage().startsWith("Invalid cron expression"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> cloaca.schedule("nope", "* * * * *",
+                ZoneId.of("UTC"))).getMessage().contains("nope"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> cloaca.unschedule("42")).getMessage()
+                .startsWith("Invalid schedule ID: '42' is not a UUID"));
+        assertThrows(IllegalArgumentException.class, () -> cloaca.unschedule(id));
+    }
+
+    /** A clock that stands still until the test moves it. */
+    private static final class TestClock extends Clock {
+        private volatile Instant now;
+
+        TestClock(Instant now) {
+            this.now = now;
+        }
+
+        void set(Instant instant) {
+            now = instant;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new IllegalArgumentException("a test clock stays in UTC, got " + zone);
+        }
     }
 
     @Test
