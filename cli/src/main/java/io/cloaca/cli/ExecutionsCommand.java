@@ -2,20 +2,17 @@ package io.cloaca.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.cloaca.engine.context.Context;
-import io.cloaca.engine.cron.CronStore;
 import io.cloaca.engine.execution.ExecutionJson;
 import io.cloaca.engine.store.ExecutionHistory;
 import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.TaskRecord;
 import io.cloaca.engine.store.TaskStatus;
-import io.cloaca.engine.trigger.TriggerStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -51,8 +48,7 @@ final class ExecutionsCommand implements Callable<Integer> {
                         + (db.schema() != null ? "schema " + db.schema() + " of " : "") + "this database");
                 return 1;
             }
-            Starters starters = new Starters(new CronStore(db.database(), db.schema()),
-                    new TriggerStore(db.database(), db.schema()));
+            ExecutionStarters starters = new ExecutionStarters(db.database(), db.schema());
             if (executionId != null) {
                 var execution = history.findExecution(executionId);
                 if (execution.isEmpty()) {
@@ -67,7 +63,7 @@ final class ExecutionsCommand implements Callable<Integer> {
                 return 0;
             }
             List<ExecutionRecord> executions = history.recentExecutions(workflow, limit);
-            Map<String, Starter> started = starters.of(executions.stream().map(ExecutionRecord::id).toList());
+            Map<String, ExecutionStarters.Starter> started = starters.of(executions.stream().map(ExecutionRecord::id).toList());
             if (source.json) {
                 out.println(Context.JSON.writeValueAsString(executions.stream()
                         .map(e -> withStarter(ExecutionJson.execution(e), started.get(e.id()))).toList()));
@@ -78,33 +74,19 @@ final class ExecutionsCommand implements Callable<Integer> {
         });
     }
 
-    /** What started an execution other than a caller: a cron schedule (by id) or a trigger (by name). */
-    record Starter(String kind, String scheduleId, String triggerName) {
-    }
-
-    /** Finds, for executions, the cron schedule or trigger that started each. */
-    record Starters(CronStore cron, TriggerStore triggers) {
-        Map<String, Starter> of(List<String> executionIds) {
-            Map<String, Starter> found = new HashMap<>();
-            cron.schedulesOf(executionIds).forEach((id, schedule) -> found.put(id, new Starter("cron", schedule, null)));
-            triggers.triggersOf(executionIds).forEach((id, trigger) -> found.put(id, new Starter("trigger", null, trigger)));
-            return found;
-        }
-    }
-
     /**
      * The Python API's keys, then what started the execution: {@code started_by} ({@code execute},
      * {@code cron} or {@code trigger}), {@code schedule_id} and {@code trigger_name}.
      */
-    private static Map<String, Object> withStarter(Map<String, Object> execution, Starter starter) {
-        execution.put("started_by", starter != null ? starter.kind() : "execute");
+    private static Map<String, Object> withStarter(Map<String, Object> execution, ExecutionStarters.Starter starter) {
+        execution.put("started_by", ExecutionStarters.kind(starter));
         execution.put("schedule_id", starter != null ? starter.scheduleId() : null);
         execution.put("trigger_name", starter != null ? starter.triggerName() : null);
         return execution;
     }
 
     /** One execution as {@code runner.execute} returns it to Python (without the result wrapper's methods). */
-    private static void showJson(ExecutionRecord e, ExecutionHistory history, Starters starters, PrintStream out)
+    private static void showJson(ExecutionRecord e, ExecutionHistory history, ExecutionStarters starters, PrintStream out)
             throws JsonProcessingException {
         Map<String, Object> doc = withStarter(ExecutionJson.execution(e), starters.of(List.of(e.id())).get(e.id()));
         doc.put("final_context", e.finalContext() == null ? null : Context.JSON.readTree(e.finalContext()));
@@ -113,13 +95,13 @@ final class ExecutionsCommand implements Callable<Integer> {
     }
 
     /** @param started what started each execution not started by a caller, by execution id */
-    private static void listExecutions(List<ExecutionRecord> executions, Map<String, Starter> started, PrintStream out) {
+    private static void listExecutions(List<ExecutionRecord> executions, Map<String, ExecutionStarters.Starter> started, PrintStream out) {
         out.printf("%-36s  %-24s  %-9s  %-24s  %-7s  %s%n", "EXECUTION", "WORKFLOW", "STATUS", "STARTED", "BY",
                 "ERROR");
         for (ExecutionRecord e : executions) {
             out.printf("%-36s  %-24s  %-9s  %-24s  %-7s  %s%n", e.id(), e.workflowName(), e.status(),
                     Instant.ofEpochMilli(e.startedAt()),
-                    started.containsKey(e.id()) ? started.get(e.id()).kind() : "execute",
+                    ExecutionStarters.kind(started.get(e.id())),
                     e.errorMessage() == null ? "" : e.errorMessage());
         }
     }

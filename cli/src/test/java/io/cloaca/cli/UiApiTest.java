@@ -99,7 +99,7 @@ class UiApiTest {
     }
 
     @Test
-    void marksExecutionsThatACronScheduleStarted() throws Exception {
+    void marksExecutionsThatACronScheduleOrATriggerStarted() throws Exception {
         try (UiFixture cron = new UiFixture(null, Workflow.builder("tick").task("a", ctx -> ctx.set("a", 1)).build())) {
             String manual = cron.runner.execute("tick", Context.empty()).executionId();
             String schedule = cron.runner.cron().register("tick", "* * * * * *", "UTC");
@@ -113,6 +113,18 @@ class UiApiTest {
             cron.runner.cron().setEnabled(schedule, false);
             assertFalse(runs.isEmpty(), "the every-second schedule never fired");
             String scheduled = runs.get(0).executionId();
+            java.util.concurrent.atomic.AtomicBoolean fired = new java.util.concurrent.atomic.AtomicBoolean();
+            cron.runner.triggers().register(io.cloaca.engine.trigger.TriggerDefinition.every("inbox", "tick", "100ms",
+                    false, () -> fired.getAndSet(true) ? io.cloaca.engine.trigger.TriggerResult.skip()
+                            : io.cloaca.engine.trigger.TriggerResult.fire()));
+            List<io.cloaca.engine.trigger.TriggerExecution> polls = List.of();
+            while (polls.isEmpty() && System.nanoTime() < deadline) {
+                polls = cron.runner.triggers().history("inbox", 10, 0).stream()
+                        .filter(r -> r.executionId() != null).toList();
+                Thread.sleep(50);
+            }
+            assertFalse(polls.isEmpty(), "the trigger never fired");
+            String triggered = polls.get(0).executionId();
 
             Map<String, JsonNode> listed = new TreeMap<>();
             json(cron.get("/api/executions?limit=100")).get("executions").forEach(e -> listed.put(e.get("id").asText(), e));
@@ -120,6 +132,10 @@ class UiApiTest {
             assertTrue(listed.get(manual).get("scheduleId").isNull());
             assertEquals("cron", listed.get(scheduled).get("startedBy").asText());
             assertEquals(schedule, listed.get(scheduled).get("scheduleId").asText());
+            assertTrue(listed.get(scheduled).get("triggerName").isNull());
+            assertEquals("trigger", listed.get(triggered).get("startedBy").asText());
+            assertEquals("inbox", listed.get(triggered).get("triggerName").asText());
+            assertTrue(listed.get(triggered).get("scheduleId").isNull());
             JsonNode one = json(cron.get("/api/executions/" + scheduled)).get("execution");
             assertEquals("cron", one.get("startedBy").asText());
             assertEquals(schedule, one.get("scheduleId").asText());

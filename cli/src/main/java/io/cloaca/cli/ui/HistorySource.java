@@ -1,7 +1,7 @@
 package io.cloaca.cli.ui;
 
 import io.cloaca.engine.CloacaException;
-import io.cloaca.engine.cron.CronStore;
+import io.cloaca.cli.ExecutionStarters;
 import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionHistory;
@@ -57,9 +57,9 @@ final class HistorySource implements AutoCloseable {
         return new ExecutionHistory(database(), schema != null ? schema : fixedSchema());
     }
 
-    /** Which of {@code executionIds} a cron schedule started: execution id to schedule id. */
-    Map<String, String> cronStarted(String schema, Collection<String> executionIds) {
-        return new CronStore(database(), schema != null ? schema : fixedSchema()).schedulesOf(executionIds);
+    /** Which of {@code executionIds} a cron schedule or a trigger started, by execution id. */
+    Map<String, ExecutionStarters.Starter> starters(String schema, Collection<String> executionIds) {
+        return new ExecutionStarters(database(), schema != null ? schema : fixedSchema()).of(executionIds);
     }
 
     /** Schemas of a PostgreSQL database that hold cloaca tables. */

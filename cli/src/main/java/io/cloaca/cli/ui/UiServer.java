@@ -1,5 +1,6 @@
 package io.cloaca.cli.ui;
 
+import io.cloaca.cli.ExecutionStarters;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -350,10 +351,10 @@ public final class UiServer implements AutoCloseable {
         var result = history.listExecutions(workflow == null || workflow.isEmpty() ? null : workflow, status,
                 (page - 1) * limit, limit);
         out.put("total", result.total());
-        Map<String, String> cron = source.cronStarted(schema(query),
+        Map<String, ExecutionStarters.Starter> starters = source.starters(schema(query),
                 result.executions().stream().map(summary -> summary.execution().id()).toList());
         for (var summary : result.executions()) {
-            ObjectNode e = executionJson(summary.execution(), cron);
+            ObjectNode e = executionJson(summary.execution(), starters);
             ObjectNode counts = e.putObject("taskCounts");
             summary.taskCounts().forEach((s, n) -> counts.put(s.name(), n));
             e.put("tasks", summary.taskCounts().values().stream().mapToInt(Integer::intValue).sum());
@@ -369,7 +370,7 @@ public final class UiServer implements AutoCloseable {
         ExecutionRecord record = found.orElseThrow(() -> new HttpError(404, "No execution " + id + " in this database"));
         ObjectNode out = JSON.createObjectNode();
         out.put("now", System.currentTimeMillis());
-        ObjectNode e = executionJson(record, source.cronStarted(schema, List.of(id)));
+        ObjectNode e = executionJson(record, source.starters(schema, List.of(id)));
         e.set("initialContext", parseJson(record.initialContext()));
         e.set("finalContext", parseJson(record.finalContext()));
         out.set("execution", e);
@@ -380,11 +381,13 @@ public final class UiServer implements AutoCloseable {
         return out;
     }
 
-    /** @param cron the schedule that started each cron-started execution, by execution id */
-    private static ObjectNode executionJson(ExecutionRecord r, Map<String, String> cron) {
+    /** @param starters the schedule or trigger that started each execution not started by a caller, by execution id */
+    private static ObjectNode executionJson(ExecutionRecord r, Map<String, ExecutionStarters.Starter> starters) {
         ObjectNode e = JSON.createObjectNode();
-        e.put("startedBy", cron.containsKey(r.id()) ? "cron" : "execute");
-        e.put("scheduleId", cron.get(r.id()));
+        ExecutionStarters.Starter starter = starters.get(r.id());
+        e.put("startedBy", ExecutionStarters.kind(starter));
+        e.put("scheduleId", starter == null ? null : starter.scheduleId());
+        e.put("triggerName", starter == null ? null : starter.triggerName());
         e.put("id", r.id());
         e.put("workflow", r.workflowName());
         e.put("version", r.workflowVersion());

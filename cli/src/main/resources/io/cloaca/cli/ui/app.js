@@ -172,7 +172,7 @@ async function loadList() {
     if (counts.Failed) tasks += ", " + counts.Failed + " failed";
     if (counts.Running) tasks += ", " + counts.Running + " running";
     const tdWorkflow = el("td", {}, e.workflow);
-    if (e.startedBy === "cron") tdWorkflow.append(" ", el("span", { "class": "tag cron", "title": "started by cron schedule " + e.scheduleId }, "cron"));
+    if (e.startedBy !== "execute") tdWorkflow.append(" ", el("span", { "class": "tag " + e.startedBy, "title": startedBy(e) }, e.startedBy));
     tr.append(tdStatus, tdWorkflow, el("td", { "class": "id" }, e.id), el("td", {}, time(e.startedAt)),
       el("td", {}, duration((e.completedAt || Date.now()) - e.startedAt)), el("td", {}, tasks),
       el("td", { "class": "error" }, e.error || ""));
@@ -186,6 +186,11 @@ async function loadList() {
   $("next").disabled = data.page >= pages;
 }
 
+// "started by cron schedule <id>" or "started by trigger <name>"
+function startedBy(e) {
+  return e.startedBy === "cron" ? "started by cron schedule " + e.scheduleId : "started by trigger " + e.triggerName;
+}
+
 // ---- one execution ------------------------------------------------------------------------------
 
 async function loadDetail() {
@@ -196,7 +201,7 @@ async function loadDetail() {
   $("exec-status").textContent = e.status;
   $("exec-status").className = "badge " + e.status;
   const end = e.completedAt || data.now;
-  $("exec-meta").textContent = e.id + (e.startedBy === "cron" ? " · started by cron schedule " + e.scheduleId : "")
+  $("exec-meta").textContent = e.id + (e.startedBy !== "execute" ? " · " + startedBy(e) : "")
     + " · started " + time(e.startedAt) + " · " + duration(end - e.startedAt)
     + (e.completedAt ? "" : " so far") + " · " + data.tasks.length + " tasks";
   $("exec-error").textContent = e.error || "";

@@ -1,0 +1,46 @@
+package io.cloaca.cli;
+
+import io.cloaca.engine.cron.CronStore;
+import io.cloaca.engine.store.Database;
+import io.cloaca.engine.trigger.TriggerStore;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * What started executions other than a caller's {@code execute}: a cron schedule or an event trigger, read
+ * from their audit tables. Shared by {@code cloaca executions} and the web view.
+ */
+public final class ExecutionStarters {
+
+    /**
+     * @param kind        {@code cron} or {@code trigger}
+     * @param scheduleId  the cron schedule's id, or null
+     * @param triggerName the trigger's name, or null
+     */
+    public record Starter(String kind, String scheduleId, String triggerName) {
+    }
+
+    private final CronStore cron;
+    private final TriggerStore triggers;
+
+    /** @param schema the PostgreSQL schema of the history, or null */
+    public ExecutionStarters(Database database, String schema) {
+        this.cron = new CronStore(database, schema);
+        this.triggers = new TriggerStore(database, schema);
+    }
+
+    /** The starter of each of {@code executionIds} that a schedule or trigger started, by execution id. */
+    public Map<String, Starter> of(Collection<String> executionIds) {
+        Map<String, Starter> found = new HashMap<>();
+        cron.schedulesOf(executionIds).forEach((id, schedule) -> found.put(id, new Starter("cron", schedule, null)));
+        triggers.triggersOf(executionIds).forEach((id, trigger) -> found.put(id, new Starter("trigger", null, trigger)));
+        return found;
+    }
+
+    /** {@code cron}, {@code trigger} or {@code execute} (no starter: a caller). */
+    public static String kind(Starter starter) {
+        return starter == null ? "execute" : starter.kind();
+    }
+}
