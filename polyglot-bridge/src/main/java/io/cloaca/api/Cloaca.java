@@ -6,6 +6,10 @@ import io.cloaca.engine.execution.RunnerConfig;
 import io.cloaca.engine.execution.RunnerFactory;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.TaskRecord;
+import io.cloaca.engine.trigger.TriggerDefinition;
+import io.cloaca.engine.trigger.TriggerPoll;
+import io.cloaca.engine.trigger.TriggerResult;
+import io.cloaca.engine.trigger.TriggerTiming;
 import io.cloaca.engine.workflow.TaskNamespace;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import io.cloaca.python.EmbeddedPython;
@@ -19,6 +23,7 @@ import java.time.ZoneId;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -226,6 +231,45 @@ public final class Cloaca implements AutoCloseable {
         } catch (CloacaException e) {
             throw Errors.translate(e);
         }
+    }
+
+    /**
+     * Polls {@code poll} every {@code pollInterval} and starts {@code workflowName} with the context it returns
+     * (an empty answer skips). The trigger's row is stored in the database: of all engines on it that define
+     * a trigger of this name, one polls per interval; and a poll whose context matches an execution this
+     * trigger started that is still running is not started again. Defining a trigger again replaces its
+     * poll and timing. Operators see triggers and their history with {@code cloaca triggers}.
+     *
+     * @return this, to define more
+     * @throws NullPointerException     if an argument is null
+     * @throws IllegalArgumentException for a blank name, a workflow that is not registered, or an interval
+     *                                  that is not positive
+     * @throws IllegalStateException    after {@link #close()}
+     */
+    public Cloaca trigger(String name, String workflowName, Duration pollInterval, EventPoll poll) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(workflowName, "workflowName");
+        Objects.requireNonNull(pollInterval, "pollInterval");
+        Objects.requireNonNull(poll, "poll");
+        ensureOpen();
+        if (registry.find(workflowName).isEmpty()) {
+            throw new IllegalArgumentException("Trigger '" + name + "' names workflow '" + workflowName
+                    + "', which is not registered; registered: " + registry.names().stream().sorted().toList());
+        }
+        try {
+            runner.triggers().register(new TriggerDefinition(name, workflowName, new TriggerTiming.Every(pollInterval),
+                    false, () -> {
+                        Optional<Context> fire = poll.poll();
+                        if (fire == null) {
+                            throw new TriggerPoll.Failed("Trigger '" + name + "' poll returned null; return "
+                                    + "Optional.empty() to skip or Optional.of(context) to fire");
+                        }
+                        return fire.map(c -> TriggerResult.fire(ContextValues.toEngine(c))).orElse(TriggerResult.skip());
+                    }));
+        } catch (CloacaException e) {
+            throw Errors.translate(e);
+        }
+        return this;
     }
 
     /** The engine's runner, for tests in this package that drive its clock-bound work on demand. */

@@ -16,6 +16,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -259,6 +260,43 @@ class CloacaTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> cloaca.unschedule("42")).getMessage()
                 .startsWith("Invalid schedule ID: '42' is not a UUID"));
         assertThrows(IllegalArgumentException.class, () -> cloaca.unschedule(id));
+    }
+
+    @Test
+    void a_trigger_starts_its_workflow_with_the_context_its_poll_returns() throws Exception {
+        TestClock clock = new TestClock(Instant.parse("2026-12-01T10:00:00Z"));
+        cloaca = Cloaca.configure().database("sqlite://" + dir.resolve("trigger.db")).clock(clock)
+                .pythonOut(new ByteArrayOutputStream()).start();
+        cloaca.register(Workflow.named("ingest").task("count", ctx -> ctx.put("lines", ctx.getString("file").length()))
+                .build());
+        cloaca.runner().cron().stop(); // the scheduler cron and triggers share: only runDue() polls
+        java.util.ArrayDeque<String> inbox = new java.util.ArrayDeque<>(List.of("a.csv", "bb.csv"));
+        cloaca.trigger("inbox", "ingest", Duration.ofMinutes(1),
+                () -> Optional.ofNullable(inbox.poll()).map(f -> Context.of(Map.of("file", f))));
+
+        assertEquals(1, cloaca.runner().triggers().runDue(), "a new trigger is due at once");
+        clock.set(clock.instant().plus(Duration.ofMinutes(1)));
+        assertEquals(1, cloaca.runner().triggers().runDue());
+        clock.set(clock.instant().plus(Duration.ofMinutes(1)));
+        assertEquals(1, cloaca.runner().triggers().runDue()); // polled, empty inbox: skipped, not recorded
+        List<io.cloaca.engine.trigger.TriggerExecution> fired = cloaca.runner().triggers().history("inbox", 10, 0);
+        assertEquals(2, fired.size());
+        List<Integer> lines = new ArrayList<>();
+        for (var f : fired) {
+            var ended = cloaca.runner().awaitExecution(f.executionId(), Duration.ofSeconds(30));
+            lines.add(ended.finalContext().get("lines").asInt());
+        }
+        assertEquals(List.of(6, 5), lines, "newest first: bb.csv, then a.csv");
+
+        cloaca.trigger("broken", "ingest", Duration.ofMinutes(1), () -> null);
+        assertEquals(1, cloaca.runner().triggers().runDue());
+        assertTrue(cloaca.runner().triggers().history("broken", 1, 0).get(0).detail().contains("poll returned null"));
+
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> cloaca.trigger("t", "nope", Duration.ofSeconds(1),
+                Optional::empty)).getMessage().startsWith("Trigger 't' names workflow 'nope', which is not registered"));
+        assertThrows(IllegalArgumentException.class, () -> cloaca.trigger("t", "ingest", Duration.ZERO, Optional::empty));
+        assertThrows(IllegalArgumentException.class, () -> cloaca.trigger(" ", "ingest", Duration.ofSeconds(1),
+                Optional::empty));
     }
 
     /** A clock that stands still until the test moves it. */
