@@ -42,7 +42,17 @@ final class Propagation {
      */
     FinishResult propagate(Connection c, Execution execution, Workflow workflow, String justCompleted,
                            String finishedOutput, Claimant.Claim next, long now) throws SQLException {
-        Map<String, ExecutionProgress.Row> rows = tables.progressRows(c, execution.id());
+        return propagate(c, execution, workflow, tables.progressRows(c, execution.id()), justCompleted, finishedOutput,
+                next, now);
+    }
+
+    /**
+     * As {@link #propagate(Connection, Execution, Workflow, String, String, Claimant.Claim, long)}, from task
+     * rows the caller read under the execution's lock (and brought up to date with what it wrote since).
+     */
+    FinishResult propagate(Connection c, Execution execution, Workflow workflow, Map<String, ExecutionProgress.Row> rows,
+                           String justCompleted, String finishedOutput, Claimant.Claim next, long now)
+            throws SQLException {
         String[] initial = {execution.initialContext()};
         ExecutionProgress.Contexts contexts = new ExecutionProgress.Contexts() {
             @Override

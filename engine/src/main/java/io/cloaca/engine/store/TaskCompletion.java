@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Records what a claimed task's attempt came to, conditional on its claim's token, and carries the
@@ -43,7 +44,10 @@ final class TaskCompletion {
     /** One try of {@link #finish}; {@code retried} when an earlier try of the same call may have committed. */
     FinishResult finish(Connection c, ClaimedTask task, TaskOutcome outcome, Workflow workflow,
                                 Claimant.Claim next, long now, boolean retried) throws SQLException {
-        tables.lockExecution(c, task.executionId());
+        // The execution's task rows are read with its lock taken, in the same round trip (PostgreSQL): no
+        // other finish can move a row to or from a terminal status before this one commits, and this
+        // task's own row is brought up to date below once its outcome is written.
+        Map<String, ExecutionProgress.Row> rows = tables.lockAndReadProgress(c, task.executionId());
         // Completion times follow commit order: two tasks of one execution finishing at once queue on
         // the lock, and the one that ends the execution must not carry the earlier time.
         long at = Math.max(now, tables.clock().millis());
@@ -54,8 +58,10 @@ final class TaskCompletion {
             return new FinishResult(true, List.of(), null, null);
         }
         String output = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext() : null;
+        TaskStatus recorded = outcome instanceof TaskOutcome.Succeeded ? TaskStatus.Completed : TaskStatus.Failed;
+        rows.computeIfPresent(task.taskName(), (name, row) -> new ExecutionProgress.Row(row.id(), recorded, at));
         return propagation.propagate(c, new Propagation.Execution(task.executionId(), task.workflowName(),
-                        task.workflowVersion(), task.initialContext()), workflow,
+                        task.workflowVersion(), task.initialContext()), workflow, rows,
                 output == null ? null : task.taskName(), output, next, at);
     }
 
