@@ -80,12 +80,15 @@ final class StoreTables {
     }
 
     /**
-     * {@link #lockExecution} and then {@link #progressRows}, in one round trip on PostgreSQL (see
-     * {@link Pipeline}): the rows are read once the lock is held, so no other finish of the execution
-     * can change a status to or from a terminal one until this transaction ends.
+     * {@link #lockExecution}, then {@code write}, then {@link #progressRows}, in one round trip on
+     * PostgreSQL (see {@link Pipeline}): the write and the read happen once the lock is held, so no other
+     * finish of the execution can change a status to or from a terminal one until this transaction ends,
+     * and the rows read include what {@code write} changed.
      */
-    Map<String, ExecutionProgress.Row> lockAndReadProgress(Connection c, String executionId) throws SQLException {
+    Map<String, ExecutionProgress.Row> lockWriteAndReadProgress(Connection c, String executionId, Pipeline.Step write)
+            throws SQLException {
         if (database.dialect().singleWriter()) {
+            Pipeline.run(c, database.dialect(), write);
             return progressRows(c, executionId);
         }
         Map<String, ExecutionProgress.Row> rows = new LinkedHashMap<>();
@@ -99,6 +102,7 @@ final class StoreTables {
                                 throw CloacaException.notFound("Execution " + executionId + " does not exist");
                             }
                         }),
+                write,
                 new Pipeline.Step(PROGRESS_SQL_HEAD + tasks + " WHERE execution_id = ?", (ps, i) -> {
                     ps.setString(i, executionId);
                     return i + 1;
