@@ -132,10 +132,14 @@ final class TaskClaims {
             int renewed = 0;
             for (List<ClaimedTask> chunk : Rows.chunks(List.copyOf(claims))) {
                 // A token is unique to one claim of one row, so matching both lists pins each row to its claim;
-                // the id list lets the primary key find the rows.
+                // the id list lets the primary key find the rows. Rows another transaction has locked are
+                // skipped, not waited for: that is a finish (of any execution, in a group-commit batch), which
+                // ends the claim or, if it fails, leaves it to the next heartbeat, well inside the lease. Waiting
+                // instead would lock rows in an order of their own and could deadlock with such a batch.
                 try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET lease_expires_at = "
-                        + tables.dbNow + " + ? WHERE status = 'Running' AND id IN (" + Rows.marks(chunk.size())
-                        + ") AND claim_token IN (" + Rows.marks(chunk.size()) + ")")) {
+                        + tables.dbNow + " + ? WHERE id IN (SELECT id FROM " + tables.tasks
+                        + " WHERE status = 'Running' AND id IN (" + Rows.marks(chunk.size()) + ") AND claim_token IN ("
+                        + Rows.marks(chunk.size()) + ")" + tables.database.dialect().forUpdateSkipLocked() + ")")) {
                     int i = tables.bindNow(ps, 1);
                     ps.setLong(i++, leaseMillis);
                     i = Rows.bind(ps, i, chunk.stream().map(ClaimedTask::taskId).toList());
