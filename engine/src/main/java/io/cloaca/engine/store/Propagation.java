@@ -43,7 +43,37 @@ final class Propagation {
     FinishResult propagate(Connection c, Execution execution, Workflow workflow, String justCompleted,
                            String finishedOutput, Claimant.Claim next, long now) throws SQLException {
         return propagate(c, execution, workflow, tables.progressRows(c, execution.id()), justCompleted, finishedOutput,
-                next, now);
+                next, now, null);
+    }
+
+    private static final StatusMove COMPLETE_EXECUTION = StatusMove.execution(ExecutionStatus.Completed,
+            ExecutionStatus.Running);
+
+    /**
+     * Ends the execution Completed with {@code finalContext} if every one of its tasks is Completed or
+     * Skipped by then, as {@link ExecutionProgress} would decide after a success; sets {@code ended[0]}
+     * when it did. Sent in the round trip that records the success of a task no other task depends on
+     * (the only kind whose success can end an execution without a skip to write first), it saves the end's
+     * own round trip; when tasks are left, it changes nothing.
+     */
+    Pipeline.Step endIfAllSucceeded(String executionId, String finalContext, long now, ExecutionRecord[] ended) {
+        return new Pipeline.Step("UPDATE " + tables.executions + " SET " + COMPLETE_EXECUTION.set()
+                + ", final_context = ?, error_message = NULL, completed_at = ?, updated_at = ? WHERE id = ? AND "
+                + COMPLETE_EXECUTION.guard() + " AND NOT EXISTS (SELECT 1 FROM " + tables.tasks
+                + " WHERE execution_id = ? AND status NOT IN ('" + TaskStatus.Completed + "', '" + TaskStatus.Skipped
+                + "')) RETURNING " + StoreTables.EXECUTION_COLUMNS, (ps, index) -> {
+                    int i = index;
+                    ps.setString(i++, finalContext);
+                    ps.setLong(i++, now);
+                    ps.setLong(i++, now);
+                    ps.setString(i++, executionId);
+                    ps.setString(i++, executionId);
+                    return i;
+                }, (rs, count) -> {
+                    if (rs != null && rs.next()) {
+                        ended[0] = StoreTables.executionRecord(rs);
+                    }
+                });
     }
 
     /**
@@ -51,8 +81,8 @@ final class Propagation {
      * rows the caller read under the execution's lock (and brought up to date with what it wrote since).
      */
     FinishResult propagate(Connection c, Execution execution, Workflow workflow, Map<String, ExecutionProgress.Row> rows,
-                           String justCompleted, String finishedOutput, Claimant.Claim next, long now)
-            throws SQLException {
+                           String justCompleted, String finishedOutput, Claimant.Claim next, long now,
+                           ExecutionRecord ended) throws SQLException {
         String[] initial = {execution.initialContext()};
         ExecutionProgress.Contexts contexts = new ExecutionProgress.Contexts() {
             @Override
@@ -82,6 +112,11 @@ final class Propagation {
         } catch (Rows.Uncaught e) {
             throw e.getCause();
         }
+        if (ended != null && (decision.ending() == null || decision.ending().status() != ExecutionStatus.Completed
+                || !decision.skipped().isEmpty())) {
+            throw new IllegalStateException("BUG: execution " + execution.id() + " was ended Completed in SQL, but its"
+                    + " task rows say otherwise; please report this");
+        }
         for (ExecutionProgress.Skip skip : decision.skipped()) {
             writeSkip(c, rows.get(skip.taskName()).id(), skip, now);
         }
@@ -102,7 +137,7 @@ final class Propagation {
         }
         decision.ready().forEach(name -> ready.add(rows.get(name).id()));
         markReady(c, ready, now);
-        ExecutionRecord finished = decision.ending() == null ? null
+        ExecutionRecord finished = decision.ending() == null ? null : ended != null ? ended
                 : end(c, execution.id(), decision.ending(), justCompleted, finishedOutput, now);
         return new FinishResult(true, ready, claimed, finished);
     }

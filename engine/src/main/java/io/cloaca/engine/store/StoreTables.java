@@ -87,12 +87,22 @@ final class StoreTables {
      */
     Map<String, ExecutionProgress.Row> lockWriteAndReadProgress(Connection c, String executionId, Pipeline.Step write)
             throws SQLException {
+        return lockWriteAndReadProgress(c, executionId, write, null);
+    }
+
+    /** As {@link #lockWriteAndReadProgress(Connection, String, Pipeline.Step)}, then {@code after} (if not null). */
+    Map<String, ExecutionProgress.Row> lockWriteAndReadProgress(Connection c, String executionId, Pipeline.Step write,
+                                                                Pipeline.Step after) throws SQLException {
         if (database.dialect().singleWriter()) {
             Pipeline.run(c, database.dialect(), write);
-            return progressRows(c, executionId);
+            Map<String, ExecutionProgress.Row> rows = progressRows(c, executionId);
+            if (after != null) {
+                Pipeline.run(c, database.dialect(), after);
+            }
+            return rows;
         }
         Map<String, ExecutionProgress.Row> rows = new LinkedHashMap<>();
-        Pipeline.run(c, database.dialect(),
+        List<Pipeline.Step> steps = new java.util.ArrayList<>(List.of(
                 new Pipeline.Step("SELECT id FROM " + executions + " WHERE id = ?" + database.dialect().forUpdate(),
                         (ps, i) -> {
                             ps.setString(i, executionId);
@@ -106,7 +116,11 @@ final class StoreTables {
                 new Pipeline.Step(PROGRESS_SQL_HEAD + tasks + " WHERE execution_id = ?", (ps, i) -> {
                     ps.setString(i, executionId);
                     return i + 1;
-                }, (rs, count) -> readProgress(rs, rows)));
+                }, (rs, count) -> readProgress(rs, rows))));
+        if (after != null) {
+            steps.add(after);
+        }
+        Pipeline.run(c, database.dialect(), steps.toArray(Pipeline.Step[]::new));
         return rows;
     }
 

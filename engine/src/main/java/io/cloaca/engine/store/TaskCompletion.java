@@ -1,5 +1,6 @@
 package io.cloaca.engine.store;
 
+import io.cloaca.engine.workflow.TaskNamespace;
 import io.cloaca.engine.workflow.Workflow;
 
 import java.sql.Connection;
@@ -54,12 +55,19 @@ final class TaskCompletion {
         }
         long at = Math.max(now, tables.clock().millis());
         boolean[] recorded = {false};
+        String output = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext() : null;
+        // The success of a task nothing depends on may end the execution: end it in the same round trip if
+        // every task has then succeeded or been skipped (Propagation checks that its decision agrees).
+        ExecutionRecord[] ended = {null};
+        Pipeline.Step end = output != null && isLeaf(workflow, task.taskName())
+                ? propagation.endIfAllSucceeded(task.executionId(), output, at, ended) : null;
         // Lock the execution, record the outcome and read the execution's task rows: one round trip on
         // PostgreSQL. Under the lock no other finish of the execution can move a row to or from a terminal
         // status before this one commits.
         Map<String, ExecutionProgress.Row> rows = tables.lockWriteAndReadProgress(c, task.executionId(),
-                outcomeStep(task, outcome, at, recorded));
+                outcomeStep(task, outcome, at, recorded), end);
         if (!recorded[0]) {
+            // The end's condition needs this task's row Completed, so a lost claim ended nothing.
             return retried ? alreadyRecorded(c, task, next) : FinishResult.LOST;
         }
         // Completion times follow commit order: a task of the same execution that finished while this one
@@ -69,24 +77,34 @@ final class TaskCompletion {
                 .mapToLong(ExecutionProgress.Row::completedAt).max().orElse(at);
         if (latest > at) {
             at = latest;
-            restamp(c, task.taskId(), at);
+            restamp(c, tables.tasks, task.taskId(), at);
             ExecutionProgress.Row own = rows.get(task.taskName());
             if (own != null) {
                 rows.put(task.taskName(), new ExecutionProgress.Row(own.id(), own.status(), at));
             }
+            if (ended[0] != null) {
+                restamp(c, tables.executions, task.executionId(), at);
+                ended[0] = tables.loadExecution(c, task.executionId()).orElseThrow();
+            }
         }
-        String output = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext() : null;
         return propagation.propagate(c, new Propagation.Execution(task.executionId(), task.workflowName(),
                         task.workflowVersion(), task.initialContext()), workflow, rows,
-                output == null ? null : task.taskName(), output, next, at);
+                output == null ? null : task.taskName(), output, next, at, ended[0]);
     }
 
-    private void restamp(Connection c, String taskId, long at) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks
+    /** Whether no task of {@code workflow} depends on {@code taskName}. */
+    private static boolean isLeaf(Workflow workflow, String taskName) {
+        TaskNamespace ns = TaskNamespace.parse(taskName);
+        return workflow.hasTask(ns) && workflow.dependents(ns).isEmpty();
+    }
+
+    /** Moves the end time of a row of {@code table} (tasks or executions) to {@code at}. */
+    private static void restamp(Connection c, String table, String id, long at) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table
                 + " SET completed_at = ?, updated_at = ? WHERE id = ?")) {
             ps.setLong(1, at);
             ps.setLong(2, at);
-            ps.setString(3, taskId);
+            ps.setString(3, id);
             ps.executeUpdate();
         }
     }
