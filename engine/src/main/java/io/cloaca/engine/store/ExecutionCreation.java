@@ -8,6 +8,7 @@ import io.cloaca.engine.workflow.Workflow;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 
@@ -117,7 +118,7 @@ final class ExecutionCreation {
 
     /** One INSERT of {@code rows} task rows. */
     private Pipeline.Step insertTaskRows(List<Pipeline.Binder> rows) {
-        String values = String.join(", ", java.util.Collections.nCopies(rows.size(),
+        String values = String.join(", ", Collections.nCopies(rows.size(),
                 "(?, ?, ?, ?, 1, ?, ?, ?, ?, " + tables.dbNow + " + ?, ?, ?, ?)"));
         return new Pipeline.Step("INSERT INTO " + tables.tasks
                 + " (id, execution_id, task_name, status, attempt, max_attempts, claimed_by, claim_owner, claim_token,"

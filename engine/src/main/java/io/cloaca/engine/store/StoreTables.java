@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,17 +81,11 @@ final class StoreTables {
     }
 
     /**
-     * {@link #lockExecution}, then {@code write}, then {@link #progressRows}, in one round trip on
-     * PostgreSQL (see {@link Pipeline}): the write and the read happen once the lock is held, so no other
-     * finish of the execution can change a status to or from a terminal one until this transaction ends,
-     * and the rows read include what {@code write} changed.
+     * {@link #lockExecution}, then {@code write}, then {@link #progressRows}, then {@code after} (if not
+     * null), in one round trip on PostgreSQL (see {@link Pipeline}): the write and the read happen once
+     * the lock is held, so no other finish of the execution can change a status to or from a terminal one
+     * until this transaction ends, and the rows read include what {@code write} changed.
      */
-    Map<String, ExecutionProgress.Row> lockWriteAndReadProgress(Connection c, String executionId, Pipeline.Step write)
-            throws SQLException {
-        return lockWriteAndReadProgress(c, executionId, write, null);
-    }
-
-    /** As {@link #lockWriteAndReadProgress(Connection, String, Pipeline.Step)}, then {@code after} (if not null). */
     Map<String, ExecutionProgress.Row> lockWriteAndReadProgress(Connection c, String executionId, Pipeline.Step write,
                                                                 Pipeline.Step after) throws SQLException {
         if (database.dialect().singleWriter()) {
@@ -102,7 +97,7 @@ final class StoreTables {
             return rows;
         }
         Map<String, ExecutionProgress.Row> rows = new LinkedHashMap<>();
-        List<Pipeline.Step> steps = new java.util.ArrayList<>(List.of(
+        List<Pipeline.Step> steps = new ArrayList<>(List.of(
                 new Pipeline.Step("SELECT id FROM " + executions + " WHERE id = ?" + database.dialect().forUpdate(),
                         (ps, i) -> {
                             ps.setString(i, executionId);
