@@ -43,11 +43,48 @@ final class Propagation {
     FinishResult propagate(Connection c, Execution execution, Workflow workflow, String justCompleted,
                            String finishedOutput, Claimant.Claim next, long now) throws SQLException {
         return propagate(c, execution, workflow, tables.progressRows(c, execution.id()), justCompleted, finishedOutput,
-                next, now, null);
+                next, now, null, null);
     }
 
     private static final StatusMove COMPLETE_EXECUTION = StatusMove.execution(ExecutionStatus.Completed,
             ExecutionStatus.Running);
+
+    private static final StatusMove CLAIM_WAITING = StatusMove.task(TaskStatus.Running, TaskStatus.NotStarted);
+
+    /**
+     * Claims {@code successor} for the finishing worker under {@code next}, if it is still NotStarted and
+     * the task whose success is being recorded ({@code finished}, under {@code finishedToken}) is Completed
+     * by then; sets {@code claimed[0]} to the successor's row id when it did. For a successor whose only
+     * dependency is that task and whose trigger rule always holds, that success is all it waits for, as
+     * {@link ExecutionProgress} would decide; sent in the round trip that records the success, it saves
+     * the claim's own round trip (a chain's every step). A task that never ran is on attempt 1.
+     */
+    Pipeline.Step claimSoleSuccessor(String executionId, String successor, String finished, String finishedToken,
+                                     Claimant.Claim next, long now, String[] claimed) {
+        return new Pipeline.Step("UPDATE " + tables.tasks + " SET " + CLAIM_WAITING.set() + ", claimed_by = ?,"
+                + " claim_owner = ?, claim_token = ?, lease_expires_at = " + tables.dbNow + " + ?, started_at = ?,"
+                + " retry_at = NULL, updated_at = ? WHERE execution_id = ? AND task_name = ? AND "
+                + CLAIM_WAITING.guard() + " AND EXISTS (SELECT 1 FROM " + tables.tasks + " WHERE id = ? AND status = '"
+                + TaskStatus.Completed + "' AND claim_token = ?) RETURNING id", (ps, index) -> {
+                    int i = index;
+                    ps.setString(i++, next.claimant().runnerId());
+                    ps.setString(i++, next.claimant().owner());
+                    ps.setString(i++, next.token());
+                    i = tables.bindNow(ps, i);
+                    ps.setLong(i++, next.claimant().leaseMillis());
+                    ps.setLong(i++, now);
+                    ps.setLong(i++, now);
+                    ps.setString(i++, executionId);
+                    ps.setString(i++, successor);
+                    ps.setString(i++, finished);
+                    ps.setString(i++, finishedToken);
+                    return i;
+                }, (rs, count) -> {
+                    if (rs != null && rs.next()) {
+                        claimed[0] = rs.getString(1);
+                    }
+                });
+    }
 
     /**
      * Ends the execution Completed with {@code finalContext} if every one of its tasks is Completed or
@@ -82,7 +119,7 @@ final class Propagation {
      */
     FinishResult propagate(Connection c, Execution execution, Workflow workflow, Map<String, ExecutionProgress.Row> rows,
                            String justCompleted, String finishedOutput, Claimant.Claim next, long now,
-                           ExecutionRecord ended) throws SQLException {
+                           ExecutionRecord ended, ClaimedTask handed) throws SQLException {
         String[] initial = {execution.initialContext()};
         ExecutionProgress.Contexts contexts = new ExecutionProgress.Contexts() {
             @Override
@@ -108,7 +145,8 @@ final class Propagation {
         };
         ExecutionProgress.Decision decision;
         try {
-            decision = ExecutionProgress.decide(workflow, rows, contexts, next != null, justCompleted);
+            // A successor already claimed in SQL (handed) is the one claim this step makes.
+            decision = ExecutionProgress.decide(workflow, rows, contexts, next != null && handed == null, justCompleted);
         } catch (Rows.Uncaught e) {
             throw e.getCause();
         }
@@ -121,7 +159,7 @@ final class Propagation {
             writeSkip(c, rows.get(skip.taskName()).id(), skip, now);
         }
         List<String> ready = new ArrayList<>();
-        ClaimedTask claimed = null;
+        ClaimedTask claimed = handed;
         if (decision.claim() != null) {
             String id = rows.get(decision.claim()).id();
             // Straight from NotStarted to Running for the finishing worker; a task that never ran is on

@@ -1,5 +1,6 @@
 package io.cloaca.engine.store;
 
+import io.cloaca.engine.workflow.TaskDefinition;
 import io.cloaca.engine.workflow.TaskNamespace;
 import io.cloaca.engine.workflow.Workflow;
 
@@ -59,16 +60,33 @@ final class TaskCompletion {
         // The success of a task nothing depends on may end the execution: end it in the same round trip if
         // every task has then succeeded or been skipped (Propagation checks that its decision agrees).
         ExecutionRecord[] ended = {null};
-        Pipeline.Step end = output != null && isLeaf(workflow, task.taskName())
-                ? propagation.endIfAllSucceeded(task.executionId(), output, at, ended) : null;
+        // Likewise a successor that waits for this task alone is claimed for this worker in that round trip.
+        String[] successorId = {null};
+        TaskNamespace successor = output != null && next != null ? soleSuccessor(workflow, task.taskName()) : null;
+        Pipeline.Step after = output == null ? null
+                : successor != null ? propagation.claimSoleSuccessor(task.executionId(), successor.toString(),
+                        task.taskId(), task.token(), next, at, successorId)
+                : isLeaf(workflow, task.taskName()) ? propagation.endIfAllSucceeded(task.executionId(), output, at, ended)
+                : null;
         // Lock the execution, record the outcome and read the execution's task rows: one round trip on
         // PostgreSQL. Under the lock no other finish of the execution can move a row to or from a terminal
         // status before this one commits.
         Map<String, ExecutionProgress.Row> rows = tables.lockWriteAndReadProgress(c, task.executionId(),
-                outcomeStep(task, outcome, at, recorded), end);
+                outcomeStep(task, outcome, at, recorded), after);
         if (!recorded[0]) {
-            // The end's condition needs this task's row Completed, so a lost claim ended nothing.
+            // The end's and the claim's conditions need this task's row Completed under this claim's token,
+            // so a lost claim ended and claimed nothing.
             return retried ? alreadyRecorded(c, task, next) : FinishResult.LOST;
+        }
+        ClaimedTask handed = null;
+        if (successorId[0] != null) {
+            // Read before the claim: the successor's row as this transaction left it.
+            rows.put(successor.toString(), new ExecutionProgress.Row(successorId[0], TaskStatus.Running, null));
+            String input = task.initialContext() != null ? task.initialContext()
+                    : tables.initialContext(c, task.executionId());
+            handed = new ClaimedTask(successorId[0], task.executionId(), task.workflowName(), task.workflowVersion(),
+                    successor.toString(), 1, Math.max(1, workflow.task(successor).retryPolicy().maxAttempts()), input,
+                    next.token());
         }
         // Completion times follow commit order: a task of the same execution that finished while this one
         // waited for the lock may carry a later time than the one written, and the task that ends the
@@ -89,7 +107,26 @@ final class TaskCompletion {
         }
         return propagation.propagate(c, new Propagation.Execution(task.executionId(), task.workflowName(),
                         task.workflowVersion(), task.initialContext()), workflow, rows,
-                output == null ? null : task.taskName(), output, next, at, ended[0]);
+                output == null ? null : task.taskName(), output, next, at, ended[0], handed);
+    }
+
+    /**
+     * The first dependent (in topological order) of {@code taskName} whose only dependency it is and whose
+     * trigger rule always holds: ready as soon as that task succeeds. Null when there is none.
+     */
+    private static TaskNamespace soleSuccessor(Workflow workflow, String taskName) {
+        TaskNamespace ns = TaskNamespace.parse(taskName);
+        if (!workflow.hasTask(ns)) {
+            return null;
+        }
+        for (TaskNamespace dependent : workflow.dependents(ns)) {
+            TaskDefinition definition = workflow.task(dependent);
+            if (definition.dependencies().size() == 1
+                    && definition.triggerRule() instanceof io.cloaca.engine.workflow.TriggerRule.Always) {
+                return dependent;
+            }
+        }
+        return null;
     }
 
     /** Whether no task of {@code workflow} depends on {@code taskName}. */
