@@ -23,6 +23,14 @@ public enum Dialect {
     }
 
     /**
+     * Suffix that row-locks what a SELECT reads, passing over rows other transactions hold (PostgreSQL),
+     * for writes that must never wait in a lock order of their own; SQLite needs none.
+     */
+    public String forUpdateSkipLocked() {
+        return singleWriter ? "" : " FOR UPDATE SKIP LOCKED";
+    }
+
+    /**
      * SQL for the database's time in epoch milliseconds, with exactly one bound parameter (see
      * {@link StoreTables#bindNow}): on PostgreSQL the server's clock plus an offset, so that leases written
      * by hosts whose clocks disagree are measured on one clock; on SQLite the parameter itself, since

@@ -6,9 +6,9 @@ import io.cloaca.engine.workflow.TriggerRule;
 import io.cloaca.engine.workflow.Workflow;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 
@@ -18,6 +18,9 @@ import java.util.UUID;
  * evaluated as any task whose dependencies ended.
  */
 final class ExecutionCreation {
+
+    /** Task rows per INSERT statement: well inside both databases' limits on bound parameters. */
+    private static final int TASK_ROWS_PER_INSERT = 200;
 
     private final StoreTables tables;
     private final Propagation propagation;
@@ -31,45 +34,34 @@ final class ExecutionCreation {
     ExecutionStore.Created create(Connection c, String executionId, String workflowName, Workflow workflow,
                                   String initialContext, Claimant claimFor, int claimLimit, long now)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tables.executions
-                + " (id, workflow_name, workflow_version, status, initial_context, started_at, updated_at)"
-                + " VALUES (?, ?, ?, '" + ExecutionStatus.Running + "', ?, ?, ?)")) {
-            ps.setString(1, executionId);
-            ps.setString(2, workflowName);
-            ps.setString(3, workflow.version());
-            ps.setString(4, initialContext);
-            ps.setLong(5, now);
-            ps.setLong(6, now);
-            ps.executeUpdate();
-        }
         List<String> ready = new ArrayList<>();
         List<ClaimedTask> claimed = new ArrayList<>();
+        List<Pipeline.Binder> taskRows = new ArrayList<>();
         boolean anyRuledRoot = false;
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + tables.tasks
-                + " (id, execution_id, task_name, status, attempt, max_attempts, claimed_by, claim_owner, claim_token,"
-                + " lease_expires_at, started_at, updated_at, dependencies) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, "
-                + tables.dbNow + " + ?, ?, ?, ?)")) {
-            for (TaskNamespace ns : workflow.topologicalOrder()) {
-                TaskDefinition task = workflow.task(ns);
-                String id = UUID.randomUUID().toString();
-                int maxAttempts = Math.max(1, task.retryPolicy().maxAttempts());
-                // A root under a rule waits NotStarted for the propagation below, which evaluates it.
-                boolean ruled = !(task.triggerRule() instanceof TriggerRule.Always);
-                boolean root = task.dependencies().isEmpty() && !ruled;
-                anyRuledRoot |= ruled && task.dependencies().isEmpty();
-                boolean claim = root && claimFor != null && claimed.size() < claimLimit;
-                TaskStatus status = StatusMove.initial(
-                        claim ? TaskStatus.Running : root ? TaskStatus.Ready : TaskStatus.NotStarted);
-                ps.setString(1, id);
-                ps.setString(2, executionId);
-                ps.setString(3, ns.toString());
-                ps.setString(4, status.name());
-                ps.setInt(5, maxAttempts);
-                Claimant.Claim made = claim ? claimFor.newClaim() : null;
-                ps.setString(6, claim ? claimFor.runnerId() : null);
-                ps.setString(7, claim ? claimFor.owner() : null);
-                ps.setString(8, claim ? made.token() : null);
-                int i = tables.bindNow(ps, 9);
+        for (TaskNamespace ns : workflow.topologicalOrder()) {
+            TaskDefinition task = workflow.task(ns);
+            String id = UUID.randomUUID().toString();
+            int maxAttempts = Math.max(1, task.retryPolicy().maxAttempts());
+            // A root under a rule waits NotStarted for the propagation below, which evaluates it.
+            boolean ruled = !(task.triggerRule() instanceof TriggerRule.Always);
+            boolean root = task.dependencies().isEmpty() && !ruled;
+            anyRuledRoot |= ruled && task.dependencies().isEmpty();
+            boolean claim = root && claimFor != null && claimed.size() < claimLimit;
+            TaskStatus status = StatusMove.initial(
+                    claim ? TaskStatus.Running : root ? TaskStatus.Ready : TaskStatus.NotStarted);
+            Claimant.Claim made = claim ? claimFor.newClaim() : null;
+            String dependencies = dependenciesJson(task);
+            taskRows.add((ps, index) -> {
+                int i = index;
+                ps.setString(i++, id);
+                ps.setString(i++, executionId);
+                ps.setString(i++, ns.toString());
+                ps.setString(i++, status.name());
+                ps.setInt(i++, maxAttempts);
+                ps.setString(i++, claim ? claimFor.runnerId() : null);
+                ps.setString(i++, claim ? claimFor.owner() : null);
+                ps.setString(i++, claim ? made.token() : null);
+                i = tables.bindNow(ps, i);
                 // NULL + anything is NULL: unclaimed rows get no lease.
                 if (claim) {
                     ps.setLong(i++, claimFor.leaseMillis());
@@ -79,16 +71,41 @@ final class ExecutionCreation {
                     ps.setNull(i++, java.sql.Types.BIGINT);
                 }
                 ps.setLong(i++, now);
-                ps.setString(i, dependenciesJson(task));
-                ps.addBatch();
-                if (claim) {
-                    claimed.add(new ClaimedTask(id, executionId, workflowName, workflow.version(), ns.toString(),
-                            1, maxAttempts, initialContext, made.token()));
-                } else if (root) {
-                    ready.add(id);
-                }
+                ps.setString(i++, dependencies);
+                return i;
+            });
+            if (claim) {
+                claimed.add(new ClaimedTask(id, executionId, workflowName, workflow.version(), ns.toString(),
+                        1, maxAttempts, initialContext, made.token()));
+            } else if (root) {
+                ready.add(id);
             }
-            ps.executeBatch();
+        }
+        // The execution row and its first task rows in one round trip on PostgreSQL (a multi-row INSERT of
+        // up to TASK_ROWS_PER_INSERT rows); a larger workflow's further rows follow, a chunk a statement.
+        Pipeline.Step execution = new Pipeline.Step("INSERT INTO " + tables.executions
+                + " (id, workflow_name, workflow_version, status, initial_context, started_at, updated_at)"
+                + " VALUES (?, ?, ?, '" + ExecutionStatus.Running + "', ?, ?, ?)", (ps, index) -> {
+                    int i = index;
+                    ps.setString(i++, executionId);
+                    ps.setString(i++, workflowName);
+                    ps.setString(i++, workflow.version());
+                    ps.setString(i++, initialContext);
+                    ps.setLong(i++, now);
+                    ps.setLong(i++, now);
+                    return i;
+                }, Pipeline.IGNORE);
+        if (taskRows.isEmpty()) {
+            Pipeline.run(c, tables.database.dialect(), execution);
+        }
+        for (int from = 0; from < taskRows.size(); from += TASK_ROWS_PER_INSERT) {
+            Pipeline.Step rows = insertTaskRows(taskRows.subList(from,
+                    Math.min(taskRows.size(), from + TASK_ROWS_PER_INSERT)));
+            if (from == 0) {
+                Pipeline.run(c, tables.database.dialect(), execution, rows);
+            } else {
+                Pipeline.run(c, tables.database.dialect(), rows);
+            }
         }
         if (!anyRuledRoot) {
             return new ExecutionStore.Created(ready, claimed, null);
@@ -97,6 +114,21 @@ final class ExecutionCreation {
                 workflow.version(), initialContext), workflow, null, null, null, now);
         ready.addAll(started.ready());
         return new ExecutionStore.Created(ready, claimed, started.finished());
+    }
+
+    /** One INSERT of {@code rows} task rows. */
+    private Pipeline.Step insertTaskRows(List<Pipeline.Binder> rows) {
+        String values = String.join(", ", Collections.nCopies(rows.size(),
+                "(?, ?, ?, ?, 1, ?, ?, ?, ?, " + tables.dbNow + " + ?, ?, ?, ?)"));
+        return new Pipeline.Step("INSERT INTO " + tables.tasks
+                + " (id, execution_id, task_name, status, attempt, max_attempts, claimed_by, claim_owner, claim_token,"
+                + " lease_expires_at, started_at, updated_at, dependencies) VALUES " + values, (ps, index) -> {
+                    int i = index;
+                    for (Pipeline.Binder row : rows) {
+                        i = row.bind(ps, i);
+                    }
+                    return i;
+                }, Pipeline.IGNORE);
     }
 
     /** The task's dependencies as a JSON array of namespace strings: the DAG's edges, for readers of the history. */

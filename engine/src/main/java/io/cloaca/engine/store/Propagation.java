@@ -42,7 +42,84 @@ final class Propagation {
      */
     FinishResult propagate(Connection c, Execution execution, Workflow workflow, String justCompleted,
                            String finishedOutput, Claimant.Claim next, long now) throws SQLException {
-        Map<String, ExecutionProgress.Row> rows = tables.progressRows(c, execution.id());
+        return propagate(c, execution, workflow, tables.progressRows(c, execution.id()), justCompleted, finishedOutput,
+                next, now, null, null);
+    }
+
+    private static final StatusMove COMPLETE_EXECUTION = StatusMove.execution(ExecutionStatus.Completed,
+            ExecutionStatus.Running);
+
+    private static final StatusMove CLAIM_WAITING = StatusMove.task(TaskStatus.Running, TaskStatus.NotStarted);
+
+    /**
+     * Claims {@code successor} for the finishing worker under {@code next}, if it is still NotStarted and
+     * the task whose success is being recorded ({@code finished}, under {@code finishedToken}) is Completed
+     * by then; sets {@code claimed[0]} to the successor's row id when it did. For a successor whose only
+     * dependency is that task and whose trigger rule always holds, that success is all it waits for, as
+     * {@link ExecutionProgress} would decide; sent in the round trip that records the success, it saves
+     * the claim's own round trip (a chain's every step). A task that never ran is on attempt 1.
+     */
+    Pipeline.Step claimSoleSuccessor(String executionId, String successor, String finished, String finishedToken,
+                                     Claimant.Claim next, long now, String[] claimed) {
+        return new Pipeline.Step("UPDATE " + tables.tasks + " SET " + CLAIM_WAITING.set() + ", claimed_by = ?,"
+                + " claim_owner = ?, claim_token = ?, lease_expires_at = " + tables.dbNow + " + ?, started_at = ?,"
+                + " retry_at = NULL, updated_at = ? WHERE execution_id = ? AND task_name = ? AND "
+                + CLAIM_WAITING.guard() + " AND EXISTS (SELECT 1 FROM " + tables.tasks + " WHERE id = ? AND status = '"
+                + TaskStatus.Completed + "' AND claim_token = ?) RETURNING id", (ps, index) -> {
+                    int i = index;
+                    ps.setString(i++, next.claimant().runnerId());
+                    ps.setString(i++, next.claimant().owner());
+                    ps.setString(i++, next.token());
+                    i = tables.bindNow(ps, i);
+                    ps.setLong(i++, next.claimant().leaseMillis());
+                    ps.setLong(i++, now);
+                    ps.setLong(i++, now);
+                    ps.setString(i++, executionId);
+                    ps.setString(i++, successor);
+                    ps.setString(i++, finished);
+                    ps.setString(i++, finishedToken);
+                    return i;
+                }, (rs, count) -> {
+                    if (rs != null && rs.next()) {
+                        claimed[0] = rs.getString(1);
+                    }
+                });
+    }
+
+    /**
+     * Ends the execution Completed with {@code finalContext} if every one of its tasks is Completed or
+     * Skipped by then, as {@link ExecutionProgress} would decide after a success; sets {@code ended[0]}
+     * when it did. Sent in the round trip that records the success of a task no other task depends on
+     * (the only kind whose success can end an execution without a skip to write first), it saves the end's
+     * own round trip; when tasks are left, it changes nothing.
+     */
+    Pipeline.Step endIfAllSucceeded(String executionId, String finalContext, long now, ExecutionRecord[] ended) {
+        return new Pipeline.Step("UPDATE " + tables.executions + " SET " + COMPLETE_EXECUTION.set()
+                + ", final_context = ?, error_message = NULL, completed_at = ?, updated_at = ? WHERE id = ? AND "
+                + COMPLETE_EXECUTION.guard() + " AND NOT EXISTS (SELECT 1 FROM " + tables.tasks
+                + " WHERE execution_id = ? AND status NOT IN ('" + TaskStatus.Completed + "', '" + TaskStatus.Skipped
+                + "')) RETURNING " + StoreTables.EXECUTION_COLUMNS, (ps, index) -> {
+                    int i = index;
+                    ps.setString(i++, finalContext);
+                    ps.setLong(i++, now);
+                    ps.setLong(i++, now);
+                    ps.setString(i++, executionId);
+                    ps.setString(i++, executionId);
+                    return i;
+                }, (rs, count) -> {
+                    if (rs != null && rs.next()) {
+                        ended[0] = StoreTables.executionRecord(rs);
+                    }
+                });
+    }
+
+    /**
+     * As {@link #propagate(Connection, Execution, Workflow, String, String, Claimant.Claim, long)}, from task
+     * rows the caller read under the execution's lock (and brought up to date with what it wrote since).
+     */
+    FinishResult propagate(Connection c, Execution execution, Workflow workflow, Map<String, ExecutionProgress.Row> rows,
+                           String justCompleted, String finishedOutput, Claimant.Claim next, long now,
+                           ExecutionRecord ended, ClaimedTask handed) throws SQLException {
         String[] initial = {execution.initialContext()};
         ExecutionProgress.Contexts contexts = new ExecutionProgress.Contexts() {
             @Override
@@ -68,15 +145,21 @@ final class Propagation {
         };
         ExecutionProgress.Decision decision;
         try {
-            decision = ExecutionProgress.decide(workflow, rows, contexts, next != null, justCompleted);
+            // A successor already claimed in SQL (handed) is the one claim this step makes.
+            decision = ExecutionProgress.decide(workflow, rows, contexts, next != null && handed == null, justCompleted);
         } catch (Rows.Uncaught e) {
             throw e.getCause();
+        }
+        if (ended != null && (decision.ending() == null || decision.ending().status() != ExecutionStatus.Completed
+                || !decision.skipped().isEmpty())) {
+            throw new IllegalStateException("BUG: execution " + execution.id() + " was ended Completed in SQL, but its"
+                    + " task rows say otherwise; please report this");
         }
         for (ExecutionProgress.Skip skip : decision.skipped()) {
             writeSkip(c, rows.get(skip.taskName()).id(), skip, now);
         }
         List<String> ready = new ArrayList<>();
-        ClaimedTask claimed = null;
+        ClaimedTask claimed = handed;
         if (decision.claim() != null) {
             String id = rows.get(decision.claim()).id();
             // Straight from NotStarted to Running for the finishing worker; a task that never ran is on
@@ -92,7 +175,7 @@ final class Propagation {
         }
         decision.ready().forEach(name -> ready.add(rows.get(name).id()));
         markReady(c, ready, now);
-        ExecutionRecord finished = decision.ending() == null ? null
+        ExecutionRecord finished = decision.ending() == null ? null : ended != null ? ended
                 : end(c, execution.id(), decision.ending(), justCompleted, finishedOutput, now);
         return new FinishResult(true, ready, claimed, finished);
     }

@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,6 +80,45 @@ final class StoreTables {
         }
     }
 
+    /**
+     * {@link #lockExecution}, then {@code write}, then {@link #progressRows}, then {@code after} (if not
+     * null), in one round trip on PostgreSQL (see {@link Pipeline}): the write and the read happen once
+     * the lock is held, so no other finish of the execution can change a status to or from a terminal one
+     * until this transaction ends, and the rows read include what {@code write} changed.
+     */
+    Map<String, ExecutionProgress.Row> lockWriteAndReadProgress(Connection c, String executionId, Pipeline.Step write,
+                                                                Pipeline.Step after) throws SQLException {
+        if (database.dialect().singleWriter()) {
+            Pipeline.run(c, database.dialect(), write);
+            Map<String, ExecutionProgress.Row> rows = progressRows(c, executionId);
+            if (after != null) {
+                Pipeline.run(c, database.dialect(), after);
+            }
+            return rows;
+        }
+        Map<String, ExecutionProgress.Row> rows = new LinkedHashMap<>();
+        List<Pipeline.Step> steps = new ArrayList<>(List.of(
+                new Pipeline.Step("SELECT id FROM " + executions + " WHERE id = ?" + database.dialect().forUpdate(),
+                        (ps, i) -> {
+                            ps.setString(i, executionId);
+                            return i + 1;
+                        }, (rs, count) -> {
+                            if (rs == null || !rs.next()) {
+                                throw CloacaException.notFound("Execution " + executionId + " does not exist");
+                            }
+                        }),
+                write,
+                new Pipeline.Step(PROGRESS_SQL_HEAD + tasks + " WHERE execution_id = ?", (ps, i) -> {
+                    ps.setString(i, executionId);
+                    return i + 1;
+                }, (rs, count) -> readProgress(rs, rows))));
+        if (after != null) {
+            steps.add(after);
+        }
+        Pipeline.run(c, database.dialect(), steps.toArray(Pipeline.Step[]::new));
+        return rows;
+    }
+
     Optional<ExecutionRecord> loadExecution(Connection c, String executionId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT " + EXECUTION_COLUMNS + " FROM " + executions
                 + " WHERE id = ?")) {
@@ -117,19 +157,24 @@ final class StoreTables {
         return outputs;
     }
 
+    private static final String PROGRESS_SQL_HEAD = "SELECT id, task_name, status, completed_at FROM ";
+
     /** The execution's task rows by task name, as {@link ExecutionProgress} reads them. */
     Map<String, ExecutionProgress.Row> progressRows(Connection c, String executionId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, task_name, status, completed_at FROM " + tasks
-                + " WHERE execution_id = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(PROGRESS_SQL_HEAD + tasks + " WHERE execution_id = ?")) {
             ps.setString(1, executionId);
             Map<String, ExecutionProgress.Row> rows = new LinkedHashMap<>();
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    rows.put(rs.getString(2), new ExecutionProgress.Row(rs.getString(1),
-                            TaskStatus.parse(rs.getString(3)), longOrNull(rs, 4)));
-                }
+                readProgress(rs, rows);
             }
             return rows;
+        }
+    }
+
+    private static void readProgress(ResultSet rs, Map<String, ExecutionProgress.Row> rows) throws SQLException {
+        while (rs.next()) {
+            rows.put(rs.getString(2), new ExecutionProgress.Row(rs.getString(1), TaskStatus.parse(rs.getString(3)),
+                    longOrNull(rs, 4)));
         }
     }
 

@@ -25,49 +25,67 @@ final class TaskClaims {
         this.tables = tables;
     }
 
-    /** Takes a Ready task for {@code claimant}, with a new token; empty when it was not Ready. */
+    /**
+     * Takes a Ready task for {@code claimant}, with a new token; empty when it was not Ready. The claim and
+     * the read of what the worker needs (the execution's workflow and input) go in one round trip on
+     * PostgreSQL; the read is used only if the claim took.
+     */
     Optional<ClaimedTask> claim(String taskId, Claimant claimant, long now) {
         Claimant.Claim claim = claimant.newClaim();
         return tables.database.inTransaction(c -> {
-            if (!markRunning(c, taskId, claim, now, TaskStatus.Ready)) {
-                return Optional.empty();
+            boolean[] took = {false};
+            ClaimedTask[] claimed = {null};
+            Pipeline.run(c, tables.database.dialect(),
+                    new Pipeline.Step(markRunningSql(TaskStatus.Ready),
+                            (ps, i) -> bindMarkRunning(ps, i, taskId, claim, now),
+                            (rs, count) -> took[0] = Rows.changedOne(count, "claiming task " + taskId)),
+                    new Pipeline.Step("SELECT t.execution_id, e.workflow_name, e.workflow_version, t.task_name,"
+                            + " t.attempt, t.max_attempts, e.initial_context FROM " + tables.tasks + " t JOIN "
+                            + tables.executions + " e ON e.id = t.execution_id WHERE t.id = ?", (ps, i) -> {
+                                ps.setString(i, taskId);
+                                return i + 1;
+                            }, (rs, count) -> {
+                                if (took[0] && rs.next()) {
+                                    claimed[0] = new ClaimedTask(taskId, rs.getString(1), rs.getString(2),
+                                            rs.getString(3), rs.getString(4), rs.getInt(5), rs.getInt(6),
+                                            rs.getString(7), claim.token());
+                                }
+                            }));
+            if (took[0] && claimed[0] == null) {
+                throw CloacaException.notFound("Task row " + taskId + " vanished after being claimed");
             }
-            return Optional.of(loadClaimed(c, taskId, claim.token()));
+            return Optional.ofNullable(claimed[0]);
         });
     }
 
     /** Writes {@code claim} into the row if it is still {@code expected}; false when it was not. */
     boolean markRunning(Connection c, String taskId, Claimant.Claim claim, long now, TaskStatus expected)
             throws SQLException {
-        StatusMove move = StatusMove.task(TaskStatus.Running, expected);
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + move.set()
-                + ", claimed_by = ?, claim_owner = ?, claim_token = ?, lease_expires_at = " + tables.dbNow
-                + " + ?, started_at = ?, retry_at = NULL, updated_at = ? WHERE id = ? AND " + move.guard())) {
-            ps.setString(1, claim.claimant().runnerId());
-            ps.setString(2, claim.claimant().owner());
-            ps.setString(3, claim.token());
-            int i = tables.bindNow(ps, 4);
-            ps.setLong(i++, claim.claimant().leaseMillis());
-            ps.setLong(i++, now);
-            ps.setLong(i++, now);
-            ps.setString(i, taskId);
+        try (PreparedStatement ps = c.prepareStatement(markRunningSql(expected))) {
+            bindMarkRunning(ps, 1, taskId, claim, now);
             return Rows.changedOne(ps.executeUpdate(), "claiming task " + taskId);
         }
     }
 
-    private ClaimedTask loadClaimed(Connection c, String taskId, String token) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT t.execution_id, e.workflow_name, e.workflow_version,"
-                + " t.task_name, t.attempt, t.max_attempts, e.initial_context FROM " + tables.tasks + " t JOIN "
-                + tables.executions + " e ON e.id = t.execution_id WHERE t.id = ?")) {
-            ps.setString(1, taskId);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    throw CloacaException.notFound("Task row " + taskId + " vanished after being claimed");
-                }
-                return new ClaimedTask(taskId, rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getInt(5), rs.getInt(6), rs.getString(7), token);
-            }
-        }
+    private String markRunningSql(TaskStatus expected) {
+        StatusMove move = StatusMove.task(TaskStatus.Running, expected);
+        return "UPDATE " + tables.tasks + " SET " + move.set() + ", claimed_by = ?, claim_owner = ?, claim_token = ?,"
+                + " lease_expires_at = " + tables.dbNow + " + ?, started_at = ?, retry_at = NULL, updated_at = ?"
+                + " WHERE id = ? AND " + move.guard();
+    }
+
+    private int bindMarkRunning(PreparedStatement ps, int index, String taskId, Claimant.Claim claim, long now)
+            throws SQLException {
+        int i = index;
+        ps.setString(i++, claim.claimant().runnerId());
+        ps.setString(i++, claim.claimant().owner());
+        ps.setString(i++, claim.token());
+        i = tables.bindNow(ps, i);
+        ps.setLong(i++, claim.claimant().leaseMillis());
+        ps.setLong(i++, now);
+        ps.setLong(i++, now);
+        ps.setString(i++, taskId);
+        return i;
     }
 
     /** Gives a claimed task back (Ready, unowned) so that another runner, or a later one, can take it. */
@@ -114,10 +132,14 @@ final class TaskClaims {
             int renewed = 0;
             for (List<ClaimedTask> chunk : Rows.chunks(List.copyOf(claims))) {
                 // A token is unique to one claim of one row, so matching both lists pins each row to its claim;
-                // the id list lets the primary key find the rows.
+                // the id list lets the primary key find the rows. Rows another transaction has locked are
+                // skipped, not waited for: that is a finish (of any execution, in a group-commit batch), which
+                // ends the claim or, if it fails, leaves it to the next heartbeat, well inside the lease. Waiting
+                // instead would lock rows in an order of their own and could deadlock with such a batch.
                 try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET lease_expires_at = "
-                        + tables.dbNow + " + ? WHERE status = 'Running' AND id IN (" + Rows.marks(chunk.size())
-                        + ") AND claim_token IN (" + Rows.marks(chunk.size()) + ")")) {
+                        + tables.dbNow + " + ? WHERE id IN (SELECT id FROM " + tables.tasks
+                        + " WHERE status = 'Running' AND id IN (" + Rows.marks(chunk.size()) + ") AND claim_token IN ("
+                        + Rows.marks(chunk.size()) + ")" + tables.database.dialect().forUpdateSkipLocked() + ")")) {
                     int i = tables.bindNow(ps, 1);
                     ps.setLong(i++, leaseMillis);
                     i = Rows.bind(ps, i, chunk.stream().map(ClaimedTask::taskId).toList());

@@ -1,5 +1,7 @@
 package io.cloaca.engine.store;
 
+import io.cloaca.engine.workflow.TaskDefinition;
+import io.cloaca.engine.workflow.TaskNamespace;
 import io.cloaca.engine.workflow.Workflow;
 
 import java.sql.Connection;
@@ -7,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Records what a claimed task's attempt came to, conditional on its claim's token, and carries the
@@ -43,20 +46,104 @@ final class TaskCompletion {
     /** One try of {@link #finish}; {@code retried} when an earlier try of the same call may have committed. */
     FinishResult finish(Connection c, ClaimedTask task, TaskOutcome outcome, Workflow workflow,
                                 Claimant.Claim next, long now, boolean retried) throws SQLException {
-        tables.lockExecution(c, task.executionId());
-        // Completion times follow commit order: two tasks of one execution finishing at once queue on
-        // the lock, and the one that ends the execution must not carry the earlier time.
-        long at = Math.max(now, tables.clock().millis());
-        if (!recordOutcome(c, task, outcome, at)) {
-            return retried ? alreadyRecorded(c, task, next) : FinishResult.LOST;
-        }
-        if (outcome instanceof TaskOutcome.Retry) {
+        if (outcome instanceof TaskOutcome.Retry retry) {
+            tables.lockExecution(c, task.executionId());
+            long at = Math.max(now, tables.clock().millis());
+            if (!recordRetry(c, task, retry, at)) {
+                return retried ? alreadyRecorded(c, task, next) : FinishResult.LOST;
+            }
             return new FinishResult(true, List.of(), null, null);
         }
+        long at = Math.max(now, tables.clock().millis());
+        boolean[] recorded = {false};
         String output = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext() : null;
+        // The success of a task nothing depends on may end the execution: end it in the same round trip if
+        // every task has then succeeded or been skipped (Propagation checks that its decision agrees).
+        ExecutionRecord[] ended = {null};
+        // Likewise a successor that waits for this task alone is claimed for this worker in that round trip.
+        String[] successorId = {null};
+        TaskNamespace successor = output != null && next != null ? soleSuccessor(workflow, task.taskName()) : null;
+        Pipeline.Step after = output == null ? null
+                : successor != null ? propagation.claimSoleSuccessor(task.executionId(), successor.toString(),
+                        task.taskId(), task.token(), next, at, successorId)
+                : isLeaf(workflow, task.taskName()) ? propagation.endIfAllSucceeded(task.executionId(), output, at, ended)
+                : null;
+        // Lock the execution, record the outcome and read the execution's task rows: one round trip on
+        // PostgreSQL. Under the lock no other finish of the execution can move a row to or from a terminal
+        // status before this one commits.
+        Map<String, ExecutionProgress.Row> rows = tables.lockWriteAndReadProgress(c, task.executionId(),
+                outcomeStep(task, outcome, at, recorded), after);
+        if (!recorded[0]) {
+            // The end's and the claim's conditions need this task's row Completed under this claim's token,
+            // so a lost claim ended and claimed nothing.
+            return retried ? alreadyRecorded(c, task, next) : FinishResult.LOST;
+        }
+        ClaimedTask handed = null;
+        if (successorId[0] != null) {
+            // Read before the claim: the successor's row as this transaction left it.
+            rows.put(successor.toString(), new ExecutionProgress.Row(successorId[0], TaskStatus.Running, null));
+            String input = task.initialContext() != null ? task.initialContext()
+                    : tables.initialContext(c, task.executionId());
+            handed = new ClaimedTask(successorId[0], task.executionId(), task.workflowName(), task.workflowVersion(),
+                    successor.toString(), 1, Math.max(1, workflow.task(successor).retryPolicy().maxAttempts()), input,
+                    next.token());
+        }
+        // Completion times follow commit order: a task of the same execution that finished while this one
+        // waited for the lock may carry a later time than the one written, and the task that ends the
+        // execution must not carry the earlier time. Rare (the time was read just before the lock): restamp.
+        long latest = rows.values().stream().filter(r -> !r.id().equals(task.taskId()) && r.completedAt() != null)
+                .mapToLong(ExecutionProgress.Row::completedAt).max().orElse(at);
+        if (latest > at) {
+            at = latest;
+            restamp(c, tables.tasks, task.taskId(), at);
+            ExecutionProgress.Row own = rows.get(task.taskName());
+            if (own != null) {
+                rows.put(task.taskName(), new ExecutionProgress.Row(own.id(), own.status(), at));
+            }
+            if (ended[0] != null) {
+                restamp(c, tables.executions, task.executionId(), at);
+                ended[0] = tables.loadExecution(c, task.executionId()).orElseThrow();
+            }
+        }
         return propagation.propagate(c, new Propagation.Execution(task.executionId(), task.workflowName(),
-                        task.workflowVersion(), task.initialContext()), workflow,
-                output == null ? null : task.taskName(), output, next, at);
+                        task.workflowVersion(), task.initialContext()), workflow, rows,
+                output == null ? null : task.taskName(), output, next, at, ended[0], handed);
+    }
+
+    /**
+     * The first dependent (in topological order) of {@code taskName} whose only dependency it is and whose
+     * trigger rule always holds: ready as soon as that task succeeds. Null when there is none.
+     */
+    private static TaskNamespace soleSuccessor(Workflow workflow, String taskName) {
+        TaskNamespace ns = TaskNamespace.parse(taskName);
+        if (!workflow.hasTask(ns)) {
+            return null;
+        }
+        for (TaskNamespace dependent : workflow.dependents(ns)) {
+            TaskDefinition definition = workflow.task(dependent);
+            if (definition.dependencies().size() == 1
+                    && definition.triggerRule() instanceof io.cloaca.engine.workflow.TriggerRule.Always) {
+                return dependent;
+            }
+        }
+        return null;
+    }
+
+    /** Whether no task of {@code workflow} depends on {@code taskName}. */
+    private static boolean isLeaf(Workflow workflow, String taskName) {
+        TaskNamespace ns = TaskNamespace.parse(taskName);
+        return workflow.hasTask(ns) && workflow.dependents(ns).isEmpty();
+    }
+
+    /** Moves the end time of a row of {@code table} (tasks or executions) to {@code at}. */
+    private static void restamp(Connection c, String table, String id, long at) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table
+                + " SET completed_at = ?, updated_at = ? WHERE id = ?")) {
+            ps.setLong(1, at);
+            ps.setLong(2, at);
+            ps.setString(3, id);
+            ps.executeUpdate();
+        }
     }
 
     /**
@@ -97,41 +184,57 @@ final class TaskCompletion {
         return new FinishResult(true, List.of(), claimed, ended);
     }
 
-    /** Writes the outcome if the claim still holds; the token stays in the row (see {@link #alreadyRecorded}). */
-    private boolean recordOutcome(Connection c, ClaimedTask task, TaskOutcome outcome, long now) throws SQLException {
-        String owned = ", claimed_by = NULL, claim_owner = NULL, lease_expires_at = NULL WHERE id = ? AND ";
-        PreparedStatement ps;
-        int i = 1;
-        Long retriedStart = outcome instanceof TaskOutcome.Retry ? startedAt(c, task.taskId()) : null;
+    private static final String OWNED = ", claimed_by = NULL, claim_owner = NULL, lease_expires_at = NULL WHERE id = ? AND ";
+
+    /**
+     * The write of a success or a final failure, if the claim still holds (the token stays in the row, see
+     * {@link #alreadyRecorded}); sets {@code recorded[0]} when it did.
+     */
+    private Pipeline.Step outcomeStep(ClaimedTask task, TaskOutcome outcome, long at, boolean[] recorded) {
+        Pipeline.Reader reader = (rs, count) -> recorded[0] = Rows.changedOne(count,
+                "recording the outcome of task " + task.taskId());
         if (outcome instanceof TaskOutcome.Succeeded s) {
-            ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + COMPLETE.set() + ", output_context = ?,"
-                    + " completed_at = ?, updated_at = ?" + owned + COMPLETE.guard() + " AND claim_token = ?");
-            ps.setString(i++, s.outputContext());
-            ps.setLong(i++, now);
-            ps.setLong(i++, now);
-        } else if (outcome instanceof TaskOutcome.Retry r) {
-            ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + RETRY.set() + ", attempt = attempt + 1,"
-                    + " retry_at = ?, last_error = ?, error_details = ?, started_at = NULL, updated_at = ?" + owned
-                    + RETRY.guard() + " AND claim_token = ?");
-            ps.setLong(i++, r.retryAt());
-            ps.setString(i++, r.error());
-            ps.setString(i++, r.details());
-            ps.setLong(i++, now);
-        } else {
-            TaskOutcome.Failed f = (TaskOutcome.Failed) outcome;
-            ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + FAIL.set() + ", last_error = ?,"
-                    + " error_details = ?, completed_at = ?, updated_at = ?" + owned + FAIL.guard()
-                    + " AND claim_token = ?");
-            ps.setString(i++, f.error());
-            ps.setString(i++, f.details());
-            ps.setLong(i++, now);
-            ps.setLong(i++, now);
+            return new Pipeline.Step("UPDATE " + tables.tasks + " SET " + COMPLETE.set() + ", output_context = ?,"
+                    + " completed_at = ?, updated_at = ?" + OWNED + COMPLETE.guard() + " AND claim_token = ?",
+                    (ps, index) -> {
+                        int i = index;
+                        ps.setString(i++, s.outputContext());
+                        ps.setLong(i++, at);
+                        ps.setLong(i++, at);
+                        ps.setString(i++, task.taskId());
+                        ps.setString(i++, task.token());
+                        return i;
+                    }, reader);
         }
-        try (ps) {
-            ps.setString(i++, task.taskId());
-            ps.setString(i, task.token());
+        TaskOutcome.Failed f = (TaskOutcome.Failed) outcome;
+        return new Pipeline.Step("UPDATE " + tables.tasks + " SET " + FAIL.set() + ", last_error = ?,"
+                + " error_details = ?, completed_at = ?, updated_at = ?" + OWNED + FAIL.guard() + " AND claim_token = ?",
+                (ps, index) -> {
+                    int i = index;
+                    ps.setString(i++, f.error());
+                    ps.setString(i++, f.details());
+                    ps.setLong(i++, at);
+                    ps.setLong(i++, at);
+                    ps.setString(i++, task.taskId());
+                    ps.setString(i++, task.token());
+                    return i;
+                }, reader);
+    }
+
+    /** Moves the task back to Ready for its next attempt if the claim still holds, keeping the attempt that ended. */
+    private boolean recordRetry(Connection c, ClaimedTask task, TaskOutcome.Retry r, long now) throws SQLException {
+        Long retriedStart = startedAt(c, task.taskId());
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + RETRY.set()
+                + ", attempt = attempt + 1, retry_at = ?, last_error = ?, error_details = ?, started_at = NULL,"
+                + " updated_at = ?" + OWNED + RETRY.guard() + " AND claim_token = ?")) {
+            ps.setLong(1, r.retryAt());
+            ps.setString(2, r.error());
+            ps.setString(3, r.details());
+            ps.setLong(4, now);
+            ps.setString(5, task.taskId());
+            ps.setString(6, task.token());
             boolean recorded = Rows.changedOne(ps.executeUpdate(), "recording the outcome of task " + task.taskId());
-            if (recorded && outcome instanceof TaskOutcome.Retry r) {
+            if (recorded) {
                 recordRetriedAttempt(c, task, retriedStart, r.error(), now);
             }
             return recorded;

@@ -120,4 +120,27 @@ class ClaimTokenTest {
         ids.add(id);
         assertEquals(List.of(id), store.findFinished(ids).stream().map(ExecutionRecord::id).toList());
     }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60) // guards against a hang only: without the fix the renewal waits for ever
+    void renewing_leases_passes_over_a_claim_whose_row_a_finishing_transaction_holds() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(database.dialect() == Dialect.POSTGRESQL,
+                "row locks: PostgreSQL only (SQLite serialises its writers)");
+        ClaimedTask held = claimRoot(UUID.randomUUID().toString());
+        ClaimedTask free = claimRoot(UUID.randomUUID().toString());
+        String schema = ((DatabaseUrl.Postgres) database.url()).schema();
+        // A group-commit batch that has written held's row and goes on to other executions' rows holds its
+        // lock; a renewal that waited for it could close a cycle with that batch (a deadlock).
+        try (java.sql.Connection batch = database.dataSource().getConnection()) {
+            batch.setAutoCommit(false);
+            try (java.sql.PreparedStatement ps = batch.prepareStatement("SELECT id FROM \"" + schema
+                    + "\".task_executions WHERE id = ? FOR UPDATE")) {
+                ps.setString(1, held.taskId());
+                ps.executeQuery().close();
+            }
+            assertEquals(1, store.renewLeases(List.of(held, free), 60_000), "the held row is passed over");
+            batch.rollback();
+        }
+        assertEquals(2, store.renewLeases(List.of(held, free), 60_000), "the next heartbeat renews it");
+    }
 }

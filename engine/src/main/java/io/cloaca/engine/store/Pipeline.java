@@ -1,0 +1,80 @@
+package io.cloaca.engine.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * Statements that follow one another in a transaction, sent to PostgreSQL in one round trip: one
+ * prepared statement holding them all, which PgJDBC sends with a single Sync. The server still runs
+ * each on a snapshot of its own (READ COMMITTED), so a statement after a row lock sees what was
+ * committed before the lock was granted, as it would in a round trip of its own. On SQLite, which has
+ * no round trips to save and takes one statement per prepared statement, they run one by one.
+ *
+ * <p>A statement that fails fails the call, and the caller's transaction (or savepoint) is rolled back
+ * as for any failure; statements after it are not run.
+ */
+final class Pipeline {
+
+    /** Binds a statement's parameters from {@code index} on; returns the next free index. */
+    @FunctionalInterface
+    interface Binder {
+        int bind(PreparedStatement ps, int index) throws SQLException;
+    }
+
+    /** Reads what a statement came to: its rows (a query, or RETURNING), or else its update count. */
+    @FunctionalInterface
+    interface Reader {
+        void read(ResultSet rows, int updateCount) throws SQLException;
+    }
+
+    /** One statement: its SQL (no trailing semicolon), its parameters and what to do with its result. */
+    record Step(String sql, Binder binder, Reader reader) {
+    }
+
+    /** For a statement whose result says nothing new (an INSERT fails rather than insert fewer rows). */
+    static final Reader IGNORE = (rows, updateCount) -> { };
+
+    private Pipeline() {
+    }
+
+    /** Runs {@code steps} in order on {@code c}: together when {@code dialect} has round trips to save. */
+    static void run(Connection c, Dialect dialect, Step... steps) throws SQLException {
+        if (dialect.singleWriter() || steps.length == 1) {
+            for (Step step : steps) {
+                try (PreparedStatement ps = c.prepareStatement(step.sql())) {
+                    step.binder().bind(ps, 1);
+                    read(ps, ps.execute(), step);
+                }
+            }
+            return;
+        }
+        String sql = Arrays.stream(steps).map(Step::sql).collect(Collectors.joining(";\n"));
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int index = 1;
+            for (Step step : steps) {
+                index = step.binder().bind(ps, index);
+            }
+            boolean rows = ps.execute();
+            for (int i = 0; i < steps.length; i++) {
+                if (i > 0) {
+                    rows = ps.getMoreResults();
+                }
+                read(ps, rows, steps[i]);
+            }
+        }
+    }
+
+    private static void read(PreparedStatement ps, boolean rows, Step step) throws SQLException {
+        if (rows) {
+            try (ResultSet rs = ps.getResultSet()) {
+                step.reader().read(rs, -1);
+            }
+        } else {
+            step.reader().read(null, ps.getUpdateCount());
+        }
+    }
+}
