@@ -131,7 +131,8 @@ public final class DaemonClient {
         command.addAll(java);
         command.add("-Dcloaca.daemon.socket=" + socket);
         command.add("-Dcloaca.daemon.key=" + key);
-        command.add(DaemonServer.class.getName());
+        // By name: the client must not load the server's classes (GraalPy's with them).
+        command.add("io.cloaca.cli.daemon.DaemonServer");
         Path log = folder.log(key, n);
         Process daemon = new ProcessBuilder(command).directory(Path.of("/").toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).redirectErrorStream(true).start();

@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class DaemonServer {
 
+    /** A daemon started ahead of need, which warms up before its first session. */
+    static final String STANDBY_PROPERTY = "cloaca.daemon.standby";
     static final String IDLE_VARIABLE = "CLOACA_DAEMON_IDLE_SECONDS";
     private static final long DEFAULT_IDLE_SECONDS = 900;
 
@@ -91,6 +93,12 @@ public final class DaemonServer {
         Runtime.getRuntime().addShutdownHook(new Thread(this::removeSocket, "cloaca-daemon-cleanup"));
         log("listening on " + socket + " (pid " + ProcessHandle.current().pid() + ", idle timeout "
                 + idleTimeout.toSeconds() + " s)");
+        if (Boolean.getBoolean(STANDBY_PROPERTY)) {
+            // No client waits for a standby: it warms up before it takes the first one (who waits in
+            // the socket's backlog meanwhile, still less than a JVM of its own would take).
+            DaemonWarmUp.run();
+            log("warmed up");
+        }
         Thread watchdog = new Thread(this::watch, "cloaca-daemon-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
@@ -130,6 +138,7 @@ public final class DaemonServer {
     }
 
     private void runSession(SocketChannel channel, Frame.Start start) throws IOException {
+        startStandbyIfAlone();
         boolean clean = false;
         try {
             clean = new DaemonSession(channel, start, this::clientGone).run();
@@ -153,6 +162,52 @@ public final class DaemonServer {
         log("client gone mid-session; ending as it did");
         removeSocket();
         Runtime.getRuntime().halt(137);
+    }
+
+    /**
+     * Keeps one idle daemon of this key ready while this one is busy: the next {@code cloaca run}, and
+     * above all the one that resumes a killed run (whose daemon ended with it), then starts warm. It is
+     * started once this daemon is the only one of its key, at low priority, in a session of its own and
+     * outside this process tree (a kill of this tree must not take it along).
+     */
+    private void startStandbyIfAlone() {
+        SocketFolder folder = new SocketFolder(socket.getParent());
+        try {
+            int free = -1;
+            for (int n = 0; n < SocketFolder.MAX_PER_KEY; n++) {
+                Path other = folder.socket(key, n);
+                if (other.equals(socket)) {
+                    continue;
+                }
+                if (Files.exists(other)) {
+                    return;
+                }
+                free = free < 0 ? n : free;
+            }
+            if (free < 0) {
+                return;
+            }
+            ProcessHandle.Info self = ProcessHandle.current().info();
+            List<String> command = new ArrayList<>(List.of("setsid", "-f", "nice", "-n", "10",
+                    self.command().orElseThrow()));
+            for (String arg : self.arguments().orElseThrow()) {
+                if (arg.startsWith("-Dcloaca.daemon.socket=") || arg.startsWith("-D" + STANDBY_PROPERTY + "=")) {
+                    continue;
+                }
+                if (arg.equals(DaemonServer.class.getName())) {
+                    command.add("-Dcloaca.daemon.socket=" + folder.socket(key, free));
+                    command.add("-D" + STANDBY_PROPERTY + "=true");
+                }
+                command.add(arg);
+            }
+            new ProcessBuilder(command).directory(Path.of("/").toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(folder.log(key, free).toFile()))
+                    .redirectErrorStream(true).start();
+            log("started a standby daemon on " + folder.socket(key, free).getFileName());
+        } catch (IOException | RuntimeException e) {
+            log("could not start a standby daemon: " + e);
+        }
     }
 
     private void watch() {
