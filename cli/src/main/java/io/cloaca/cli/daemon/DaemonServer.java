@@ -140,9 +140,12 @@ public final class DaemonServer {
     private void runSession(SocketChannel channel, Frame.Start start) throws IOException {
         startStandbyIfAlone();
         boolean clean = false;
+        long began = System.nanoTime();
         try {
             clean = new DaemonSession(channel, start, this::clientGone).run();
         } finally {
+            log("session " + (sessions + 1) + " took " + (System.nanoTime() - began) / 1_000_000 + " ms"
+                    + (clean ? "" : "; it left a thread running, retiring"));
             sessions++;
             idleSince = Instant.now();
             if (!clean) {
