@@ -3,12 +3,7 @@ package io.cloaca.cli.daemon;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,7 +39,7 @@ public final class DaemonCommand implements Callable<Integer> {
         List<Path> sockets = folder.sockets();
         int found = 0;
         for (Path socket : sockets) {
-            String answer = ask(socket, stop ? new Frame.Stop() : new Frame.Status());
+            String answer = SocketFolder.ask(socket, stop ? new Frame.Stop() : new Frame.Status());
             if (answer != null) {
                 System.out.println(answer);
                 found++;
@@ -56,19 +51,4 @@ public final class DaemonCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The daemon's one-line answer, or null (removing the socket) when no one listens on it. */
-    private static String ask(Path socket, Frame request) throws IOException {
-        SocketChannel channel;
-        try {
-            channel = SocketFolder.connect(socket);
-        } catch (ConnectException e) {
-            Files.deleteIfExists(socket);
-            return null;
-        }
-        try (channel) {
-            Frame.write(new DataOutputStream(new java.io.BufferedOutputStream(ChannelStreams.out(channel))), request);
-            Frame answer = Frame.read(new DataInputStream(new BufferedInputStream(ChannelStreams.in(channel))));
-            return answer instanceof Frame.Info info ? info.text() : null;
-        }
-    }
 }

@@ -38,6 +38,7 @@ public final class DaemonServer {
     private final List<JarStamp> jars;
     private final Instant started = Instant.now();
     private final AtomicBoolean busy = new AtomicBoolean();
+    private final java.util.concurrent.CountDownLatch warmed = new java.util.concurrent.CountDownLatch(1);
     private volatile Instant idleSince = started;
     private volatile boolean retiring;
     private volatile int sessions;
@@ -94,10 +95,16 @@ public final class DaemonServer {
         log("listening on " + socket + " (pid " + ProcessHandle.current().pid() + ", idle timeout "
                 + idleTimeout.toSeconds() + " s)");
         if (Boolean.getBoolean(STANDBY_PROPERTY)) {
-            // No client waits for a standby: it warms up before it takes the first one (who waits in
-            // the socket's backlog meanwhile, still less than a JVM of its own would take).
-            DaemonWarmUp.run();
-            log("warmed up");
+            // No client waits for a standby: it warms up before it takes the first one (who waits for
+            // the warm-up to end, still less than a JVM of its own would take); status answers at once.
+            Thread warmUp = new Thread(() -> {
+                DaemonWarmUp.run();
+                log("warmed up");
+                warmed.countDown();
+            }, "cloaca-daemon-warm-up");
+            warmUp.start();
+        } else {
+            warmed.countDown();
         }
         Thread watchdog = new Thread(this::watch, "cloaca-daemon-watchdog");
         watchdog.setDaemon(true);
@@ -115,6 +122,7 @@ public final class DaemonServer {
             DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(ChannelStreams.out(channel)));
             Frame first = Frame.read(in);
             if (first instanceof Frame.Start start) {
+                awaitWarmUp();
                 if (retiring || !busy.compareAndSet(false, true)) {
                     Frame.write(out, new Frame.Busy());
                     channel.close();
@@ -137,8 +145,16 @@ public final class DaemonServer {
         }
     }
 
+    private void awaitWarmUp() {
+        try {
+            warmed.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private void runSession(SocketChannel channel, Frame.Start start) throws IOException {
-        startStandbyIfAlone();
+        startStandbyUnlessOneIsIdle();
         boolean clean = false;
         long began = System.nanoTime();
         try {
@@ -170,10 +186,10 @@ public final class DaemonServer {
     /**
      * Keeps one idle daemon of this key ready while this one is busy: the next {@code cloaca run}, and
      * above all the one that resumes a killed run (whose daemon ended with it), then starts warm. It is
-     * started once this daemon is the only one of its key, at low priority, in a session of its own and
+     * started when no other daemon of the key is idle, at low priority, in a session of its own and
      * outside this process tree (a kill of this tree must not take it along).
      */
-    private void startStandbyIfAlone() {
+    private void startStandbyUnlessOneIsIdle() {
         SocketFolder folder = new SocketFolder(socket.getParent());
         try {
             int free = -1;
@@ -183,7 +199,13 @@ public final class DaemonServer {
                     continue;
                 }
                 if (Files.exists(other)) {
-                    return;
+                    String status = SocketFolder.ask(other, new Frame.Status());
+                    if (status != null && (status.contains(" idle ") || status.contains(" warming "))) {
+                        return;
+                    }
+                    if (status != null) {
+                        continue;
+                    }
                 }
                 free = free < 0 ? n : free;
             }
@@ -243,7 +265,8 @@ public final class DaemonServer {
     private String status() {
         long idle = busy.get() ? 0 : Duration.between(idleSince, Instant.now()).toSeconds();
         return socket.getFileName() + "  pid " + ProcessHandle.current().pid() + "  "
-                + (busy.get() ? "busy" : retiring ? "stopping" : "idle " + idle + " s") + "  sessions " + sessions
+                + (warmed.getCount() > 0 ? "warming" : busy.get() ? "busy" : retiring ? "stopping" : "idle " + idle + " s")
+                + "  sessions " + sessions
                 + "  up " + Duration.between(started, Instant.now()).toSeconds() + " s  key " + key;
     }
 

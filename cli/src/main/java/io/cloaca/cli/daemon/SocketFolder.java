@@ -64,6 +64,25 @@ record SocketFolder(Path dir) {
         return found;
     }
 
+    /**
+     * Sends {@code request} ({@link Frame.Status} or {@link Frame.Stop}) to the daemon on {@code socket}
+     * and returns its one-line answer, or null (removing the socket) when no one listens on it.
+     */
+    static String ask(Path socket, Frame request) throws IOException {
+        SocketChannel channel;
+        try {
+            channel = connect(socket);
+        } catch (java.net.ConnectException | java.nio.file.NoSuchFileException e) {
+            Files.deleteIfExists(socket);
+            return null;
+        }
+        try (channel) {
+            Frame.write(new java.io.DataOutputStream(new java.io.BufferedOutputStream(ChannelStreams.out(channel))), request);
+            Frame answer = Frame.read(new java.io.DataInputStream(new java.io.BufferedInputStream(ChannelStreams.in(channel))));
+            return answer instanceof Frame.Info info ? info.text() : null;
+        }
+    }
+
     static SocketChannel connect(Path socket) throws IOException {
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
