@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "cloaca", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Durable workflows on the JVM, scripted in Python with the cloaca module.",
         subcommands = {RunCommand.class, ReplCommand.class, TestCommand.class, ExecutionsCommand.class,
-                SchedulesCommand.class, TriggersCommand.class, TenantsCommand.class, UiCommand.class, BenchCommand.class})
+                SchedulesCommand.class, TriggersCommand.class, TenantsCommand.class, UiCommand.class, BenchCommand.class,
+                io.cloaca.cli.daemon.DaemonCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -20,7 +21,19 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (for tests and embedding). */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        return execute(Invocation.local(), args);
+    }
+
+    /** Runs the command line for {@code invocation} (a daemon session's client, or this process). */
+    public static int execute(Invocation invocation, String... args) {
+        CommandLine.IFactory defaults = CommandLine.defaultFactory();
+        CommandLine cli = new CommandLine(new Main(), new CommandLine.IFactory() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <K> K create(Class<K> type) throws Exception {
+                return type == RunCommand.class ? (K) new RunCommand(invocation) : defaults.create(type);
+            }
+        });
         cli.setStopAtPositional(true);
         // pytest's own options (-x, -k ...) are passed through; only a leading -h/--help is cloaca's.
         cli.getSubcommands().get("test").setUnmatchedOptionsArePositionalParams(true);

@@ -22,6 +22,12 @@ import java.util.concurrent.Callable;
                 "Options go before SCRIPT; everything after it is the script's (sys.argv[1:])."})
 final class RunCommand implements Callable<Integer> {
 
+    private final Invocation invocation;
+
+    RunCommand(Invocation invocation) {
+        this.invocation = invocation;
+    }
+
     @picocli.CommandLine.Spec
     CommandSpec spec;
 
@@ -35,6 +41,10 @@ final class RunCommand implements Callable<Integer> {
             + "script's own, as upstream's."})
     boolean progress;
 
+    @Option(names = "--no-daemon", description = {"Run in this process, not in the background runtime (also "
+            + "CLOACA_DAEMON=0)."})
+    boolean noDaemon;
+
     @Parameters(index = "0", paramLabel = "SCRIPT", description = "The Python script to run.")
     Path script;
 
@@ -43,11 +53,13 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (Files.isDirectory(script)) {
+        // The caller's folder: the same as this process's unless a daemon runs the script for a client.
+        Path file = invocation.workingDirectory().resolve(script);
+        if (Files.isDirectory(file)) {
             System.err.println("cloaca run: '" + script + "' is a directory, not a Python script");
             return 2;
         }
-        if (!Files.isRegularFile(script)) {
+        if (!Files.isRegularFile(file)) {
             System.err.println("cloaca run: can't open file '" + script + "': no such file");
             return 2;
         }
@@ -58,14 +70,24 @@ final class RunCommand implements Callable<Integer> {
         EngineWarmUp.start();
         // Ctrl-C raises KeyboardInterrupt in the script, as under CPython; runners then stop through
         // __exit__ or when the runtime closes.
-        try (PythonRuntime python = PythonRuntime.builder().arguments(argv).keyboardInterrupts(true).jit(useJit).build()) {
+        PythonRuntime.Builder builder = PythonRuntime.builder().arguments(argv).keyboardInterrupts(true).jit(useJit)
+                .onSecondInterrupt(invocation.onSecondInterrupt());
+        if (invocation.remote()) {
+            builder.environment(invocation.environment()).workingDirectory(invocation.workingDirectory())
+                    .in(invocation.in());
+        }
+        try (PythonRuntime python = builder.build()) {
             // SIGTERM: shut the runners down gracefully (running tasks finish, unstarted claims are given
-            // back) before the JVM exits, so a restarted runner resumes at once.
+            // back) before the JVM exits, so a restarted runner resumes at once. A daemon session gets the
+            // signal from its client instead (onRuntime).
             Thread onSignal = new Thread(() -> python.runners().close(), "cloaca-shutdown");
-            Runtime.getRuntime().addShutdownHook(onSignal);
+            if (!invocation.remote()) {
+                Runtime.getRuntime().addShutdownHook(onSignal);
+            }
+            invocation.onRuntime().accept(python);
             ProgressView view = progress ? progressView(python) : null;
             try {
-                return python.runScript(script);
+                return python.runScript(file);
             } finally {
                 if (view != null) {
                     // Runners still draining report their last tasks before the summary line.
@@ -73,7 +95,9 @@ final class RunCommand implements Callable<Integer> {
                     view.close();
                 }
                 try {
-                    Runtime.getRuntime().removeShutdownHook(onSignal);
+                    if (!invocation.remote()) {
+                        Runtime.getRuntime().removeShutdownHook(onSignal);
+                    }
                 } catch (IllegalStateException alreadyShuttingDown) {
                     // the hook is running or has run
                 }
@@ -81,9 +105,9 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static ProgressView progressView(PythonRuntime python) {
-        // System.console() tells whether stdin and stdout are a terminal; stderr usually goes with them.
-        boolean live = System.console() != null && !"dumb".equals(System.getenv("TERM"));
+    private ProgressView progressView(PythonRuntime python) {
+        // Whether the caller's stdin and stdout are a terminal; stderr usually goes with them.
+        boolean live = invocation.terminal() && !"dumb".equals(invocation.env("TERM"));
         ProgressView view = new ProgressView(System.err, live,
                 name -> python.runners().registry().find(name).map(w -> w.tasks().size()).orElse(0), Clock.systemUTC());
         python.runners().addTaskListener(view);
@@ -92,7 +116,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** {@code CLOACA_JIT}: 1/true/yes/on or 0/false/no/off (unset or empty: off), as the launcher reads it. */
     private boolean jitFromEnvironment() {
-        String value = System.getenv("CLOACA_JIT");
+        String value = invocation.env("CLOACA_JIT");
         return switch (value == null ? "" : value.trim().toLowerCase(Locale.ROOT)) {
             case "", "0", "false", "no", "off" -> false;
             case "1", "true", "yes", "on" -> true;

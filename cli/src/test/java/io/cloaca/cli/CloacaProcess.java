@@ -37,7 +37,7 @@ final class CloacaProcess {
         List<String> command = command(args);
         ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().putAll(env);
+        pb.environment().putAll(withDaemonDefaults(env));
         return pb.start();
     }
 
@@ -52,7 +52,7 @@ final class CloacaProcess {
         command.addAll(command(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile())
                 .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
-        pb.environment().putAll(env);
+        pb.environment().putAll(withDaemonDefaults(env));
         return pb.start();
     }
 
@@ -79,6 +79,16 @@ final class CloacaProcess {
         }
     }
 
+    /**
+     * The background runtimes the tests start exit two minutes after their last script (not the default
+     * fifteen), so that a test run leaves none behind for long.
+     */
+    static Map<String, String> withDaemonDefaults(Map<String, String> env) {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.putIfAbsent("CLOACA_DAEMON_IDLE_SECONDS", "120");
+        return all;
+    }
+
     static Result run(Map<String, String> env, String... args) throws IOException, InterruptedException {
         return runWithInput(env, "", args);
     }
@@ -99,7 +109,7 @@ final class CloacaProcess {
             Files.writeString(in, input, StandardCharsets.UTF_8);
             ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectInput(in.toFile())
                     .redirectOutput(out.toFile()).redirectError(err.toFile());
-            pb.environment().putAll(env);
+            pb.environment().putAll(withDaemonDefaults(env));
             Process p = pb.start();
             in.toFile().deleteOnExit();
             if (!p.waitFor(5, TimeUnit.MINUTES)) {

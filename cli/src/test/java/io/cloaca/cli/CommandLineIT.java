@@ -23,7 +23,7 @@ class CommandLineIT {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"run", "repl", "test", "executions", "bench"})
+    @ValueSource(strings = {"run", "repl", "test", "executions", "bench", "daemon"})
     void every_subcommand_has_help(String command) throws Exception {
         CloacaProcess.Result r = CloacaProcess.run(Map.of(), command, "--help");
         assertEquals(0, r.exitCode(), r::toString);
@@ -51,7 +51,7 @@ class CommandLineIT {
     void an_unknown_command_lists_the_commands() throws Exception {
         CloacaProcess.Result r = CloacaProcess.run(Map.of(), "tst");
         assertEquals(2, r.exitCode(), r::toString);
-        assertEquals("cloaca: unknown command 'tst'; the commands are run, repl, test, executions, schedules, triggers, tenants, ui, bench"
+        assertEquals("cloaca: unknown command 'tst'; the commands are run, repl, test, executions, schedules, triggers, tenants, ui, bench, daemon"
                 + " (cloaca --help tells more)\n", r.stderr(), r::toString);
         assertEquals("", r.stdout(), r::toString);
     }

@@ -37,6 +37,7 @@ final class KeyboardInterrupts implements SignalHandler {
 
     private final Thread main;
     private final PrintStream err;
+    private final Runnable onSecondInterrupt;
     /** The main thread's state: running Python, waiting in {@link #waitOnMain}, or being woken from that wait. */
     private final AtomicInteger state = new AtomicInteger(RUNNING);
     /** Runner shutdowns in progress because of an interrupt. */
@@ -45,8 +46,9 @@ final class KeyboardInterrupts implements SignalHandler {
     private volatile SignalHandler python;
     private PythonErrors errors;
 
-    KeyboardInterrupts(Thread main, OutputStream err) {
+    KeyboardInterrupts(Thread main, OutputStream err, Runnable onSecondInterrupt) {
         this.main = main;
+        this.onSecondInterrupt = onSecondInterrupt;
         this.err = new PrintStream(err, true, StandardCharsets.UTF_8);
     }
 
@@ -77,7 +79,8 @@ final class KeyboardInterrupts implements SignalHandler {
     @Override
     public void handle(Signal signal) {
         if (stopping.get() > 0) {
-            Runtime.getRuntime().halt(130);
+            onSecondInterrupt.run();
+            return;
         }
         SignalHandler target = python;
         if (target == null) {
@@ -88,6 +91,11 @@ final class KeyboardInterrupts implements SignalHandler {
         } else {
             target.handle(signal);
         }
+    }
+
+    /** A Ctrl-C that reached this host by other means than a signal (a forwarding client). */
+    void deliver() {
+        handle(SIGINT);
     }
 
     /**

@@ -12,12 +12,14 @@ import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.io.IOAccess;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One Python interpreter with the {@code cloaca} module installed, plus the workflow registry its
@@ -102,11 +104,14 @@ public final class PythonRuntime implements AutoCloseable {
         this.jit = b.jit && jitAvailable(b.err);
         this.registry = b.registry;
         this.runners = new RunnerFactory(registry);
-        this.interrupts = new KeyboardInterrupts(Thread.currentThread(), b.err);
+        if (b.workingDirectory != null) {
+            runners.workingDirectory(b.workingDirectory);
+        }
+        this.interrupts = new KeyboardInterrupts(Thread.currentThread(), b.err, b.onSecondInterrupt);
         if (b.keyboardInterrupts) {
             interrupts.takeOverFromHost();
         }
-        this.context = Context.newBuilder("python")
+        Context.Builder contextBuilder = Context.newBuilder("python")
                 .engine(PythonEngine.get(jit))
                 .allowHostAccess(HostAccess.newBuilder(HostAccess.EXPLICIT).allowListAccess(true).allowMapAccess(true)
                         .build())
@@ -116,14 +121,23 @@ public final class PythonRuntime implements AutoCloseable {
                 .allowCreateThread(true)
                 .allowCreateProcess(false)
                 .allowNativeAccess(false)
-                .allowEnvironmentAccess(EnvironmentAccess.INHERIT)
+                .allowEnvironmentAccess(b.environment == null ? EnvironmentAccess.INHERIT : EnvironmentAccess.NONE)
                 .arguments("python", b.arguments.toArray(String[]::new))
                 // Without keyboardInterrupts, Ctrl-C belongs to the embedding application (the JVM's
                 // shutdown hooks); with it, GraalPy's handler raises KeyboardInterrupt, fronted by ours.
                 .option("python.InstallSignalHandlers", String.valueOf(b.keyboardInterrupts))
                 .out(b.out)
-                .err(b.err)
-                .build();
+                .err(b.err);
+        if (b.environment != null) {
+            contextBuilder.environment(b.environment);
+        }
+        if (b.workingDirectory != null) {
+            contextBuilder.currentWorkingDirectory(b.workingDirectory);
+        }
+        if (b.in != null) {
+            contextBuilder.in(b.in);
+        }
+        this.context = contextBuilder.build();
         try {
             PackageSources sources = new PackageSources();
             this.cloaca = context.eval("python", INSTALL).execute("cloaca", sources, initSource(sources));
@@ -202,6 +216,16 @@ public final class PythonRuntime implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return false;
+    }
+
+    /**
+     * Delivers a Ctrl-C as if SIGINT had reached this process: {@code KeyboardInterrupt} in the script's
+     * main thread, or, while runners stop after one, the second-interrupt action. Needs
+     * {@link Builder#keyboardInterrupts(boolean)}; for a host that receives the signal elsewhere (a client
+     * process forwarding it).
+     */
+    public void interrupt() {
+        interrupts.deliver();
     }
 
     /** The polyglot context, for embedding code that wants to evaluate Python directly. */
@@ -329,6 +353,45 @@ public final class PythonRuntime implements AutoCloseable {
         private OutputStream err = System.err;
         private boolean keyboardInterrupts;
         private boolean jit;
+        private Map<String, String> environment;
+        private Path workingDirectory;
+        private InputStream in;
+        private Runnable onSecondInterrupt = () -> Runtime.getRuntime().halt(KEYBOARD_INTERRUPT_STATUS);
+
+        /**
+         * {@code os.environ}: exactly these variables (default: this process's environment, read through).
+         */
+        public Builder environment(Map<String, String> environment) {
+            this.environment = Map.copyOf(environment);
+            return this;
+        }
+
+        /**
+         * The folder that relative paths of the script resolve against, {@code os.getcwd()} and relative
+         * SQLite database files (default: this process's). Must be absolute.
+         */
+        public Builder workingDirectory(Path directory) {
+            if (!directory.isAbsolute()) {
+                throw new IllegalArgumentException("the working directory must be absolute, not '" + directory + "'");
+            }
+            this.workingDirectory = directory;
+            return this;
+        }
+
+        /** Python's stdin (default: {@code System.in}). */
+        public Builder in(InputStream in) {
+            this.in = in;
+            return this;
+        }
+
+        /**
+         * What a second Ctrl-C does while runners stop after the first (default: end this JVM at once with
+         * status 130, as the python command would).
+         */
+        public Builder onSecondInterrupt(Runnable action) {
+            this.onSecondInterrupt = java.util.Objects.requireNonNull(action, "action");
+            return this;
+        }
 
         /** {@code sys.argv}: the script path first, as under CPython (default: {@code [""]}). */
         public Builder arguments(List<String> argv) {

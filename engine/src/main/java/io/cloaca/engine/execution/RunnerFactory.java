@@ -6,6 +6,7 @@ import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.tenancy.Identifiers;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
@@ -39,6 +40,7 @@ public final class RunnerFactory implements AutoCloseable {
     private final Map<Key, SharedResources> shared = new HashMap<>();
     private final Set<Runner> open = ConcurrentHashMap.newKeySet();
     private final TaskListeners listeners = new TaskListeners();
+    private volatile Path workingDirectory;
 
     public RunnerFactory(WorkflowRegistry registry) {
         this(registry, Clock.systemUTC());
@@ -58,6 +60,14 @@ public final class RunnerFactory implements AutoCloseable {
         this.registry = registry;
         this.clock = clock;
         this.backgroundMaintenance = backgroundMaintenance;
+    }
+
+    /**
+     * Resolves relative SQLite file paths against {@code directory} instead of this process's working
+     * directory (a host running scripts on behalf of other processes, each with its own folder).
+     */
+    public void workingDirectory(Path directory) {
+        this.workingDirectory = directory;
     }
 
     public WorkflowRegistry registry() {
@@ -93,7 +103,10 @@ public final class RunnerFactory implements AutoCloseable {
         return open(parsed, schema, config);
     }
 
-    private Runner open(DatabaseUrl url, String schema, RunnerConfig config) {
+    private Runner open(DatabaseUrl given, String schema, RunnerConfig config) {
+        Path base = workingDirectory;
+        DatabaseUrl url = base != null && given instanceof DatabaseUrl.Sqlite sqlite && !sqlite.inMemory()
+                && !sqlite.file().isAbsolute() ? new DatabaseUrl.Sqlite(base.resolve(sqlite.file())) : given;
         Key key = keyOf(url, config);
         SharedResources resources = acquire(key, url, config);
         try {
