@@ -96,10 +96,10 @@ public final class Runner implements AutoCloseable {
         this.lane = new WorkerPool.Lane(executor);
         this.maintenance = new Maintenance(this);
         if (backgroundMaintenance) {
-            maintenance.start(resources.maintenance, resources.heartbeats);
+            maintenance.start(resources.rounds, resources.heartbeats);
         }
-        this.dueWork = new TimedScheduler("due work " + runnerId, resources.dueWork, clock, config.cron().recheck(),
-                java.util.List.of());
+        this.dueWork = new TimedScheduler("due work " + runnerId, resources.dueWork, clock,
+                () -> resources.dueRecheck(config.cron().recheck()), java.util.List.of());
         this.cron = new CronSchedules(new CronStore(resources.database, schema), store, registry, config.cron(), clock,
                 runnerId, this::enqueue, dueWork);
         this.triggers = new TriggerSchedules(new TriggerStore(resources.database, schema), store, registry,
@@ -148,6 +148,11 @@ public final class Runner implements AutoCloseable {
      */
     public Database database() {
         return resources.database;
+    }
+
+    /** This runner's background loops (for {@link MaintenanceRounds} and its tests). */
+    Maintenance maintenance() {
+        return maintenance;
     }
 
     /** The store that writes execution state: the engine's, not an embedder's (see {@link #history()}). */
