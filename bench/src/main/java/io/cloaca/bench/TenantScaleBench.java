@@ -46,6 +46,8 @@ public final class TenantScaleBench {
 
     /** How often (in tenants) the server's connections are counted while tenants are opened. */
     private static final int SAMPLE_EVERY = 100;
+    /** How often (in tenants) partial heap, thread and connection figures are logged. */
+    private static final int REPORT_EVERY = 1000;
     /**
      * Above this many tenants the plain-DDL baseline runs for every {@code tenants / BASELINE_SAMPLES}-th
      * tenant only (still in turn with the engine's): it would otherwise double a 10,000-tenant run.
@@ -120,6 +122,12 @@ public final class TenantScaleBench {
                     peak = Math.max(peak, engineConnections(st));
                     log.printf("  %d tenants provisioned%n", i + 1);
                 }
+                if ((i + 1) % REPORT_EVERY == 0) {
+                    // Partial figures, so that a run stopped early still says how it grew.
+                    log.printf("  %d tenants: %d connections, %d threads, heap after GC %s, provisioning mean %.1f ms%n",
+                            i + 1, engineConnections(st), ManagementFactory.getThreadMXBean().getThreadCount(),
+                            mb(heapAfterGc()), mean(provision, i + 1));
+                }
             }
             long connections = engineConnections(st);
             int threads = ManagementFactory.getThreadMXBean().getThreadCount();
@@ -187,6 +195,14 @@ public final class TenantScaleBench {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    private static double mean(double[] values, int n) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += values[i];
+        }
+        return sum / n;
     }
 
     private static long heapAfterGc() {
