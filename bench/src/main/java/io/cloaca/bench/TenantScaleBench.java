@@ -48,6 +48,8 @@ public final class TenantScaleBench {
     private static final int SAMPLE_EVERY = 100;
     /** How often (in tenants) partial heap, thread and connection figures are logged. */
     private static final int REPORT_EVERY = 1000;
+    /** Tenant counts at which opening pauses to measure the idle database too (logged), before the end's figure. */
+    private static final java.util.Set<Integer> IDLE_CHECKPOINTS = java.util.Set.of(1000, 5000);
     /**
      * Above this many tenants the plain-DDL baseline runs for every {@code tenants / BASELINE_SAMPLES}-th
      * tenant only (still in turn with the engine's): it would otherwise double a 10,000-tenant run.
@@ -127,6 +129,11 @@ public final class TenantScaleBench {
                     log.printf("  %d tenants: %d connections, %d threads, heap after GC %s, provisioning mean %.1f ms%n",
                             i + 1, engineConnections(st), ManagementFactory.getThreadMXBean().getThreadCount(),
                             mb(heapAfterGc()), mean(provision, i + 1));
+                }
+                if (i + 1 < tenants && IDLE_CHECKPOINTS.contains(i + 1)) {
+                    Idle idle = idleTransactions(st);
+                    log.printf("  %d tenants idle: %.0f transactions/s (%.3f per tenant, %.0f s)%n", i + 1,
+                            idle.transactionsPerSecond(), idle.transactionsPerSecond() / (i + 1), idle.seconds());
                 }
             }
             long connections = engineConnections(st);
