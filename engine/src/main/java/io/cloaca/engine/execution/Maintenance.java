@@ -8,7 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -32,12 +31,15 @@ import java.util.stream.Collectors;
  *       the dead one's work within its first second;</li>
  *   <li>owner watch: every {@link #OWNER_WATCH_INTERVAL}, one query for the liveness owners of other
  *       processes' claims, and a probe of their locks when there are any; when one has been gone for
- *       the lock's relock window (0 for file locks, a few seconds on PostgreSQL), a sweep at once. So a running process takes over a dead peer's claims within seconds, not at its next
- *       sweep, at the cost of one indexed query per tick when no other process holds claims;</li>
+ *       the lock's relock window (0 for file locks, a few seconds on PostgreSQL), a sweep at once. On
+ *       PostgreSQL only busy runners run it: {@link MaintenanceRounds} watches the whole database in one
+ *       query and asks every runner to sweep when a process it saw is gone;</li>
  *   <li>poll: queue Ready tasks this process did not create (other runners' executions, recovered
  *       tasks, due retries) and notice executions that another process finished. Idle polls back off
- *       to 16 × the poll interval, so a thousand idle tenants cost little.</li>
+ *       to 16 × the poll interval.</li>
  * </ul>
+ * The heartbeat runs on the heartbeat thread; the others are run by the pool's {@link MaintenanceRounds},
+ * which serves idle runners in turn within a budget.
  * Each loop catches and logs its failures with their stack trace, counts them and runs again at its
  * next tick: a database outage delays it, nothing more. Only workflows registered in this process are
  * touched. Heartbeats go on while shutdown drains running tasks and stop only after it.

@@ -48,7 +48,8 @@ import java.util.function.Consumer;
  * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N} (plus one for each task
  * deferred by its {@link io.cloaca.engine.workflow.TaskHandle}, which lends its slot meanwhile), one timer thread
  * (retry delays, attempt timeouts), one maintenance thread (lease sweeps, polls for work other
- * processes created, the watch for dead peers' claims, the liveness-lock check; see {@link Maintenance}) and one heartbeat thread, shared with the other runners of the same
+ * processes created, the watch for dead peers' claims, the liveness-lock check; see {@link Maintenance}
+ * and {@link MaintenanceRounds}: idle runners are served in turn within a budget) and one heartbeat thread, shared with the other runners of the same
  * database and login opened by the same {@link RunnerFactory}. {@link #execute} blocks its caller on a
  * completion signal, not a poll.
  */
