@@ -74,8 +74,13 @@ final class SharedResources {
      * whatever this says, and a runner's own changes wake it at once).
      */
     Duration dueRecheck(Duration recheck) {
-        return recheck.compareTo(Duration.ofMillis(users * 1000L / DUE_RECHECKS_PER_SECOND)) >= 0 ? recheck
-                : Duration.ofMillis(users * 1000L / DUE_RECHECKS_PER_SECOND);
+        return stretchedRecheck(recheck, users);
+    }
+
+    /** {@code recheck}, or {@code runners / DUE_RECHECKS_PER_SECOND} seconds when that is longer. */
+    static Duration stretchedRecheck(Duration recheck, int runners) {
+        Duration spread = Duration.ofMillis(runners * 1000L / DUE_RECHECKS_PER_SECOND);
+        return recheck.compareTo(spread) >= 0 ? recheck : spread;
     }
 
     /** Migrates {@code schema} (null: the default) once per process; later runners of it skip Flyway. */
