@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * Runs {@link DueWork} at its due time: it sleeps until the earliest {@link DueWork#nextDue()} (never
@@ -35,7 +36,7 @@ public final class TimedScheduler {
     private final String name;
     private final ScheduledExecutorService executor;
     private final Clock clock;
-    private final Duration recheck;
+    private final Supplier<Duration> recheck;
     private final List<DueWork> work;
     private final ReentrantLock running = new ReentrantLock();
     private ScheduledFuture<?> pending;
@@ -43,6 +44,15 @@ public final class TimedScheduler {
     private boolean stopped = true;
 
     public TimedScheduler(String name, ScheduledExecutorService executor, Clock clock, Duration recheck,
+                          List<DueWork> work) {
+        this(name, executor, clock, () -> recheck, work);
+    }
+
+    /**
+     * @param recheck read at each run: the longest sleep may change (it grows with the number of
+     *                runners sharing the executor, see {@code Runner})
+     */
+    public TimedScheduler(String name, ScheduledExecutorService executor, Clock clock, Supplier<Duration> recheck,
                           List<DueWork> work) {
         this.name = name;
         this.executor = executor;
@@ -133,7 +143,7 @@ public final class TimedScheduler {
     /** The earliest due time, but no later than one recheck interval from now. */
     private long earliestDue() {
         long now = clock.millis();
-        long next = now + recheck.toMillis();
+        long next = now + recheck.get().toMillis();
         for (DueWork w : work) {
             Optional<Instant> due = w.nextDue();
             if (due.isPresent()) {

@@ -8,7 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -32,12 +31,15 @@ import java.util.stream.Collectors;
  *       the dead one's work within its first second;</li>
  *   <li>owner watch: every {@link #OWNER_WATCH_INTERVAL}, one query for the liveness owners of other
  *       processes' claims, and a probe of their locks when there are any; when one has been gone for
- *       the lock's relock window (0 for file locks, a few seconds on PostgreSQL), a sweep at once. So a running process takes over a dead peer's claims within seconds, not at its next
- *       sweep, at the cost of one indexed query per tick when no other process holds claims;</li>
+ *       the lock's relock window (0 for file locks, a few seconds on PostgreSQL), a sweep at once. On
+ *       PostgreSQL only busy runners run it: {@link MaintenanceRounds} watches the whole database in one
+ *       query and asks every runner to sweep when a process it saw is gone;</li>
  *   <li>poll: queue Ready tasks this process did not create (other runners' executions, recovered
  *       tasks, due retries) and notice executions that another process finished. Idle polls back off
- *       to 16 × the poll interval, so a thousand idle tenants cost little.</li>
+ *       to 16 × the poll interval.</li>
  * </ul>
+ * The heartbeat runs on the heartbeat thread; the others are run by the pool's {@link MaintenanceRounds},
+ * which serves idle runners in turn within a budget.
  * Each loop catches and logs its failures with their stack trace, counts them and runs again at its
  * next tick: a database outage delays it, nothing more. Only workflows registered in this process are
  * touched. Heartbeats go on while shutdown drains running tasks and stop only after it.
@@ -45,39 +47,68 @@ import java.util.stream.Collectors;
 final class Maintenance {
 
     private static final Logger LOG = LoggerFactory.getLogger(Maintenance.class);
-    private static final int MAX_IDLE_BACKOFF = 16;
+    /** An idle runner's polls back off to 2^4 = 16 poll intervals apart. */
+    private static final int MAX_IDLE_DOUBLINGS = 4;
     /** How often the owners of other processes' claims are checked for a dead process. */
     static final Duration OWNER_WATCH_INTERVAL = Duration.ofSeconds(2);
 
     private final Runner runner;
     private final ExecutionStore store;
     private final RunnerConfig config;
-    private final List<ScheduledFuture<?>> loops = new ArrayList<>();
     private final AtomicLong failures = new AtomicLong();
     /** Owners the watch found without their lock, and when it first did (runner clock); guarded by this. */
     private final Map<String, Long> firstSeenFree = new HashMap<>();
-    private int idlePolls;
-    private int pollsToSkip;
+    /** Empty polls in a row, up to 4: the next poll comes after 2^idlePolls poll intervals. */
+    private volatile int idlePolls;
+    private volatile boolean sweepRequested;
+    private final Loop sweepLoop;
+    private final Loop pollLoop;
+    private final Loop watchLoop;
+    private ScheduledFuture<?> heartbeatLoop;
+    private MaintenanceRounds rounds;
 
     Maintenance(Runner runner) {
         this.runner = runner;
         this.store = runner.store();
         this.config = runner.config();
-    }
-
-    void start(ScheduledExecutorService scheduler, ScheduledExecutorService heartbeats) {
-        // Heartbeats never pause: a renewal that comes late lets another runner take live work.
-        schedule(heartbeats, "heartbeat", true, false, config.heartbeatInterval(), config.heartbeatInterval(),
-                this::heartbeat);
-        schedule(scheduler, "sweep", false, true, Duration.ZERO, config.sweepInterval(), this::sweep);
-        schedule(scheduler, "poll", false, true, config.pollInterval(), config.pollInterval(), () -> poll(false));
+        this.sweepLoop = new Loop("sweep", false, true, config.sweepInterval(), this::sweep);
+        this.pollLoop = new Loop("poll", false, true, config.pollInterval(), this::poll);
         Duration watch = OWNER_WATCH_INTERVAL.compareTo(config.sweepInterval()) < 0 ? OWNER_WATCH_INTERVAL
                 : config.sweepInterval();
-        schedule(scheduler, "owner watch", false, true, watch, watch, this::watchOwners);
+        this.watchLoop = new Loop("owner watch", false, true, watch, this::watchOwners);
+        // The first sweep comes at once (a process started after a crash resumes the dead one's work),
+        // the first poll and watch one interval later.
+        long now = MaintenanceRounds.monotonicMillis();
+        this.sweepLoop.nextAt = Long.MIN_VALUE;
+        this.pollLoop.nextAt = now + config.pollInterval().toMillis();
+        this.watchLoop.nextAt = now + watch.toMillis();
+    }
+
+    /** The poll interval: the rounds tick at the smallest of their runners'. */
+    Duration pollInterval() {
+        return config.pollInterval();
+    }
+
+    /**
+     * Starts the heartbeat on {@code heartbeats} and hands the sweep, poll and owner watch to
+     * {@code rounds}, which runs them for every runner of the database in bounded rounds.
+     */
+    void start(MaintenanceRounds rounds, ScheduledExecutorService heartbeats) {
+        // Heartbeats never pause: a renewal that comes late lets another runner take live work.
+        Runnable beat = guarded(new Loop("heartbeat", true, false, config.heartbeatInterval(), this::heartbeat));
+        heartbeatLoop = heartbeats.scheduleWithFixedDelay(beat, config.heartbeatInterval().toMillis(),
+                config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+        this.rounds = rounds;
+        rounds.join(this);
     }
 
     void stop() {
-        loops.forEach(loop -> loop.cancel(false));
+        if (heartbeatLoop != null) {
+            heartbeatLoop.cancel(false);
+        }
+        if (rounds != null) {
+            rounds.leave(this);
+        }
     }
 
     /** How many background rounds have failed so far. */
@@ -86,34 +117,108 @@ final class Maintenance {
     }
 
     /**
-     * Schedules {@code loop} every {@code interval}, guarded: a failure is logged with its cause and
-     * counted, and (when {@code backOff}) a loop that keeps failing pauses longer and longer (see
-     * {@link FailureBackoff}) instead of logging the same fault every tick.
-     *
-     * @param duringShutdown whether the loop keeps running once shutdown has begun (heartbeats do)
+     * One background loop of this runner: its name, whether it keeps running once shutdown has begun
+     * (heartbeats do), whether a loop that keeps failing pauses longer and longer (see
+     * {@link FailureBackoff}) instead of logging the same fault every tick, and when it is next due
+     * (monotonic milliseconds, set by {@link MaintenanceRounds}' walk).
      */
-    private void schedule(ScheduledExecutorService executor, String name, boolean duringShutdown, boolean backOff,
-                          Duration initialDelay, Duration interval, Runnable loop) {
-        FailureBackoff backoff = new FailureBackoff(interval);
-        Runnable guarded = () -> {
-            if ((runner.isShutDown() && !duringShutdown) || (backOff && !backoff.due())) {
+    private final class Loop {
+        final String name;
+        final boolean duringShutdown;
+        final boolean backOff;
+        final Duration interval;
+        final Runnable body;
+        final FailureBackoff backoff;
+        volatile long nextAt;
+
+        Loop(String name, boolean duringShutdown, boolean backOff, Duration interval, Runnable body) {
+            this.name = name;
+            this.duringShutdown = duringShutdown;
+            this.backOff = backOff;
+            this.interval = interval;
+            this.body = body;
+            this.backoff = new FailureBackoff(interval);
+        }
+    }
+
+    /** {@code loop}'s body, guarded: a failure is logged with its cause and counted, never thrown. */
+    private Runnable guarded(Loop loop) {
+        return () -> {
+            if ((runner.isShutDown() && !loop.duringShutdown) || (loop.backOff && !loop.backoff.due())) {
                 return;
             }
             try {
-                loop.run();
-                int ended = backoff.succeeded();
+                loop.body.run();
+                int ended = loop.backoff.succeeded();
                 if (ended > 0) {
-                    LOG.info("Runner {}: {} works again after {} failed round(s)", runner.runnerId(), name, ended);
+                    LOG.info("Runner {}: {} works again after {} failed round(s)", runner.runnerId(), loop.name, ended);
                 }
             } catch (RuntimeException e) {
-                Duration pause = backoff.failed();
+                Duration pause = loop.backoff.failed();
                 LOG.warn("Runner {}: {} failed ({} in a row, {} background failure(s) so far); next try in {} ms",
-                        runner.runnerId(), name, backoff.failuresInARow(), failures.incrementAndGet(),
-                        backOff ? pause.toMillis() : interval.toMillis(), e);
+                        runner.runnerId(), loop.name, loop.backoff.failuresInARow(), failures.incrementAndGet(),
+                        loop.backOff ? pause.toMillis() : loop.interval.toMillis(), e);
             }
         };
-        loops.add(executor.scheduleWithFixedDelay(guarded, initialDelay.toMillis(), interval.toMillis(),
-                TimeUnit.MILLISECONDS));
+    }
+
+    /**
+     * Whether one of the loops the rounds run is due at {@code now} (monotonic ms); the owner watch only
+     * when {@code watchHere} (the rounds watch owners for the whole database when they can).
+     */
+    boolean due(long now, boolean watchHere) {
+        return !runner.isShutDown() && (now >= sweepLoop.nextAt || now >= pollLoop.nextAt || (watchHere && now >= watchLoop.nextAt));
+    }
+
+    /**
+     * Whether this runner has work in flight: someone waits on one of its executions, or its last poll
+     * found work (or it was woken and has not polled since). The rounds serve it every tick, outside
+     * the idle budget.
+     */
+    boolean busy() {
+        return idlePolls == 0 || sweepRequested || !runner.awaitedExecutions().isEmpty();
+    }
+
+    /** Whether a sweep was asked for by {@link #requestSweep()} and has not run yet. */
+    boolean sweepRequested() {
+        return sweepRequested;
+    }
+
+    /** Sweeps at the next round, whatever the sweep interval: a process that held claims is gone. */
+    void requestSweep() {
+        sweepRequested = true;
+        sweepLoop.nextAt = Long.MIN_VALUE;
+    }
+
+    /**
+     * Runs the loops that are due at {@code now} (monotonic ms) and plans their next turn; called by
+     * {@link MaintenanceRounds} on the maintenance thread, never concurrently.
+     *
+     * @return how many loops ran
+     */
+    int runDue(long now, boolean watchHere) {
+        if (runner.isShutDown()) {
+            return 0; // the rounds drop it when its shutdown ends
+        }
+        int ran = 0;
+        if (now >= sweepLoop.nextAt) {
+            sweepRequested = false;
+            sweepLoop.nextAt = now + sweepLoop.interval.toMillis();
+            guarded(sweepLoop).run();
+            ran++;
+        }
+        if (watchHere && now >= watchLoop.nextAt) {
+            watchLoop.nextAt = now + watchLoop.interval.toMillis();
+            guarded(watchLoop).run();
+            ran++;
+        }
+        if (now >= pollLoop.nextAt) {
+            guarded(pollLoop).run();
+            // An idle poll backs off: 1, 2, 4, 8, then 16 poll intervals until the next.
+            pollLoop.nextAt = now + pollLoop.interval.toMillis() * (1L << idlePolls);
+            ran++;
+        }
+        return ran;
     }
 
     private long now() {
@@ -127,7 +232,7 @@ final class Maintenance {
             return new MaintenanceReport(renewed, 0, 0, 0, 0);
         }
         int[] swept = sweep();
-        int queued = poll(true);
+        int queued = poll();
         return new MaintenanceReport(renewed, swept[0], swept[1], swept[2], queued);
     }
 
@@ -229,15 +334,8 @@ final class Maintenance {
         return new int[] {suspects.size(), recovered, abandoned};
     }
 
-    /**
-     * @param eager ignore the idle back-off
-     * @return how many ready tasks were queued
-     */
-    int poll(boolean eager) {
-        if (pollsToSkip > 0 && !eager) {
-            pollsToSkip--;
-            return 0;
-        }
+    /** @return how many ready tasks were queued */
+    int poll() {
         boolean found = false;
         if (!runner.awaitedExecutions().isEmpty()) {
             for (var record : store.findFinished(List.copyOf(runner.awaitedExecutions()))) {
@@ -255,8 +353,7 @@ final class Maintenance {
         } else {
             found = true;
         }
-        idlePolls = found ? 0 : Math.min(idlePolls + 1, 4);
-        pollsToSkip = found ? 0 : Math.min((1 << idlePolls) - 1, MAX_IDLE_BACKOFF - 1);
+        idlePolls = found ? 0 : Math.min(idlePolls + 1, MAX_IDLE_DOUBLINGS);
         return queued;
     }
 }

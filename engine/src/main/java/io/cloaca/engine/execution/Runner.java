@@ -48,7 +48,8 @@ import java.util.function.Consumer;
  * <p>Threads: {@code max_concurrent_tasks} workers named {@code cloaca-<id>-worker-N} (plus one for each task
  * deferred by its {@link io.cloaca.engine.workflow.TaskHandle}, which lends its slot meanwhile), one timer thread
  * (retry delays, attempt timeouts), one maintenance thread (lease sweeps, polls for work other
- * processes created, the watch for dead peers' claims, the liveness-lock check; see {@link Maintenance}) and one heartbeat thread, shared with the other runners of the same
+ * processes created, the watch for dead peers' claims, the liveness-lock check; see {@link Maintenance}
+ * and {@link MaintenanceRounds}: idle runners are served in turn within a budget) and one heartbeat thread, shared with the other runners of the same
  * database and login opened by the same {@link RunnerFactory}. {@link #execute} blocks its caller on a
  * completion signal, not a poll.
  */
@@ -96,10 +97,10 @@ public final class Runner implements AutoCloseable {
         this.lane = new WorkerPool.Lane(executor);
         this.maintenance = new Maintenance(this);
         if (backgroundMaintenance) {
-            maintenance.start(resources.maintenance, resources.heartbeats);
+            maintenance.start(resources.rounds, resources.heartbeats);
         }
-        this.dueWork = new TimedScheduler("due work " + runnerId, resources.dueWork, clock, config.cron().recheck(),
-                java.util.List.of());
+        this.dueWork = new TimedScheduler("due work " + runnerId, resources.dueWork, clock,
+                () -> resources.dueRecheck(config.cron().recheck()), java.util.List.of());
         this.cron = new CronSchedules(new CronStore(resources.database, schema), store, registry, config.cron(), clock,
                 runnerId, this::enqueue, dueWork);
         this.triggers = new TriggerSchedules(new TriggerStore(resources.database, schema), store, registry,
@@ -148,6 +149,11 @@ public final class Runner implements AutoCloseable {
      */
     public Database database() {
         return resources.database;
+    }
+
+    /** This runner's background loops (for {@link MaintenanceRounds} and its tests). */
+    Maintenance maintenance() {
+        return maintenance;
     }
 
     /** The store that writes execution state: the engine's, not an embedder's (see {@link #history()}). */

@@ -5,6 +5,7 @@ import io.cloaca.engine.store.LivenessLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -22,6 +23,8 @@ final class SharedResources {
     private static final Logger LOG = LoggerFactory.getLogger(SharedResources.class);
     /** How often the liveness lock is checked (and taken again after a lost connection). */
     private static final long LIVENESS_CHECK_SECONDS = 2;
+    /** Rechecks of cron schedules per second, across the runners here, when they are many and idle. */
+    static final int DUE_RECHECKS_PER_SECOND = 50;
 
     final Database database;
     /** This process's liveness lock on the database: one for all the runners sharing these resources. */
@@ -30,12 +33,15 @@ final class SharedResources {
     final ScheduledExecutorService timers;
     /** Lease sweeps and polls of every runner sharing these resources, and the liveness check. */
     final ScheduledExecutorService maintenance;
+    /** The sweeps, polls and owner watches of every runner sharing these resources, in bounded rounds. */
+    final MaintenanceRounds rounds;
     /** Heartbeats, on a thread of their own: a slow sweep or poll of one tenant cannot delay them. */
     final ScheduledExecutorService heartbeats;
     /** Fires the cron schedules and claims the trigger polls of every runner sharing these resources, each at its time. */
     final ScheduledExecutorService dueWork;
     private final Set<String> migrated = new HashSet<>();
-    int users;
+    /** Runners using these resources; guarded by the {@link RunnerFactory}, read unguarded as a hint. */
+    volatile int users;
 
     SharedResources(Database database, String name, int workerThreads) {
         this.database = database;
@@ -48,6 +54,7 @@ final class SharedResources {
         this.timers = timerPool;
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-maintenance"));
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-heartbeat"));
+        this.rounds = new MaintenanceRounds(maintenance, liveness, MaintenanceRounds.IDLE_VISITS_PER_SECOND);
         maintenance.scheduleWithFixedDelay(() -> {
             try {
                 liveness.check();
@@ -58,6 +65,22 @@ final class SharedResources {
         ScheduledThreadPoolExecutor duePool = new ScheduledThreadPoolExecutor(1, r -> daemon(r, name + "-cron"));
         duePool.setRemoveOnCancelPolicy(true); // a wake() replaces the planned run
         this.dueWork = duePool;
+    }
+
+    /**
+     * How long the due-work scheduler of each runner here may sleep without looking at its database:
+     * the configured {@code recheck}, stretched so that the runners' rechecks together stay within
+     * {@link #DUE_RECHECKS_PER_SECOND} (each costs a query or two; schedules fire at their instants
+     * whatever this says, and a runner's own changes wake it at once).
+     */
+    Duration dueRecheck(Duration recheck) {
+        return stretchedRecheck(recheck, users);
+    }
+
+    /** {@code recheck}, or {@code runners / DUE_RECHECKS_PER_SECOND} seconds when that is longer. */
+    static Duration stretchedRecheck(Duration recheck, int runners) {
+        Duration spread = Duration.ofMillis(runners * 1000L / DUE_RECHECKS_PER_SECOND);
+        return recheck.compareTo(spread) >= 0 ? recheck : spread;
     }
 
     /** Migrates {@code schema} (null: the default) once per process; later runners of it skip Flyway. */

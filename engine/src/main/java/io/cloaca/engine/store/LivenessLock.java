@@ -20,6 +20,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
@@ -89,6 +90,23 @@ public abstract sealed class LivenessLock implements AutoCloseable {
     }
 
     abstract Set<String> probe(Set<String> owners);
+
+    /**
+     * Whether {@link #liveOwners()} can list the owners alive on the database: then one query watches
+     * every process for the whole database, instead of one per schema for the owners of its claims.
+     */
+    public boolean listsOwners() {
+        return false;
+    }
+
+    /**
+     * The owners whose process holds its lock on the database now (this one's included), or empty when
+     * this lock cannot list them or cannot judge at the moment (PostgreSQL just restarted: live processes
+     * are taking their locks again).
+     */
+    public Optional<Set<String>> liveOwners() {
+        return Optional.empty();
+    }
 
     /**
      * How long a live owner may be seen without its lock: the time it takes to take it again after
@@ -307,6 +325,36 @@ public abstract sealed class LivenessLock implements AutoCloseable {
                 return Set.of();
             }
             return dead;
+        }
+
+        @Override
+        public boolean listsOwners() {
+            return true;
+        }
+
+        /**
+         * The keys of the advisory locks held by engines' liveness connections (named
+         * {@code cloaca-liveness}), so that other advisory locks (Flyway's, an application's) coming and
+         * going are not taken for processes.
+         */
+        @Override
+        public Optional<Set<String>> liveOwners() {
+            return database.read(c -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT clock_timestamp() - pg_postmaster_start_time()"
+                        + " < make_interval(secs => ?)")) {
+                    ps.setLong(1, RELOCK_GRACE.toSeconds());
+                    if (Rows.list(ps, rs -> rs.getBoolean(1)).get(0)) {
+                        return Optional.<Set<String>>empty();
+                    }
+                }
+                try (PreparedStatement ps = c.prepareStatement("SELECT (l.classid::bigint << 32) | l.objid::bigint"
+                        + " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+                        + " WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted"
+                        + " AND a.application_name = 'cloaca-liveness'"
+                        + " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")) {
+                    return Optional.<Set<String>>of(new HashSet<>(Rows.list(ps, rs -> Long.toString(rs.getLong(1)))));
+                }
+            });
         }
 
         @Override
