@@ -154,7 +154,7 @@ public final class DaemonServer {
     }
 
     private void runSession(SocketChannel channel, Frame.Start start) throws IOException {
-        startStandbyUnlessOneIsIdle();
+        standbyIfStillBusy(sessions);
         boolean clean = false;
         long began = System.nanoTime();
         try {
@@ -182,6 +182,34 @@ public final class DaemonServer {
         removeSocket();
         Runtime.getRuntime().halt(137);
     }
+
+    /**
+     * Starts a standby ({@link #startStandbyUnlessOneIsIdle}) once session {@code session} has run for
+     * {@link #STANDBY_DELAY}, and this JVM for {@link #COLD_START}: a short script (most are) ends before
+     * that and leaves this daemon idle for the next one, and the first run of all, which starts this daemon
+     * and pays for a cold engine, does not share the cores with a second JVM starting up.
+     */
+    private void standbyIfStillBusy(int session) {
+        long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        long wait = Math.max(STANDBY_DELAY.toMillis(), COLD_START.toMillis() - uptime);
+        Thread delayed = new Thread(() -> {
+            try {
+                Thread.sleep(wait);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (busy.get() && sessions == session) {
+                startStandbyUnlessOneIsIdle();
+            }
+        }, "cloaca-daemon-standby");
+        delayed.setDaemon(true);
+        delayed.start();
+    }
+
+    /** How long a session runs before this daemon starts a standby. */
+    static final java.time.Duration STANDBY_DELAY = java.time.Duration.ofSeconds(2);
+    /** How long a cold daemon's first hello session takes at most on the machines measured (3-4 s). */
+    static final java.time.Duration COLD_START = java.time.Duration.ofSeconds(6);
 
     /**
      * Keeps one idle daemon of this key ready while this one is busy: the next {@code cloaca run}, and
