@@ -76,6 +76,46 @@ public final class TestDatabases {
         return DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
     }
 
+    /**
+     * A session of its own holding advisory lock {@code key}, as another process's liveness connection
+     * ({@code ApplicationName} "cloaca-liveness", when {@code asLiveness}) or another application's would.
+     */
+    public static Connection holdAdvisoryLock(long key, boolean asLiveness) throws SQLException {
+        var pg = (io.cloaca.engine.store.DatabaseUrl.Postgres) io.cloaca.engine.store.DatabaseUrl.parse(PG_URL);
+        java.util.Properties props = new java.util.Properties();
+        if (pg.user() != null) {
+            props.setProperty("user", pg.user());
+        }
+        if (pg.password() != null) {
+            props.setProperty("password", pg.password());
+        }
+        props.setProperty("ApplicationName", asLiveness ? "cloaca-liveness" : "some-application");
+        Connection c = DriverManager.getConnection(pg.jdbcUrl(), props);
+        try (Statement st = c.createStatement()) {
+            st.execute("SELECT pg_advisory_lock(" + key + ")");
+        }
+        return c;
+    }
+
+    /** Closes {@code session} and waits until the server has let its advisory lock {@code key} go. */
+    public static void releaseAdvisoryLock(Connection session, long key) throws SQLException, InterruptedException {
+        session.close();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        try (Connection admin = adminConnection(); Statement st = admin.createStatement()) {
+            while (System.nanoTime() < deadline) {
+                try (var rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                        + " AND ((classid::bigint << 32) | objid::bigint) = " + key)) {
+                    rs.next();
+                    if (rs.getInt(1) == 0) {
+                        return;
+                    }
+                }
+                Thread.sleep(5); // the backend exits after the close, asynchronously
+            }
+        }
+        throw new AssertionError("the server kept advisory lock " + key);
+    }
+
     private static void dropCreatedSchemas() {
         if (CREATED_SCHEMAS.isEmpty()) {
             return;

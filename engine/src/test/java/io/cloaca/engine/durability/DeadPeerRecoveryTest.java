@@ -22,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -135,33 +134,7 @@ class DeadPeerRecoveryTest {
         assertTakenOverOnce(runner, id);
     }
 
-    /** Takes {@code key} as a liveness lock on a session of its own, as another process's runner pool would. */
-    private static Connection lockAsAnotherProcess(long key) throws Exception {
-        Connection c = TestDatabases.adminConnection();
-        try (Statement st = c.createStatement()) {
-            st.execute("SELECT pg_advisory_lock(" + key + ")");
-        }
-        return c;
-    }
 
-    /** Closes {@code session} and waits until the server has let its lock go (the backend exits after the close). */
-    private static void cut(Connection session, long key) throws Exception {
-        session.close();
-        long deadline = System.nanoTime() + GENEROUS.toNanos();
-        try (Connection admin = TestDatabases.adminConnection(); Statement st = admin.createStatement()) {
-            while (System.nanoTime() < deadline) {
-                try (var rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-                        + " AND ((classid::bigint << 32) | objid::bigint) = " + key)) {
-                    rs.next();
-                    if (rs.getInt(1) == 0) {
-                        return;
-                    }
-                }
-                Thread.sleep(5);
-            }
-        }
-        throw new AssertionError("the server kept advisory lock " + key);
-    }
 
     @Test
     void a_peer_that_lost_only_its_postgresql_liveness_connection_keeps_its_claims_while_it_locks_again()
@@ -176,12 +149,13 @@ class DeadPeerRecoveryTest {
         Claimant peer = new Claimant("peer-runner", Long.toString(key), Duration.ofSeconds(60).toMillis());
         assertTrue(store.claim(held, peer, clock.millis()).isPresent());
 
-        cut(lockAsAnotherProcess(key), key); // its liveness connection is cut: the lock is free for a moment
+        // Its liveness connection is cut: the lock is free for a moment.
+        TestDatabases.releaseAdvisoryLock(TestDatabases.holdAdvisoryLock(key, true), key);
         assertEquals(0, runner.watchClaimOwnersOnce().recovered(), "a lock free for a moment proves nothing yet");
-        Connection relocked = lockAsAnotherProcess(key); // the peer takes its lock again
+        Connection relocked = TestDatabases.holdAdvisoryLock(key, true); // the peer takes its lock again
         clock.advance(Duration.ofSeconds(10));
         assertEquals(0, runner.watchClaimOwnersOnce().recovered(), "the peer is back: its claim stays");
-        cut(relocked, key);
+        TestDatabases.releaseAdvisoryLock(relocked, key);
         // Now it is gone for good: seen free, and still free a relock window later.
         assertEquals(0, runner.watchClaimOwnersOnce().recovered());
         clock.advance(Duration.ofSeconds(4));

@@ -3,7 +3,6 @@ package io.cloaca.engine.execution;
 import io.cloaca.engine.SettableClock;
 import io.cloaca.engine.TestDatabases;
 import io.cloaca.engine.store.Claimant;
-import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionStatus;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.TaskRecord;
@@ -14,13 +13,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -138,46 +134,16 @@ class MaintenanceRoundsTest {
         assertEquals(ExecutionStatus.Completed, busy.awaitExecution(id, GENEROUS).status());
     }
 
-    /** A session that holds advisory lock {@code key}, named as an engine's liveness connection is when {@code liveness}. */
-    private static Connection lockAs(long key, boolean liveness) throws Exception {
-        var pg = (DatabaseUrl.Postgres) DatabaseUrl.parse(TestDatabases.PG_URL);
-        Properties props = new Properties();
-        props.setProperty("user", pg.user());
-        props.setProperty("ApplicationName", liveness ? "cloaca-liveness" : "some-application");
-        Connection c = DriverManager.getConnection(pg.jdbcUrl(), props);
-        try (Statement st = c.createStatement()) {
-            st.execute("SELECT pg_advisory_lock(" + key + ")");
-        }
-        return c;
-    }
 
-    /** Closes {@code session} and waits until the server has let its lock go. */
-    private static void cut(Connection session, long key) throws Exception {
-        session.close();
-        long deadline = System.nanoTime() + GENEROUS.toNanos();
-        try (Connection admin = TestDatabases.adminConnection(); Statement st = admin.createStatement()) {
-            while (System.nanoTime() < deadline) {
-                try (var rs = st.executeQuery("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
-                        + " AND ((classid::bigint << 32) | objid::bigint) = " + key)) {
-                    rs.next();
-                    if (rs.getInt(1) == 0) {
-                        return;
-                    }
-                }
-                Thread.sleep(5);
-            }
-        }
-        throw new AssertionError("the server kept advisory lock " + key);
-    }
 
     @Test
     void one_watch_for_the_database_has_every_tenant_sweep_when_a_process_seen_alive_is_gone() throws Exception {
         long t = settle();
         Runner tenant = runners.get(3);
         long key = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
-        Connection peerLock = lockAs(key, true);
+        Connection peerLock = TestDatabases.holdAdvisoryLock(key, true);
         long otherKey = ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
-        Connection otherLock = lockAs(otherKey, false);
+        Connection otherLock = TestDatabases.holdAdvisoryLock(otherKey, false);
         Set<String> live = tenant.liveness().liveOwners().orElseThrow();
         assertTrue(live.contains(Long.toString(key)), "a liveness connection's lock is a live owner");
         assertFalse(live.contains(Long.toString(otherKey)), "another application's advisory lock is no owner");
@@ -190,8 +156,8 @@ class MaintenanceRoundsTest {
         long watch = Maintenance.OWNER_WATCH_INTERVAL.toMillis();
         t += watch;
         rounds.tick(t); // the peer is seen alive
-        cut(otherLock, otherKey);
-        cut(peerLock, key);
+        TestDatabases.releaseAdvisoryLock(otherLock, otherKey);
+        TestDatabases.releaseAdvisoryLock(peerLock, key);
         t += watch;
         rounds.tick(t); // missed once: it may be taking its lock again
         runners.forEach(r -> assertFalse(r.maintenance().sweepRequested(), "no sweep within the relock window"));
