@@ -28,6 +28,11 @@ final class RunCommand implements Callable<Integer> {
         this.invocation = invocation;
     }
 
+    /** For picocli's default factory ({@code new CommandLine(new Main())}): this process's own invocation. */
+    RunCommand() {
+        this(Invocation.local());
+    }
+
     @picocli.CommandLine.Spec
     CommandSpec spec;
 
