@@ -163,6 +163,27 @@ class DaemonIT {
     }
 
     @Test
+    void settings_of_the_background_runtime_that_cannot_be_read_are_refused_before_any_script_runs() throws Exception {
+        Path hello = script("said.py", "print('ran')\n");
+        CloacaProcess.Result mode = run(dir, Map.of("CLOACA_DAEMON", "maybe"), "", "run", hello.toString());
+        assertEquals(2, mode.exitCode(), mode::toString);
+        assertEquals("", mode.stdout(), mode::toString);
+        assertTrue(mode.stderr().contains("CLOACA_DAEMON must be 1 or 0 (or true/false, yes/no, on/off), not 'maybe'"),
+                mode::toString);
+        for (String idle : List.of("abc", "0", "-5", "1.5")) {
+            CloacaProcess.Result r = run(dir, Map.of("CLOACA_DAEMON_IDLE_SECONDS", idle), "", "run", hello.toString());
+            assertEquals(2, r.exitCode(), r::toString);
+            assertEquals("", r.stdout(), r::toString);
+            assertTrue(r.stderr().contains("CLOACA_DAEMON_IDLE_SECONDS must be a whole number of seconds above 0, not '"
+                    + idle + "'"), r::toString);
+        }
+        CloacaProcess.Result off = run(dir, Map.of("CLOACA_DAEMON", "0", "CLOACA_DAEMON_IDLE_SECONDS", "abc"), "", "run",
+                hello.toString());
+        assertEquals(0, off.exitCode(), "without the daemon its idle time is not read: " + off);
+        assertEquals("ran\n", off.stdout(), off::toString);
+    }
+
+    @Test
     void exit_codes_and_tracebacks_are_as_without_the_daemon() throws Exception {
         Path fail = script("fail.py", "def f():\n    raise ValueError('bad value')\nf()\n");
         CloacaProcess.Result failed = run(dir, Map.of(), "", "run", fail.toString());
