@@ -193,26 +193,24 @@ final class TaskCompletion {
     private Pipeline.Step outcomeStep(ClaimedTask task, TaskOutcome outcome, long at, boolean[] recorded) {
         Pipeline.Reader reader = (rs, count) -> recorded[0] = Rows.changedOne(count,
                 "recording the outcome of task " + task.taskId());
+        // A success writes its output, a final failure its error: the rest of the statement is the same.
+        boolean succeeded = outcome instanceof TaskOutcome.Succeeded;
+        StatusMove move = succeeded ? COMPLETE : FAIL;
+        List<String> values;
         if (outcome instanceof TaskOutcome.Succeeded s) {
-            return new Pipeline.Step("UPDATE " + tables.tasks + " SET " + COMPLETE.set() + ", output_context = ?,"
-                    + " completed_at = ?, updated_at = ?" + OWNED + COMPLETE.guard() + " AND claim_token = ?",
-                    (ps, index) -> {
-                        int i = index;
-                        ps.setString(i++, s.outputContext());
-                        ps.setLong(i++, at);
-                        ps.setLong(i++, at);
-                        ps.setString(i++, task.taskId());
-                        ps.setString(i++, task.token());
-                        return i;
-                    }, reader);
+            values = java.util.Collections.singletonList(s.outputContext());
+        } else {
+            TaskOutcome.Failed f = (TaskOutcome.Failed) outcome;
+            values = java.util.Arrays.asList(f.error(), f.details());
         }
-        TaskOutcome.Failed f = (TaskOutcome.Failed) outcome;
-        return new Pipeline.Step("UPDATE " + tables.tasks + " SET " + FAIL.set() + ", last_error = ?,"
-                + " error_details = ?, completed_at = ?, updated_at = ?" + OWNED + FAIL.guard() + " AND claim_token = ?",
+        return new Pipeline.Step("UPDATE " + tables.tasks + " SET " + move.set()
+                + (succeeded ? ", output_context = ?," : ", last_error = ?, error_details = ?,")
+                + " completed_at = ?, updated_at = ?" + OWNED + move.guard() + " AND claim_token = ?",
                 (ps, index) -> {
                     int i = index;
-                    ps.setString(i++, f.error());
-                    ps.setString(i++, f.details());
+                    for (String value : values) {
+                        ps.setString(i++, value);
+                    }
                     ps.setLong(i++, at);
                     ps.setLong(i++, at);
                     ps.setString(i++, task.taskId());
