@@ -74,6 +74,7 @@ final class DaemonSession {
             System.setErr(daemonErr);
         }
         writer.exit(code);
+        writer.finish();
         channel.close();
         return noThreadLeft(before);
     }
