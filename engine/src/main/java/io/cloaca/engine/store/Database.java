@@ -53,12 +53,14 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Batches that may run at once on PostgreSQL: two, so that one batch's round trips overlap another's
-     * commit (a lane per writer would leave nothing to group), within half the pool, which also serves
-     * reads and claims.
+     * Batches that may run at once on PostgreSQL: up to four, within half the pool, which also serves
+     * reads and claims. Two starved the writers: a submit waited for a lane behind the workers' finishes
+     * and then for its batch, and a single submitting thread could go no faster than that (see
+     * docs/benchmarks.md, "Group-commit lanes"). PostgreSQL itself flushes commits that arrive together
+     * with one WAL flush, so more lanes cost little fsync.
      */
     private static int groupCommitLanes(HikariDataSource pool) {
-        return Math.max(1, Math.min(2, pool.getMaximumPoolSize() / 2));
+        return Math.max(1, Math.min(4, pool.getMaximumPoolSize() / 2));
     }
 
     /**
@@ -248,7 +250,7 @@ public final class Database implements AutoCloseable {
      * again on a fresh connection, so a database restart delays the engine instead of failing it.
      */
     public <T> T inTransaction(SqlWork<T> work) {
-        return withRetry(() -> transactionOnce(null, work));
+        return withRetry(() -> transactionOnce(null, (c, whole) -> work.run(c)));
     }
 
     /**
@@ -259,6 +261,11 @@ public final class Database implements AutoCloseable {
      * own after a transient failure, as {@link #inTransaction(SqlWork)} is.
      */
     public <T> T inExecutionTransaction(String executionId, SqlWork<T> work) {
+        return inExecutionTransaction(executionId, (ClosingWork<T>) (c, whole) -> work.run(c));
+    }
+
+    /** As {@link #inExecutionTransaction(String, SqlWork)}, for work that may send the commit itself. */
+    <T> T inExecutionTransaction(String executionId, ClosingWork<T> work) {
         java.util.Objects.requireNonNull(executionId, "executionId");
         return withRetry(() -> transactionOnce(executionId, work));
     }
@@ -345,14 +352,14 @@ public final class Database implements AutoCloseable {
         return false;
     }
 
-    private <T> T transactionOnce(String executionId, SqlWork<T> work) throws SQLException {
+    private <T> T transactionOnce(String executionId, ClosingWork<T> work) throws SQLException {
         // On PostgreSQL, work without a lock key runs alone: batched after another execution's work it
         // could take its locks out of order (a deadlock that the server would break after a second).
         if (dialect.singleWriter() || executionId != null) {
             return groupCommit.run(executionId, work);
         }
         try (Connection connection = pool.getConnection()) {
-            return inTransaction(connection, work);
+            return inTransaction(connection, c -> work.run(c, true));
         }
     }
 

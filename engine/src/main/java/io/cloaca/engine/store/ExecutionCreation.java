@@ -30,10 +30,14 @@ final class ExecutionCreation {
         this.propagation = propagation;
     }
 
-    /** See {@link ExecutionStore#createExecution(Connection, String, String, Workflow, String, Claimant, int, long)}. */
+    /**
+     * See {@link ExecutionStore#createExecution(Connection, String, String, Workflow, String, Claimant, int, long)}.
+     *
+     * @param wholeTransaction nothing else is in the transaction: its COMMIT may go with the last INSERT
+     */
     ExecutionStore.Created create(Connection c, String executionId, String workflowName, Workflow workflow,
-                                  String initialContext, Claimant claimFor, int claimLimit, long now)
-            throws SQLException {
+                                  String initialContext, Claimant claimFor, int claimLimit, long now,
+                                  boolean wholeTransaction) throws SQLException {
         List<String> ready = new ArrayList<>();
         List<ClaimedTask> claimed = new ArrayList<>();
         List<Pipeline.Binder> taskRows = new ArrayList<>();
@@ -98,13 +102,16 @@ final class ExecutionCreation {
         if (taskRows.isEmpty()) {
             Pipeline.run(c, tables.database.dialect(), execution);
         }
+        // A root under a rule is evaluated after the INSERTs, in the same transaction: no early COMMIT then.
+        boolean commitWithLast = wholeTransaction && !anyRuledRoot;
         for (int from = 0; from < taskRows.size(); from += TASK_ROWS_PER_INSERT) {
-            Pipeline.Step rows = insertTaskRows(taskRows.subList(from,
-                    Math.min(taskRows.size(), from + TASK_ROWS_PER_INSERT)));
-            if (from == 0) {
-                Pipeline.run(c, tables.database.dialect(), execution, rows);
+            int to = Math.min(taskRows.size(), from + TASK_ROWS_PER_INSERT);
+            Pipeline.Step rows = insertTaskRows(taskRows.subList(from, to));
+            Pipeline.Step[] steps = from == 0 ? new Pipeline.Step[] {execution, rows} : new Pipeline.Step[] {rows};
+            if (commitWithLast && to == taskRows.size()) {
+                Pipeline.runAndCommit(c, tables.database.dialect(), steps);
             } else {
-                Pipeline.run(c, tables.database.dialect(), rows);
+                Pipeline.run(c, tables.database.dialect(), steps);
             }
         }
         if (!anyRuledRoot) {

@@ -102,8 +102,8 @@ public final class ExecutionStore {
      */
     public Created createExecution(String executionId, String workflowName, Workflow workflow, String initialContext,
                                    Claimant claimFor, int claimLimit, long now) {
-        return tables.database.inExecutionTransaction(executionId, c -> creation.create(c, executionId, workflowName,
-                workflow, initialContext, claimFor, claimLimit, now));
+        return tables.database.inExecutionTransaction(executionId, (ClosingWork<Created>) (c, whole) -> creation.create(c,
+                executionId, workflowName, workflow, initialContext, claimFor, claimLimit, now, whole));
     }
 
     /**
@@ -114,7 +114,7 @@ public final class ExecutionStore {
     public Created createExecution(Connection c, String executionId, String workflowName, Workflow workflow,
                                    String initialContext, Claimant claimFor, int claimLimit, long now)
             throws SQLException {
-        return creation.create(c, executionId, workflowName, workflow, initialContext, claimFor, claimLimit, now);
+        return creation.create(c, executionId, workflowName, workflow, initialContext, claimFor, claimLimit, now, false);
     }
 
     // ---- claims -----------------------------------------------------------------------------------

@@ -34,14 +34,14 @@ final class GroupCommit {
 
     private static final class Unit<T> {
         final String lockKey;
-        final SqlWork<T> work;
+        final ClosingWork<T> work;
         /** In a leader's batch: its caller only waits for {@link #done} from then on. */
         volatile boolean taken;
         volatile boolean done;
         T result;
         Throwable failure;
 
-        Unit(String lockKey, SqlWork<T> work) {
+        Unit(String lockKey, ClosingWork<T> work) {
             this.lockKey = lockKey;
             this.work = work;
         }
@@ -85,12 +85,13 @@ final class GroupCommit {
     }
 
     /**
-     * Runs {@code work} in a batch and returns once that batch has committed (or failed).
+     * Runs {@code work} in a batch and returns once that batch has committed (or failed). The work is
+     * told it is the whole transaction when its batch holds nothing else.
      *
      * @param lockKey the execution whose rows {@code work} writes, locking it first; null for none
      *                (allowed with one lane only, where batches never overlap)
      */
-    <T> T run(String lockKey, SqlWork<T> work) throws SQLException {
+    <T> T run(String lockKey, ClosingWork<T> work) throws SQLException {
         Unit<T> unit = new Unit<>(lockKey, work);
         queue.add(unit);
         boolean interrupted = false;
@@ -154,7 +155,7 @@ final class GroupCommit {
             Database.inTransaction(c, connection -> {
                 boolean holdsWork = false;
                 for (Unit<?> unit : batch) {
-                    holdsWork |= runUnit(connection, unit, holdsWork);
+                    holdsWork |= runUnit(connection, unit, holdsWork, batch.size() == 1);
                 }
                 return null;
             });
@@ -179,10 +180,11 @@ final class GroupCommit {
      *
      * @return whether the unit left work in the transaction
      */
-    private static <T> boolean runUnit(Connection c, Unit<T> unit, boolean afterOthers) throws SQLException {
+    private static <T> boolean runUnit(Connection c, Unit<T> unit, boolean afterOthers, boolean alone)
+            throws SQLException {
         Savepoint savepoint = afterOthers ? c.setSavepoint() : null;
         try {
-            unit.result = unit.work.run(c);
+            unit.result = unit.work.run(c, alone);
             return true;
         } catch (SQLException | RuntimeException | Error e) {
             unit.failure = e;

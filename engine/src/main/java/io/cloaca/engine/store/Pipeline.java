@@ -68,6 +68,30 @@ final class Pipeline {
         }
     }
 
+    private static final Step COMMIT = new Step("COMMIT", (ps, index) -> index, IGNORE);
+
+    /**
+     * Runs {@code steps} as {@link #run} does, then commits the transaction: on PostgreSQL the COMMIT goes
+     * in the same round trip (if a statement fails, the server skips the COMMIT and the transaction is
+     * rolled back as usual); the connection's own commit afterwards finds nothing to do. Only for the
+     * last statements of a transaction that is all its caller's ({@link ClosingWork}), and only for
+     * statements whose results need no reading: once the COMMIT is sent, nothing read can undo it.
+     */
+    static void runAndCommit(Connection c, Dialect dialect, Step... steps) throws SQLException {
+        for (Step step : steps) {
+            if (step.reader() != IGNORE) {
+                throw new IllegalArgumentException("a committed pipeline cannot read results: " + step.sql());
+            }
+        }
+        if (dialect.singleWriter()) {
+            run(c, dialect, steps); // no round trips to save: the caller commits
+            return;
+        }
+        Step[] withCommit = Arrays.copyOf(steps, steps.length + 1);
+        withCommit[steps.length] = COMMIT;
+        run(c, dialect, withCommit);
+    }
+
     private static void read(PreparedStatement ps, boolean rows, Step step) throws SQLException {
         if (rows) {
             try (ResultSet rs = ps.getResultSet()) {

@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,6 +73,13 @@ class GroupCommitTest {
             }
         }
 
+        Pipeline.Step insertStep(int n) {
+            return new Pipeline.Step("INSERT INTO " + table + " (n) VALUES (?)", (ps, i) -> {
+                ps.setInt(i, n);
+                return i + 1;
+            }, Pipeline.IGNORE);
+        }
+
         List<Integer> stored() {
             return db.read(c -> {
                 try (PreparedStatement ps = c.prepareStatement("SELECT n FROM " + table + " ORDER BY n")) {
@@ -89,7 +97,7 @@ class GroupCommitTest {
             for (int i = 0; i < db.groupCommit().lanes(); i++) {
                 int value = 100 + i;
                 CountDownLatch holding = new CountDownLatch(1);
-                holders.add(threads.submit(() -> db.groupCommit().run("holder" + value, c -> {
+                holders.add(threads.submit(() -> db.groupCommit().run("holder" + value, (c, whole) -> {
                     holding.countDown();
                     awaitQuietly(release);
                     return insert(c, value);
@@ -175,6 +183,35 @@ class GroupCommitTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void a_lone_unit_sends_its_commit_with_its_statements_and_a_failing_statement_leaves_nothing(String backend)
+            throws Exception {
+        try (Fixture f = new Fixture(backend)) {
+            Pipeline.Step one = f.insertStep(1);
+            Pipeline.Step two = f.insertStep(2);
+            f.db.groupCommit().run("k", (c, whole) -> {
+                assertTrue(whole, "alone in its batch");
+                Pipeline.runAndCommit(c, f.db.dialect(), one, two);
+                return null;
+            });
+            assertEquals(List.of(1, 2), f.stored());
+
+            // The second INSERT collides: the server skips the COMMIT sent after it, the first is undone.
+            assertThrows(SQLException.class, () -> f.db.groupCommit().run("k", (c, whole) -> {
+                Pipeline.runAndCommit(c, f.db.dialect(), f.insertStep(3), f.insertStep(1));
+                return null;
+            }));
+            assertEquals(List.of(1, 2), f.stored());
+            f.db.groupCommit().run("k", (c, whole) -> f.insert(c, 4));
+            assertEquals(List.of(1, 2, 4), f.stored());
+
+            assertThrows(IllegalArgumentException.class, () -> Pipeline.runAndCommit(null, f.db.dialect(),
+                    new Pipeline.Step("SELECT 1", (ps, i) -> i, (rows, count) -> { })),
+                    "results read after the COMMIT could not undo it");
+        }
+    }
+
     @Test
     void a_unit_that_fills_the_sqlite_disk_fails_with_its_own_cause_and_every_unit_reported_done_is_stored()
             throws Exception {
@@ -219,7 +256,8 @@ class GroupCommitTest {
     void a_postgresql_batch_whose_connection_is_killed_fails_every_unit_and_none_is_written() throws Exception {
         try (Fixture f = new Fixture("postgresql")) {
             // The group committer itself, not Database's retrying path: each caller must see the failure.
-            List<Future<Integer>> writers = f.runAsOneBatch(4, value -> () -> f.db.groupCommit().run("k" + value, c -> {
+            List<Future<Integer>> writers = f.runAsOneBatch(4, value -> () -> f.db.groupCommit().run("k" + value, (c, whole) -> {
+                assertFalse(whole, "a unit that shares its batch leaves the commit to the batch");
                 f.insert(c, value);
                 if (value == 3) {
                     terminate(c); // the last unit of the batch: the commit is what fails
