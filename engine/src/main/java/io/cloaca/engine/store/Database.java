@@ -104,6 +104,8 @@ public final class Database implements AutoCloseable {
         config.enforceForeignKeys(true);
         config.setSynchronous(durable ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        // Nothing here reads generated keys; left on, the driver runs a query of its own after every INSERT.
+        config.setGetGeneratedKeys(false);
         SQLiteDataSource sqlite = new SQLiteDataSource(config);
         sqlite.setUrl("jdbc:sqlite:" + file);
         HikariConfig hikari = baseConfig("cloaca-sqlite", poolSize);
