@@ -39,6 +39,8 @@ public final class Workflow {
     private final SortedMap<String, String> tags;
     private final Map<TaskNamespace, TaskDefinition> tasks;
     private final List<TaskNamespace> topologicalOrder;
+    /** Each task's dependents in topological order: every task finish asks, so it is worked out once. */
+    private final Map<TaskNamespace, List<TaskNamespace>> dependents;
     private final String version;
 
     private Workflow(String name, String description, SortedMap<String, String> tags,
@@ -48,6 +50,17 @@ public final class Workflow {
         this.tags = tags;
         this.tasks = tasks;
         this.topologicalOrder = Dag.topologicalOrder(tasks.values());
+        Map<TaskNamespace, List<TaskNamespace>> dependents = new java.util.HashMap<>();
+        for (TaskNamespace ns : topologicalOrder) {
+            for (TaskNamespace dependency : tasks.get(ns).dependencies()) {
+                List<TaskNamespace> list = dependents.computeIfAbsent(dependency, d -> new java.util.ArrayList<>());
+                if (!list.contains(ns)) { // a dependency listed twice makes one dependent
+                    list.add(ns);
+                }
+            }
+        }
+        dependents.replaceAll((ns, list) -> List.copyOf(list));
+        this.dependents = Map.copyOf(dependents);
         this.version = computeVersion();
     }
 
@@ -110,7 +123,7 @@ public final class Workflow {
 
     /** Tasks that list {@code namespace} among their dependencies. */
     public List<TaskNamespace> dependents(TaskNamespace namespace) {
-        return topologicalOrder.stream().filter(ns -> tasks.get(ns).dependencies().contains(namespace)).toList();
+        return dependents.getOrDefault(namespace, List.of());
     }
 
     private String computeVersion() {
