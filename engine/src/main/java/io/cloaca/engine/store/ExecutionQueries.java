@@ -17,9 +17,6 @@ import java.util.Map;
  */
 final class ExecutionQueries {
 
-    private static final String ENDED = "status IN ('" + ExecutionStatus.Completed + "', '"
-            + ExecutionStatus.Failed + "')";
-
     private final StoreTables tables;
 
     ExecutionQueries(StoreTables tables) {
@@ -40,7 +37,12 @@ final class ExecutionQueries {
         return ExecutionProgress.merge(names, outputs);
     }
 
-    /** Those of {@code executionIds} that have ended. */
+    /**
+     * Those of {@code executionIds} that have ended. The condition on status is one that no index can
+     * serve: with {@code status IN ('Completed', 'Failed')} the planner would pair the primary key with the
+     * status index, whose ended ranges grow with the whole history, and it did on tables it had no
+     * statistics for yet.
+     */
     List<ExecutionRecord> findFinished(Collection<String> executionIds) {
         if (executionIds.isEmpty()) {
             return List.of();
@@ -49,7 +51,8 @@ final class ExecutionQueries {
             List<ExecutionRecord> finished = new ArrayList<>();
             for (List<String> chunk : Rows.chunks(List.copyOf(executionIds))) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT " + StoreTables.EXECUTION_COLUMNS + " FROM "
-                        + tables.executions + " WHERE " + ENDED + " AND id IN (" + Rows.marks(chunk.size()) + ")")) {
+                        + tables.executions + " WHERE id IN (" + Rows.marks(chunk.size()) + ") AND status <> '"
+                        + ExecutionStatus.Running + "'")) {
                     Rows.bind(ps, 1, chunk);
                     finished.addAll(Rows.list(ps, StoreTables::executionRecord));
                 }
