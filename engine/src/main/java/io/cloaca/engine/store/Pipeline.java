@@ -83,6 +83,15 @@ final class Pipeline {
                 throw new IllegalArgumentException("a committed pipeline cannot read results: " + step.sql());
             }
         }
+        runThenCommit(c, dialect, steps);
+    }
+
+    /**
+     * As {@link #runAndCommit}, for statements whose results are read once the COMMIT has been sent: the
+     * caller reads them to learn what was committed, and must never need them to decide whether it
+     * should have been.
+     */
+    static void runThenCommit(Connection c, Dialect dialect, Step... steps) throws SQLException {
         if (dialect.singleWriter()) {
             run(c, dialect, steps); // no round trips to save: the caller commits
             return;

@@ -121,6 +121,55 @@ final class Propagation {
                            String justCompleted, String finishedOutput, Claimant.Claim next, long now,
                            ExecutionRecord ended, ClaimedTask handed) throws SQLException {
         String[] initial = {execution.initialContext()};
+        ExecutionProgress.Decision decision = decide(c, execution, workflow, rows, justCompleted, next, ended, handed,
+                initial);
+        for (ExecutionProgress.Skip skip : decision.skipped()) {
+            writeSkip(c, rows.get(skip.taskName()).id(), skip, now);
+        }
+        List<String> ready = new ArrayList<>();
+        ClaimedTask claimed = handed;
+        if (decision.claim() != null) {
+            String id = rows.get(decision.claim()).id();
+            // Straight from NotStarted to Running for the finishing worker; a task that never ran is on
+            // attempt 1, so its claim needs no read-back.
+            if (claims.markRunning(c, id, next, now, TaskStatus.NotStarted)) {
+                String input = initial[0] != null ? initial[0] : tables.initialContext(c, execution.id());
+                claimed = new ClaimedTask(id, execution.id(), execution.workflowName(), execution.workflowVersion(),
+                        decision.claim(), 1, Math.max(1, workflow.task(TaskNamespace.parse(decision.claim()))
+                        .retryPolicy().maxAttempts()), input, next.token());
+            } else {
+                ready.add(id);
+            }
+        }
+        decision.ready().forEach(name -> ready.add(rows.get(name).id()));
+        markReady(c, ready, now);
+        ExecutionRecord finished = decision.ending() == null ? null : ended != null ? ended
+                : end(c, execution.id(), decision.ending(), justCompleted, finishedOutput, now);
+        return new FinishResult(true, ready, claimed, finished);
+    }
+
+    /**
+     * Whether {@link #propagate(Connection, Execution, Workflow, Map, String, String, Claimant.Claim, long,
+     * ExecutionRecord, ClaimedTask) propagate} with the same arguments would write anything: a skip, a claim,
+     * a task made Ready or the execution's end.
+     */
+    boolean hasWrites(Connection c, Execution execution, Workflow workflow, Map<String, ExecutionProgress.Row> rows,
+                      String justCompleted, Claimant.Claim next, ExecutionRecord ended, ClaimedTask handed)
+            throws SQLException {
+        ExecutionProgress.Decision decision = decide(c, execution, workflow, rows, justCompleted, next, ended, handed,
+                new String[] {execution.initialContext()});
+        return !decision.skipped().isEmpty() || decision.claim() != null || !decision.ready().isEmpty()
+                || (decision.ending() != null && ended == null);
+    }
+
+    /**
+     * Asks {@link ExecutionProgress} what follows; reads contexts only if a rule needs them, keeping the
+     * initial context it read in {@code initial[0]}.
+     */
+    private ExecutionProgress.Decision decide(Connection c, Execution execution, Workflow workflow,
+                                              Map<String, ExecutionProgress.Row> rows, String justCompleted,
+                                              Claimant.Claim next, ExecutionRecord ended, ClaimedTask handed,
+                                              String[] initial) throws SQLException {
         ExecutionProgress.Contexts contexts = new ExecutionProgress.Contexts() {
             @Override
             public ObjectNode initial() {
@@ -155,29 +204,7 @@ final class Propagation {
             throw new IllegalStateException("BUG: execution " + execution.id() + " was ended Completed in SQL, but its"
                     + " task rows say otherwise; please report this");
         }
-        for (ExecutionProgress.Skip skip : decision.skipped()) {
-            writeSkip(c, rows.get(skip.taskName()).id(), skip, now);
-        }
-        List<String> ready = new ArrayList<>();
-        ClaimedTask claimed = handed;
-        if (decision.claim() != null) {
-            String id = rows.get(decision.claim()).id();
-            // Straight from NotStarted to Running for the finishing worker; a task that never ran is on
-            // attempt 1, so its claim needs no read-back.
-            if (claims.markRunning(c, id, next, now, TaskStatus.NotStarted)) {
-                String input = initial[0] != null ? initial[0] : tables.initialContext(c, execution.id());
-                claimed = new ClaimedTask(id, execution.id(), execution.workflowName(), execution.workflowVersion(),
-                        decision.claim(), 1, Math.max(1, workflow.task(TaskNamespace.parse(decision.claim()))
-                        .retryPolicy().maxAttempts()), input, next.token());
-            } else {
-                ready.add(id);
-            }
-        }
-        decision.ready().forEach(name -> ready.add(rows.get(name).id()));
-        markReady(c, ready, now);
-        ExecutionRecord finished = decision.ending() == null ? null : ended != null ? ended
-                : end(c, execution.id(), decision.ending(), justCompleted, finishedOutput, now);
-        return new FinishResult(true, ready, claimed, finished);
+        return decision;
     }
 
     /** Ends a task Skipped, with the rule's false part as its error and its input as its output. */

@@ -85,9 +85,13 @@ final class StoreTables {
      * null), in one round trip on PostgreSQL (see {@link Pipeline}): the write and the read happen once
      * the lock is held, so no other finish of the execution can change a status to or from a terminal one
      * until this transaction ends, and the rows read include what {@code write} changed.
+     *
+     * @param commit send the COMMIT in the same round trip (see {@link Pipeline#runThenCommit}); the rows
+     *               are then what was committed
      */
     Map<String, ExecutionProgress.Row> lockWriteAndReadProgress(Connection c, String executionId, Pipeline.Step write,
-                                                                Pipeline.Step after) throws SQLException {
+                                                                Pipeline.Step after, boolean commit)
+            throws SQLException {
         if (database.dialect().singleWriter()) {
             Pipeline.run(c, database.dialect(), write);
             Map<String, ExecutionProgress.Row> rows = progressRows(c, executionId);
@@ -115,7 +119,11 @@ final class StoreTables {
         if (after != null) {
             steps.add(after);
         }
-        Pipeline.run(c, database.dialect(), steps.toArray(Pipeline.Step[]::new));
+        if (commit) {
+            Pipeline.runThenCommit(c, database.dialect(), steps.toArray(Pipeline.Step[]::new));
+        } else {
+            Pipeline.run(c, database.dialect(), steps.toArray(Pipeline.Step[]::new));
+        }
         return rows;
     }
 

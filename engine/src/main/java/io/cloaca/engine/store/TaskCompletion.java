@@ -36,23 +36,63 @@ final class TaskCompletion {
     /** See {@link ExecutionStore#finish}. */
     FinishResult finish(ClaimedTask task, TaskOutcome outcome, Workflow workflow, Claimant.Claim next, long now) {
         boolean[] tried = {false};
-        return tables.database.inExecutionTransaction(task.executionId(), c -> {
+        Tried first = tables.database.inExecutionTransaction(task.executionId(), (ClosingWork<Tried>) (c, whole) -> {
             boolean retried = tried[0];
             tried[0] = true;
-            return finish(c, task, outcome, workflow, next, now, retried);
+            return finish(c, task, outcome, workflow, next, now, retried, whole);
         });
+        if (!first.carryOn()) {
+            return first.result();
+        }
+        // The outcome was committed in its own round trip, but the rows it read ask for more than that round
+        // trip could write: do the rest under the lock again, from the rows as they are then.
+        FinishResult rest = tables.database.inExecutionTransaction(task.executionId(), c -> {
+            tables.lockExecution(c, task.executionId());
+            Map<String, ExecutionProgress.Row> rows = tables.progressRows(c, task.executionId());
+            ExecutionRecord[] ended = {first.result().finished()};
+            long at = restampIfBehind(c, task, rows, first.at(), ended);
+            return propagation.propagate(c, execution(task), workflow, rows, task.taskName(),
+                    ((TaskOutcome.Succeeded) outcome).outputContext(), first.result().next() == null ? next : null,
+                    at, ended[0], null);
+        });
+        return new FinishResult(true, rest.ready(), first.result().next() != null ? first.result().next() : rest.next(),
+                rest.finished());
     }
 
-    /** One try of {@link #finish}; {@code retried} when an earlier try of the same call may have committed. */
+    /**
+     * What one try of a finish came to.
+     *
+     * @param carryOn the outcome was committed with its round trip, but more must be written (see {@link #finish})
+     * @param at      the completion time written
+     */
+    private record Tried(FinishResult result, boolean carryOn, long at) {
+        static Tried done(FinishResult result) {
+            return new Tried(result, false, 0);
+        }
+    }
+
+    /** One try of {@link #finish} in the caller's transaction; {@code retried} when an earlier try may have committed. */
     FinishResult finish(Connection c, ClaimedTask task, TaskOutcome outcome, Workflow workflow,
-                                Claimant.Claim next, long now, boolean retried) throws SQLException {
+                        Claimant.Claim next, long now, boolean retried) throws SQLException {
+        return finish(c, task, outcome, workflow, next, now, retried, false).result();
+    }
+
+    /**
+     * One try of {@link #finish}.
+     *
+     * @param whole the transaction holds nothing else: a success whose step is fully written by the round
+     *              trip that records it (the last task of a chain or of a one-task workflow, a task whose
+     *              only dependent it claims) sends the COMMIT in that round trip
+     */
+    private Tried finish(Connection c, ClaimedTask task, TaskOutcome outcome, Workflow workflow,
+                         Claimant.Claim next, long now, boolean retried, boolean whole) throws SQLException {
         if (outcome instanceof TaskOutcome.Retry retry) {
             tables.lockExecution(c, task.executionId());
             long at = Math.max(now, tables.clock().millis());
             if (!recordRetry(c, task, retry, at)) {
-                return retried ? alreadyRecorded(c, task, next) : FinishResult.LOST;
+                return Tried.done(retried ? alreadyRecorded(c, task, next) : FinishResult.LOST);
             }
-            return new FinishResult(true, List.of(), null, null);
+            return Tried.done(new FinishResult(true, List.of(), null, null));
         }
         long at = Math.max(now, tables.clock().millis());
         boolean[] recorded = {false};
@@ -63,20 +103,25 @@ final class TaskCompletion {
         // Likewise a successor that waits for this task alone is claimed for this worker in that round trip.
         String[] successorId = {null};
         TaskNamespace successor = output != null && next != null ? soleSuccessor(workflow, task.taskName()) : null;
-        Pipeline.Step after = output == null ? null
-                : successor != null ? propagation.claimSoleSuccessor(task.executionId(), successor.toString(),
-                        task.taskId(), task.token(), next, at, successorId)
-                : isLeaf(workflow, task.taskName()) ? propagation.endIfAllSucceeded(task.executionId(), output, at, ended)
+        boolean leaf = output != null && successor == null && isLeaf(workflow, task.taskName());
+        Pipeline.Step after = successor != null ? propagation.claimSoleSuccessor(task.executionId(),
+                        successor.toString(), task.taskId(), task.token(), next, at, successorId)
+                : leaf ? propagation.endIfAllSucceeded(task.executionId(), output, at, ended)
                 : null;
+        // When that round trip is likely all the step writes (the task ends the execution, or its one dependent
+        // is the successor claimed), the COMMIT goes with it on PostgreSQL; the rows read then tell whether
+        // anything is left, which a second transaction writes (see finish above).
+        boolean commit = whole && !tables.database.dialect().singleWriter()
+                && (leaf || (successor != null && dependents(workflow, task.taskName()) == 1));
         // Lock the execution, record the outcome and read the execution's task rows: one round trip on
         // PostgreSQL. Under the lock no other finish of the execution can move a row to or from a terminal
         // status before this one commits.
         Map<String, ExecutionProgress.Row> rows = tables.lockWriteAndReadProgress(c, task.executionId(),
-                outcomeStep(task, outcome, at, recorded), after);
+                outcomeStep(task, outcome, at, recorded), after, commit);
         if (!recorded[0]) {
             // The end's and the claim's conditions need this task's row Completed under this claim's token,
             // so a lost claim ended and claimed nothing.
-            return retried ? alreadyRecorded(c, task, next) : FinishResult.LOST;
+            return Tried.done(retried ? alreadyRecorded(c, task, next) : FinishResult.LOST);
         }
         ClaimedTask handed = null;
         if (successorId[0] != null) {
@@ -88,26 +133,52 @@ final class TaskCompletion {
                     successor.toString(), 1, Math.max(1, workflow.task(successor).retryPolicy().maxAttempts()), input,
                     next.token());
         }
-        // Completion times follow commit order: a task of the same execution that finished while this one
-        // waited for the lock may carry a later time than the one written, and the task that ends the
-        // execution must not carry the earlier time. Rare (the time was read just before the lock): restamp.
-        long latest = rows.values().stream().filter(r -> !r.id().equals(task.taskId()) && r.completedAt() != null)
-                .mapToLong(ExecutionProgress.Row::completedAt).max().orElse(at);
-        if (latest > at) {
-            at = latest;
-            restamp(c, tables.tasks, task.taskId(), at);
-            ExecutionProgress.Row own = rows.get(task.taskName());
-            if (own != null) {
-                rows.put(task.taskName(), new ExecutionProgress.Row(own.id(), own.status(), at));
+        if (commit) {
+            if (latestOther(task, rows) <= at && !propagation.hasWrites(c, execution(task), workflow, rows,
+                    task.taskName(), next, ended[0], handed)) {
+                return Tried.done(new FinishResult(true, List.of(), handed, ended[0]));
             }
-            if (ended[0] != null) {
-                restamp(c, tables.executions, task.executionId(), at);
-                ended[0] = tables.loadExecution(c, task.executionId()).orElseThrow();
-            }
+            return new Tried(new FinishResult(true, List.of(), handed, ended[0]), true, at);
         }
-        return propagation.propagate(c, new Propagation.Execution(task.executionId(), task.workflowName(),
-                        task.workflowVersion(), task.initialContext()), workflow, rows,
-                output == null ? null : task.taskName(), output, next, at, ended[0], handed);
+        long stamped = restampIfBehind(c, task, rows, at, ended);
+        return Tried.done(propagation.propagate(c, execution(task), workflow, rows,
+                output == null ? null : task.taskName(), output, next, stamped, ended[0], handed));
+    }
+
+    private static Propagation.Execution execution(ClaimedTask task) {
+        return new Propagation.Execution(task.executionId(), task.workflowName(), task.workflowVersion(),
+                task.initialContext());
+    }
+
+    /** The latest completion time among the execution's other task rows, or {@link Long#MIN_VALUE}. */
+    private static long latestOther(ClaimedTask task, Map<String, ExecutionProgress.Row> rows) {
+        return rows.values().stream().filter(r -> !r.id().equals(task.taskId()) && r.completedAt() != null)
+                .mapToLong(ExecutionProgress.Row::completedAt).max().orElse(Long.MIN_VALUE);
+    }
+
+    /**
+     * Completion times follow commit order: a task of the same execution that finished while this one
+     * waited for the lock may carry a later time than {@code at}, the one written, and the task that ends
+     * the execution must not carry the earlier time. Rare (the time was read just before the lock): moves
+     * this task's time (and that of the execution it ended, in {@code ended[0]} if not null) to the latest,
+     * keeps {@code rows} in step, and returns the time the task now carries.
+     */
+    private long restampIfBehind(Connection c, ClaimedTask task, Map<String, ExecutionProgress.Row> rows, long at,
+                                 ExecutionRecord[] ended) throws SQLException {
+        long latest = latestOther(task, rows);
+        if (latest <= at) {
+            return at;
+        }
+        restamp(c, tables.tasks, task.taskId(), latest);
+        ExecutionProgress.Row own = rows.get(task.taskName());
+        if (own != null) {
+            rows.put(task.taskName(), new ExecutionProgress.Row(own.id(), own.status(), latest));
+        }
+        if (ended != null && ended[0] != null) {
+            restamp(c, tables.executions, task.executionId(), latest);
+            ended[0] = tables.loadExecution(c, task.executionId()).orElseThrow();
+        }
+        return latest;
     }
 
     /**
@@ -133,6 +204,12 @@ final class TaskCompletion {
     private static boolean isLeaf(Workflow workflow, String taskName) {
         TaskNamespace ns = TaskNamespace.parse(taskName);
         return workflow.hasTask(ns) && workflow.dependents(ns).isEmpty();
+    }
+
+    /** How many tasks of {@code workflow} depend on {@code taskName}. */
+    private static int dependents(Workflow workflow, String taskName) {
+        TaskNamespace ns = TaskNamespace.parse(taskName);
+        return workflow.hasTask(ns) ? workflow.dependents(ns).size() : 0;
     }
 
     /** Moves the end time of a row of {@code table} (tasks or executions) to {@code at}. */

@@ -1,5 +1,7 @@
 package io.cloaca.engine.execution;
 
+import io.cloaca.engine.TestDatabases;
+import io.cloaca.engine.TestSupport;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.retry.RetryCondition;
 import io.cloaca.engine.retry.RetryPolicy;
@@ -84,6 +86,40 @@ class RunnerFailureTest {
             assertFalse(after.containsKey("boom"), "a failed dependency contributes nothing");
             assertEquals(0, output(runner, result.executionId(), "orphan").get("orphan_input_size").asInt(),
                     "a task whose only dependency failed gets an empty context");
+        }
+    }
+
+    @Test
+    void a_last_success_after_a_failure_ends_the_execution_failed_with_its_output() throws Exception {
+        // "ok" ends last, as a task nothing depends on: on PostgreSQL its success commits in the round trip
+        // that records it, and the Failed end that its rows then call for follows in a second transaction.
+        CountDownLatch boomRecorded = new CountDownLatch(1);
+        Workflow wf = Workflow.builder("late_leaf")
+                .task("boom", List.of(), RetryPolicy.NONE, ctx -> {
+                    throw new IllegalStateException("kaput");
+                })
+                .task("ok", List.of(), RetryPolicy.NONE, ctx -> {
+                    if (!boomRecorded.await(GENEROUS.toSeconds(), TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("boom's failure was never recorded");
+                    }
+                    return ctx.set("ok", true);
+                })
+                .build();
+        try (RunnerFactory runners = new RunnerFactory(TestSupport.registryOf(wf), java.time.Clock.systemUTC(), true)) {
+            runners.addTaskListener(event -> {
+                if (event instanceof TaskEvent.Failed f && f.taskName().endsWith("boom")) {
+                    boomRecorded.countDown();
+                }
+            });
+            try (Runner runner = runners.open(TestDatabases.privateDatabaseUrl(),
+                    RunnerConfig.builder().maxConcurrentTasks(2).executionTimeout(GENEROUS).build())) {
+                ExecutionResult result = runner.execute("late_leaf", Context.empty());
+
+                assertEquals(ExecutionStatus.Failed, result.status());
+                assertEquals("1 task(s) failed, 1 completed, 0 skipped", result.errorMessage());
+                assertTrue(result.finalContext().get("ok").asBoolean(), "the last success's output is the final context");
+                assertEquals(TaskStatus.Completed, taskRows(runner, result.executionId()).get("ok").status());
+            }
         }
     }
 
