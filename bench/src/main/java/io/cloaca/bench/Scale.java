@@ -7,14 +7,17 @@ package io.cloaca.bench;
  * @param rawTasks         tasks of the raw-JDBC claim + complete baseline (2 commits each)
  * @param rawLatencyTasks  tasks of the single-writer commit-latency baseline (2 timed commits each)
  * @param throughputTasks  tasks per throughput shape (1-task workflows, and 10-task chains)
- * @param warmupTasks      tasks run, unmeasured, before each throughput measurement
+ * @param warmupTasks      tasks run, unmeasured, before each throughput measurement: in the full run enough
+ *                         for the JIT to have compiled the engine's hot path (probes of back-to-back rounds
+ *                         saw throughput rise, and the JVM's CPU per task fall 3-4x, over the first ~10,000
+ *                         tasks; measured after 1,000 the rounds mixed warm-up with steady state)
  * @param latencyChains    10-task chains executed one after another for dispatch and end-to-end latency
  * @param latencySingles   1-task workflows executed one after another for execute-to-result latency
  * @param latencyWarmup    executions run, unmeasured, before each latency measurement
  * @param rounds           repetitions of each throughput measurement (the report shows the median and range)
  */
 public enum Scale {
-    FULL(5_000, 2_000, 3_000, 1_000, 200, 500, 100, 3),
+    FULL(5_000, 2_000, 3_000, 10_000, 200, 500, 100, 3),
     QUICK(1_000, 300, 400, 150, 30, 60, 20, 3),
     SMOKE(40, 20, 20, 10, 3, 5, 2, 1);
 
