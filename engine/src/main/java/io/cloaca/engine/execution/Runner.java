@@ -92,7 +92,7 @@ public final class Runner implements AutoCloseable {
         this.clock = clock;
         this.onShutdown = onShutdown;
         this.claimant = new Claimant(runnerId, resources.liveness.owner(), config.leaseDuration().toMillis());
-        this.executor = new TaskExecutor(store, registry, config, claimant, clock, resources.timers,
+        this.executor = new TaskExecutor(store, registry, config, claimant, clock, resources.timers, resources.deadlines,
                 this::enqueue, this::onFinish, closed::get, listeners);
         this.lane = new WorkerPool.Lane(executor);
         this.maintenance = new Maintenance(this);

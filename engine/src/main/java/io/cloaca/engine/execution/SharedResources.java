@@ -31,6 +31,8 @@ final class SharedResources {
     final LivenessLock liveness;
     final WorkerPool workers;
     final ScheduledExecutorService timers;
+    /** The timeout watchdogs of every attempt of the runners sharing these resources, on {@link #timers}. */
+    final AttemptDeadlines deadlines;
     /** Lease sweeps and polls of every runner sharing these resources, and the liveness check. */
     final ScheduledExecutorService maintenance;
     /** The sweeps, polls and owner watches of every runner sharing these resources, in bounded rounds. */
@@ -47,11 +49,12 @@ final class SharedResources {
         this.database = database;
         this.liveness = LivenessLock.open(database);
         this.workers = new WorkerPool(name, workerThreads);
-        // Every attempt schedules a timeout watchdog and cancels it when the attempt ends; without
-        // remove-on-cancel the cancelled entries would pile up for the whole task timeout.
+        // Retries and trigger timeouts are scheduled here and may be cancelled; without remove-on-cancel the
+        // cancelled entries would stay queued until their time.
         ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1, r -> daemon(r, name + "-timer"));
         timerPool.setRemoveOnCancelPolicy(true);
         this.timers = timerPool;
+        this.deadlines = new AttemptDeadlines(timerPool, System::nanoTime);
         this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-maintenance"));
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-heartbeat"));
         this.rounds = new MaintenanceRounds(maintenance, liveness, MaintenanceRounds.IDLE_VISITS_PER_SECOND);

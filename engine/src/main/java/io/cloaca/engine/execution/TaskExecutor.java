@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -47,13 +46,14 @@ final class TaskExecutor {
     private final Claimant claimant;
     private final Clock clock;
     private final ScheduledExecutorService timers;
+    private final AttemptDeadlines deadlines;
     private final Consumer<String> enqueue;
     private final Consumer<FinishResult> onFinish;
     private final BooleanSupplier stopping;
     private final TaskListeners listeners;
 
     TaskExecutor(ExecutionStore store, WorkflowRegistry registry, RunnerConfig config, Claimant claimant, Clock clock,
-                 ScheduledExecutorService timers, Consumer<String> enqueue, Consumer<FinishResult> onFinish,
+                 ScheduledExecutorService timers, AttemptDeadlines deadlines, Consumer<String> enqueue, Consumer<FinishResult> onFinish,
                  BooleanSupplier stopping, TaskListeners listeners) {
         this.store = store;
         this.registry = registry;
@@ -61,6 +61,7 @@ final class TaskExecutor {
         this.claimant = claimant;
         this.clock = clock;
         this.timers = timers;
+        this.deadlines = deadlines;
         this.enqueue = enqueue;
         this.onFinish = onFinish;
         this.stopping = stopping;
@@ -160,8 +161,8 @@ final class TaskExecutor {
         long startedAt = clock.millis();
         listeners.publish(new TaskEvent.Started(task.executionId(), task.workflowName(), task.taskName(),
                 task.attempt(), task.maxAttempts()));
-        ScheduledFuture<?> watchdog = timers.schedule(() -> expire(task, wf, definition, startedAt),
-                config.taskTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        AttemptDeadlines.Deadline watchdog = deadlines.add(config.taskTimeout().toMillis(),
+                () -> expire(task, wf, definition, startedAt));
         TaskOutcome outcome;
         AttemptHandle handle = new AttemptHandle(task.taskName(), slot);
         boolean abandoned = false;
@@ -175,7 +176,7 @@ final class TaskExecutor {
             // leave the task Running until the watchdog fires.
             outcome = failure(task, definition, describe(e), stackTrace(e));
         } finally {
-            watchdog.cancel(false);
+            watchdog.cancel();
             abandoned = handle.consume();
         }
         if (abandoned) {
