@@ -45,7 +45,8 @@ final class TaskCompletion {
             return first.result();
         }
         // The outcome was committed in its own round trip, but the rows it read ask for more than that round
-        // trip could write: do the rest under the lock again, from the rows as they are then.
+        // trip could write (a completion time to move): do the rest under the lock again, from the rows as
+        // they are then.
         FinishResult rest = tables.database.inExecutionTransaction(task.executionId(), c -> {
             tables.lockExecution(c, task.executionId());
             Map<String, ExecutionProgress.Row> rows = tables.progressRows(c, task.executionId());
@@ -81,8 +82,8 @@ final class TaskCompletion {
      * One try of {@link #finish}.
      *
      * @param whole the transaction holds nothing else: a success whose step is fully written by the round
-     *              trip that records it (the last task of a chain or of a one-task workflow, a task whose
-     *              only dependent it claims) sends the COMMIT in that round trip
+     *              trip that records it (the task of a one-task workflow, a task whose only dependent it
+     *              claims) sends the COMMIT in that round trip
      */
     private Tried finish(Connection c, ClaimedTask task, TaskOutcome outcome, Workflow workflow,
                          Claimant.Claim next, long now, boolean retried, boolean whole) throws SQLException {
@@ -108,11 +109,15 @@ final class TaskCompletion {
                         successor.toString(), task.taskId(), task.token(), next, at, successorId)
                 : leaf ? propagation.endIfAllSucceeded(task.executionId(), output, at, ended)
                 : null;
-        // When that round trip is likely all the step writes (the task ends the execution, or its one dependent
-        // is the successor claimed), the COMMIT goes with it on PostgreSQL; the rows read then tell whether
-        // anything is left, which a second transaction writes (see finish above).
+        // When that round trip is all the step writes, the COMMIT goes with it on PostgreSQL: the task of a
+        // one-task workflow (which it ends), or a task whose one dependent is the successor it claims (nothing
+        // else can become ready). Not the last task of a longer workflow: an earlier failure would call for a
+        // Failed end, a second transaction, and a crash between the two would leave the execution Running
+        // with every task ended. The rows read tell whether anything is left after all (a completion time
+        // to move, when clocks disagree); a second transaction then writes it (see finish above).
         boolean commit = whole && !tables.database.dialect().singleWriter()
-                && (leaf || (successor != null && dependents(workflow, task.taskName()) == 1));
+                && ((leaf && workflow.tasks().size() == 1)
+                        || (successor != null && dependents(workflow, task.taskName()) == 1));
         // Lock the execution, record the outcome and read the execution's task rows: one round trip on
         // PostgreSQL. Under the lock no other finish of the execution can move a row to or from a terminal
         // status before this one commits.

@@ -1,5 +1,8 @@
 package io.cloaca.engine.execution;
 
+import io.cloaca.engine.SettableClock;
+import io.cloaca.engine.TestDatabases;
+import io.cloaca.engine.TestSupport;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.store.ExecutionStatus;
 import io.cloaca.engine.store.TaskRecord;
@@ -113,6 +116,31 @@ class RunnerContextFlowTest {
                         result.finalContext() + " is not among the latest outputs " + latestOutputs);
                 assertTrue(result.finalContext().containsKey("leaf"), "a leaf completes last");
             }
+        }
+    }
+
+    @Test
+    void completion_times_follow_commit_order_even_when_the_clock_goes_back() {
+        // The middle task's clock reads an hour earlier than its predecessor's completion: its own time is
+        // moved up to that one (on PostgreSQL after the commit that recorded it, in a second transaction).
+        SettableClock clock = new SettableClock(java.time.Instant.parse("2026-06-01T12:00:00Z"));
+        Workflow wf = Workflow.builder("clock_back")
+                .task("a", ctx -> ctx)
+                .task("b", List.of("a"), ctx -> {
+                    clock.advance(java.time.Duration.ofHours(-1));
+                    return ctx;
+                })
+                .task("c", List.of("b"), ctx -> ctx)
+                .build();
+        try (RunnerFactory runners = new RunnerFactory(TestSupport.registryOf(wf), clock, false);
+             Runner runner = runners.open(TestDatabases.privateDatabaseUrl(), RunnerConfig.DEFAULT)) {
+            ExecutionResult result = runner.execute("clock_back", Context.empty());
+
+            assertEquals(ExecutionStatus.Completed, result.status());
+            Map<String, TaskRecord> rows = taskRows(runner, result.executionId());
+            long a = rows.get("a").completedAt();
+            assertEquals(a, rows.get("b").completedAt(), "b is stamped no earlier than a, which committed first");
+            assertTrue(rows.get("c").completedAt() >= a, "c: " + rows.get("c").completedAt() + " < " + a);
         }
     }
 

@@ -91,8 +91,8 @@ class RunnerFailureTest {
 
     @Test
     void a_last_success_after_a_failure_ends_the_execution_failed_with_its_output() throws Exception {
-        // "ok" ends last, as a task nothing depends on: on PostgreSQL its success commits in the round trip
-        // that records it, and the Failed end that its rows then call for follows in a second transaction.
+        // "ok" ends last, as a task nothing depends on, after a failure: its success must end the execution
+        // Failed in the same transaction (not the conditional Completed end of its round trip).
         CountDownLatch boomRecorded = new CountDownLatch(1);
         Workflow wf = Workflow.builder("late_leaf")
                 .task("boom", List.of(), RetryPolicy.NONE, ctx -> {

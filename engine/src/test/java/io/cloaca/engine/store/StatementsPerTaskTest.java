@@ -89,7 +89,7 @@ class StatementsPerTaskTest {
         try (RunnerFactory runners = new RunnerFactory(registry, java.time.Clock.systemUTC(), false);
              Runner runner = runners.open(url, RunnerConfig.DEFAULT)) {
             measure(runner, counter, "one", 1, 2, 2);
-            measure(runner, counter, "chain", 10, 11, 11);
+            measure(runner, counter, "chain", 10, 11, 12);
         } finally {
             protocol.removeHandler(counter);
             protocol.setLevel(level);
