@@ -263,7 +263,7 @@ public final class Database implements AutoCloseable {
      * own after a transient failure, as {@link #inTransaction(SqlWork)} is.
      */
     public <T> T inExecutionTransaction(String executionId, SqlWork<T> work) {
-        return inExecutionTransaction(executionId, (ClosingWork<T>) (c, whole) -> work.run(c));
+        return inExecutionTransaction(executionId, (c, whole) -> work.run(c));
     }
 
     /** As {@link #inExecutionTransaction(String, SqlWork)}, for work that may send the commit itself. */

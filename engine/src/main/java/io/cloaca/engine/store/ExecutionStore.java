@@ -102,7 +102,7 @@ public final class ExecutionStore {
      */
     public Created createExecution(String executionId, String workflowName, Workflow workflow, String initialContext,
                                    Claimant claimFor, int claimLimit, long now) {
-        return tables.database.inExecutionTransaction(executionId, (ClosingWork<Created>) (c, whole) -> creation.create(c,
+        return tables.database.inExecutionTransaction(executionId, (c, whole) -> creation.create(c,
                 executionId, workflowName, workflow, initialContext, claimFor, claimLimit, now, whole));
     }
 

@@ -36,7 +36,7 @@ final class TaskCompletion {
     /** See {@link ExecutionStore#finish}. */
     FinishResult finish(ClaimedTask task, TaskOutcome outcome, Workflow workflow, Claimant.Claim next, long now) {
         boolean[] tried = {false};
-        Tried first = tables.database.inExecutionTransaction(task.executionId(), (ClosingWork<Tried>) (c, whole) -> {
+        Tried first = tables.database.inExecutionTransaction(task.executionId(), (c, whole) -> {
             boolean retried = tried[0];
             tried[0] = true;
             return finish(c, task, outcome, workflow, next, now, retried, whole);
@@ -103,8 +103,12 @@ final class TaskCompletion {
         ExecutionRecord[] ended = {null};
         // Likewise a successor that waits for this task alone is claimed for this worker in that round trip.
         String[] successorId = {null};
-        TaskNamespace successor = output != null && next != null ? soleSuccessor(workflow, task.taskName()) : null;
-        boolean leaf = output != null && successor == null && isLeaf(workflow, task.taskName());
+        TaskNamespace ns = TaskNamespace.parse(task.taskName());
+        // Null for a task the registered workflow does not have: then it neither hands on nor ends anything here.
+        List<TaskNamespace> dependents = workflow.hasTask(ns) ? workflow.dependents(ns) : null;
+        TaskNamespace successor = output != null && next != null && dependents != null
+                ? soleSuccessor(workflow, dependents) : null;
+        boolean leaf = output != null && successor == null && dependents != null && dependents.isEmpty();
         Pipeline.Step after = successor != null ? propagation.claimSoleSuccessor(task.executionId(),
                         successor.toString(), task.taskId(), task.token(), next, at, successorId)
                 : leaf ? propagation.endIfAllSucceeded(task.executionId(), output, at, ended)
@@ -117,7 +121,7 @@ final class TaskCompletion {
         // to move, when clocks disagree); a second transaction then writes it (see finish above).
         boolean commit = whole && !tables.database.dialect().singleWriter()
                 && ((leaf && workflow.tasks().size() == 1)
-                        || (successor != null && dependents(workflow, task.taskName()) == 1));
+                        || (successor != null && dependents.size() == 1));
         // Lock the execution, record the outcome and read the execution's task rows: one round trip on
         // PostgreSQL. Under the lock no other finish of the execution can move a row to or from a terminal
         // status before this one commits.
@@ -187,15 +191,11 @@ final class TaskCompletion {
     }
 
     /**
-     * The first dependent (in topological order) of {@code taskName} whose only dependency it is and whose
-     * trigger rule always holds: ready as soon as that task succeeds. Null when there is none.
+     * The first of a task's {@code dependents} (in topological order) whose only dependency is that task and
+     * whose trigger rule always holds: ready as soon as the task succeeds. Null when there is none.
      */
-    private static TaskNamespace soleSuccessor(Workflow workflow, String taskName) {
-        TaskNamespace ns = TaskNamespace.parse(taskName);
-        if (!workflow.hasTask(ns)) {
-            return null;
-        }
-        for (TaskNamespace dependent : workflow.dependents(ns)) {
+    private static TaskNamespace soleSuccessor(Workflow workflow, List<TaskNamespace> dependents) {
+        for (TaskNamespace dependent : dependents) {
             TaskDefinition definition = workflow.task(dependent);
             if (definition.dependencies().size() == 1
                     && definition.triggerRule() instanceof io.cloaca.engine.workflow.TriggerRule.Always) {
@@ -203,18 +203,6 @@ final class TaskCompletion {
             }
         }
         return null;
-    }
-
-    /** Whether no task of {@code workflow} depends on {@code taskName}. */
-    private static boolean isLeaf(Workflow workflow, String taskName) {
-        TaskNamespace ns = TaskNamespace.parse(taskName);
-        return workflow.hasTask(ns) && workflow.dependents(ns).isEmpty();
-    }
-
-    /** How many tasks of {@code workflow} depend on {@code taskName}. */
-    private static int dependents(Workflow workflow, String taskName) {
-        TaskNamespace ns = TaskNamespace.parse(taskName);
-        return workflow.hasTask(ns) ? workflow.dependents(ns).size() : 0;
     }
 
     /** Moves the end time of a row of {@code table} (tasks or executions) to {@code at}. */
