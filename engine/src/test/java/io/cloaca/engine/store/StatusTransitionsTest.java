@@ -56,7 +56,7 @@ class StatusTransitionsTest {
     void a_move_guards_on_its_old_statuses_and_an_illegal_one_is_refused_before_any_sql() {
         StatusMove move = StatusMove.task(Failed, NotStarted, Ready);
         assertEquals("status = 'Failed'", move.set());
-        assertEquals("status IN ('NotStarted', 'Ready')", move.guard());
+        assertEquals("(status IN ('NotStarted', 'Ready')) IS TRUE", move.guard());
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> StatusMove.task(Ready, Completed));
         assertTrue(e.getMessage().startsWith("BUG: a task cannot change from Completed to Ready"), e.getMessage());
         assertThrows(IllegalStateException.class,
