@@ -35,8 +35,9 @@ import java.util.stream.Collectors;
  *       PostgreSQL only busy runners run it: {@link MaintenanceRounds} watches the whole database in one
  *       query and asks every runner to sweep when a process it saw is gone;</li>
  *   <li>poll: queue Ready tasks this process did not create (other runners' executions, recovered
- *       tasks, due retries) and notice executions that another process finished. Idle polls back off
- *       to 16 × the poll interval.</li>
+ *       tasks, due retries) and notice executions that another process finished (a slice of the
+ *       awaited ones a poll, see {@link EndedElsewhereChecks}). Idle polls back off to 16 × the poll
+ *       interval.</li>
  * </ul>
  * The heartbeat runs on the heartbeat thread; the others are run by the pool's {@link MaintenanceRounds},
  * which serves idle runners in turn within a budget.
@@ -58,6 +59,7 @@ final class Maintenance {
     private final AtomicLong failures = new AtomicLong();
     /** Owners the watch found without their lock, and when it first did (runner clock); guarded by this. */
     private final Map<String, Long> firstSeenFree = new HashMap<>();
+    private final EndedElsewhereChecks endedElsewhere = new EndedElsewhereChecks();
     /** Empty polls in a row, up to 4: the next poll comes after 2^idlePolls poll intervals. */
     private volatile int idlePolls;
     private volatile boolean sweepRequested;
@@ -338,7 +340,7 @@ final class Maintenance {
     int poll() {
         boolean found = false;
         if (!runner.awaitedExecutions().isEmpty()) {
-            for (var record : store.findFinished(List.copyOf(runner.awaitedExecutions()))) {
+            for (var record : store.findFinished(endedElsewhere.next(runner.awaitedExecutions()))) {
                 runner.executionEnded(record);
             }
             found = true; // someone is waiting: keep looking at full speed
