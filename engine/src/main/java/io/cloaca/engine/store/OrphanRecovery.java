@@ -34,12 +34,12 @@ final class OrphanRecovery {
             return List.of();
         }
         return tables.database.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT t.id, t.execution_id, e.workflow_name, t.task_name,"
-                    + " t.claimed_by, t.claim_owner, t.claim_token, t.recovery_attempts, CASE WHEN t.lease_expires_at < "
-                    + tables.dbNow + " THEN 1 ELSE 0 END FROM " + tables.tasks + " t JOIN " + tables.executions
-                    + " e ON e.id = t.execution_id WHERE t.status = 'Running' AND (t.lease_expires_at < " + tables.dbNow
-                    + " OR (t.claim_owner IS NOT NULL AND t.claim_owner <> ?))"
-                    + " AND e.workflow_name IN (" + Rows.marks(workflowNames.size()) + ")")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT t.id, t.execution_id, " + tables.workflowNameOf("t")
+                    + ", t.task_name, t.claimed_by, t.claim_owner, t.claim_token, t.recovery_attempts, CASE WHEN"
+                    + " t.lease_expires_at < " + tables.dbNow + " THEN 1 ELSE 0 END FROM " + tables.tasks
+                    + " t WHERE t.status = 'Running' AND (t.lease_expires_at < " + tables.dbNow
+                    + " OR (t.claim_owner IS NOT NULL AND t.claim_owner <> ?)) AND "
+                    + tables.ofWorkflows("t", workflowNames.size()))) {
                 int i = tables.bindNow(ps, 1);
                 i = tables.bindNow(ps, i);
                 ps.setString(i++, self);
@@ -58,9 +58,8 @@ final class OrphanRecovery {
         }
         return tables.database.read(c -> {
             try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT t.claim_owner FROM " + tables.tasks
-                    + " t JOIN " + tables.executions + " e ON e.id = t.execution_id WHERE t.status = 'Running'"
-                    + " AND t.claim_owner IS NOT NULL AND t.claim_owner <> ? AND e.workflow_name IN ("
-                    + Rows.marks(workflowNames.size()) + ")")) {
+                    + " t WHERE t.status = 'Running' AND t.claim_owner IS NOT NULL AND t.claim_owner <> ? AND "
+                    + tables.ofWorkflows("t", workflowNames.size()))) {
                 ps.setString(1, self);
                 Rows.bind(ps, 2, workflowNames);
                 return new HashSet<>(Rows.list(ps, rs -> rs.getString(1)));

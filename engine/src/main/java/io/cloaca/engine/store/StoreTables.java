@@ -62,6 +62,23 @@ final class StoreTables {
     }
 
     /**
+     * The workflow name of the execution of task row {@code alias}: a correlated subquery rather than a
+     * join, for the statements that look for task rows of the registered workflows (the poll for Ready
+     * work, the sweep and the owner watch). The execution's key is then the only way to it. Joined,
+     * SQLite planned those statements from every execution of the workflows (by the name index) and
+     * PostgreSQL could on the empty tables of a new schema (the plan it then keeps): each poll read the
+     * whole history.
+     */
+    String workflowNameOf(String alias) {
+        return "(SELECT e.workflow_name FROM " + executions + " e WHERE e.id = " + alias + ".execution_id)";
+    }
+
+    /** The task row {@code alias} is of one of {@code count} workflows, whose names are bound in order. */
+    String ofWorkflows(String alias, int count) {
+        return workflowNameOf(alias) + " IN (" + Rows.marks(count) + ")";
+    }
+
+    /**
      * Holds the execution's row lock until commit, so that two tasks of one execution finishing at once
      * cannot both miss that their common dependent became ready.
      */

@@ -108,15 +108,18 @@ final class TaskClaims {
             return List.of();
         }
         return tables.database.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT t.id FROM " + tables.tasks + " t JOIN "
-                    + tables.executions + " e ON e.id = t.execution_id WHERE t.status = 'Ready'"
-                    + " AND (t.retry_at IS NULL OR t.retry_at <= ?) AND e.workflow_name IN ("
-                    + Rows.marks(workflowNames.size()) + ") ORDER BY t.updated_at LIMIT ?")) {
+            try (PreparedStatement ps = c.prepareStatement(findReadySql(workflowNames.size()))) {
                 ps.setLong(1, now);
                 ps.setInt(Rows.bind(ps, 2, workflowNames), limit);
                 return Rows.list(ps, rs -> rs.getString(1));
             }
         });
+    }
+
+    /** The poll's statement: due time, then {@code workflows} names, then the limit. */
+    String findReadySql(int workflows) {
+        return "SELECT t.id FROM " + tables.tasks + " t WHERE t.status = 'Ready' AND (t.retry_at IS NULL OR t.retry_at <= ?)"
+                + " AND " + tables.ofWorkflows("t", workflows) + " ORDER BY t.updated_at LIMIT ?";
     }
 
     /**
