@@ -37,6 +37,8 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource pool;
     private final Path temporaryFile;
     private final GroupCommit groupCommit;
+    /** SQLite only: checkpoints off the writer lane; null on PostgreSQL. */
+    private final WalCheckpointer checkpointer;
     /** Flyway's connections (PostgreSQL), opened on the first migration; guarded by {@code this}. */
     private HikariDataSource migrationPool;
     /** Flyway holds a main and a migration connection at once. */
@@ -50,6 +52,7 @@ public final class Database implements AutoCloseable {
         this.pool = pool;
         this.temporaryFile = temporaryFile;
         this.groupCommit = new GroupCommit(pool, dialect.singleWriter() ? 1 : groupCommitLanes(pool));
+        this.checkpointer = dialect.singleWriter() ? new WalCheckpointer(pool, pool.getPoolName()) : null;
     }
 
     /**
@@ -106,6 +109,8 @@ public final class Database implements AutoCloseable {
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
         // Nothing here reads generated keys; left on, the driver runs a query of its own after every INSERT.
         config.setGetGeneratedKeys(false);
+        // The writers checkpoint only as a fallback: WalCheckpointer does it off the writer lane.
+        config.setWalAutocheckpoint(WalCheckpointer.FALLBACK_PAGES);
         SQLiteDataSource sqlite = new SQLiteDataSource(config);
         sqlite.setUrl("jdbc:sqlite:" + file);
         HikariConfig hikari = baseConfig("cloaca-sqlite", poolSize);
@@ -214,6 +219,11 @@ public final class Database implements AutoCloseable {
 
     public DatabaseUrl url() {
         return url;
+    }
+
+    /** SQLite: the checkpointer (for tests); null on PostgreSQL. */
+    WalCheckpointer checkpointer() {
+        return checkpointer;
     }
 
     public DataSource dataSource() {
@@ -357,7 +367,12 @@ public final class Database implements AutoCloseable {
     private <T> T transactionOnce(String executionId, ClosingWork<T> work) throws SQLException {
         // On PostgreSQL, work without a lock key runs alone: batched after another execution's work it
         // could take its locks out of order (a deadlock that the server would break after a second).
-        if (dialect.singleWriter() || executionId != null) {
+        if (dialect.singleWriter()) {
+            T result = groupCommit.run(executionId, work);
+            checkpointer.committed();
+            return result;
+        }
+        if (executionId != null) {
             return groupCommit.run(executionId, work);
         }
         try (Connection connection = pool.getConnection()) {
@@ -393,6 +408,9 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        if (checkpointer != null) {
+            checkpointer.close();
+        }
         synchronized (this) {
             if (migrationPool != null) {
                 migrationPool.close();
