@@ -114,7 +114,7 @@ public final class Database implements AutoCloseable {
         SQLiteDataSource sqlite = new SQLiteDataSource(config);
         sqlite.setUrl("jdbc:sqlite:" + file);
         HikariConfig hikari = baseConfig("cloaca-sqlite", poolSize);
-        hikari.setDataSource(sqlite);
+        hikari.setDataSource(new StatementCachingDataSource(sqlite));
         return new Database(url, Dialect.SQLITE, start(hikari, "Cannot open SQLite database '" + file + "'"), temporary);
     }
 
