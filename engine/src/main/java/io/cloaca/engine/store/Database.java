@@ -365,13 +365,14 @@ public final class Database implements AutoCloseable {
     }
 
     private <T> T transactionOnce(String executionId, ClosingWork<T> work) throws SQLException {
-        // On PostgreSQL, work without a lock key runs alone: batched after another execution's work it
-        // could take its locks out of order (a deadlock that the server would break after a second).
         if (dialect.singleWriter()) {
+            // SQLite: every write goes through the one lane; each commit counts toward the next checkpoint.
             T result = groupCommit.run(executionId, work);
             checkpointer.committed();
             return result;
         }
+        // On PostgreSQL, work without a lock key runs alone: batched after another execution's work it
+        // could take its locks out of order (a deadlock that the server would break after a second).
         if (executionId != null) {
             return groupCommit.run(executionId, work);
         }
