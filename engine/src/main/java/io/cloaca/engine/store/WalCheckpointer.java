@@ -38,6 +38,7 @@ final class WalCheckpointer implements AutoCloseable {
     private final AtomicInteger commits = new AtomicInteger();
     private final AtomicBoolean pending = new AtomicBoolean();
     private final AtomicInteger checkpoints = new AtomicInteger();
+    private final AtomicInteger requested = new AtomicInteger();
 
     WalCheckpointer(DataSource pool, String name) {
         this.pool = pool;
@@ -52,6 +53,7 @@ final class WalCheckpointer implements AutoCloseable {
     void committed() {
         if (commits.incrementAndGet() >= COMMITS_PER_CHECKPOINT && pending.compareAndSet(false, true)) {
             commits.set(0);
+            requested.incrementAndGet();
             try {
                 thread.execute(this::checkpointQuietly);
             } catch (java.util.concurrent.RejectedExecutionException closed) {
@@ -68,6 +70,11 @@ final class WalCheckpointer implements AutoCloseable {
             // busy flag, pages in the log, pages copied back (-1 when not in WAL mode)
             return rs.next() ? Math.max(0, rs.getInt(2) - rs.getInt(3)) : 0;
         }
+    }
+
+    /** How many checkpoints commits have asked this thread for (for tests and diagnostics). */
+    int requested() {
+        return requested.get();
     }
 
     /** How many checkpoints ran here (for tests and diagnostics). */
