@@ -93,7 +93,7 @@ public final class Runner implements AutoCloseable {
         this.onShutdown = onShutdown;
         this.claimant = new Claimant(runnerId, resources.liveness.owner(), config.leaseDuration().toMillis());
         this.executor = new TaskExecutor(store, registry, config, claimant, clock, resources.timers, resources.deadlines,
-                this::enqueue, this::onFinish, closed::get, listeners);
+                this::enqueue, this::takeQueued, this::onFinish, closed::get, listeners);
         this.lane = new WorkerPool.Lane(executor);
         this.maintenance = new Maintenance(this);
         if (backgroundMaintenance) {
@@ -282,6 +282,11 @@ public final class Runner implements AutoCloseable {
 
     void enqueue(String taskId) {
         resources.workers.submit(lane, taskId);
+    }
+
+    /** A task of this runner's queue for a worker about to finish one (see {@link WorkerPool#takeQueued}). */
+    private String takeQueued() {
+        return resources.workers.takeQueued(lane);
     }
 
     /** Queues what an outcome readied and wakes whoever waits for an execution it ended. */

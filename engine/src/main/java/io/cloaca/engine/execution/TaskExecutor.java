@@ -48,12 +48,15 @@ final class TaskExecutor {
     private final ScheduledExecutorService timers;
     private final AttemptDeadlines deadlines;
     private final Consumer<String> enqueue;
+    /** A task id queued for this runner that a finishing worker may take for itself, or null. */
+    private final java.util.function.Supplier<String> takeQueued;
     private final Consumer<FinishResult> onFinish;
     private final BooleanSupplier stopping;
     private final TaskListeners listeners;
 
     TaskExecutor(ExecutionStore store, WorkflowRegistry registry, RunnerConfig config, Claimant claimant, Clock clock,
-                 ScheduledExecutorService timers, AttemptDeadlines deadlines, Consumer<String> enqueue, Consumer<FinishResult> onFinish,
+                 ScheduledExecutorService timers, AttemptDeadlines deadlines, Consumer<String> enqueue,
+                 java.util.function.Supplier<String> takeQueued, Consumer<FinishResult> onFinish,
                  BooleanSupplier stopping, TaskListeners listeners) {
         this.store = store;
         this.registry = registry;
@@ -63,6 +66,7 @@ final class TaskExecutor {
         this.timers = timers;
         this.deadlines = deadlines;
         this.enqueue = enqueue;
+        this.takeQueued = takeQueued;
         this.onFinish = onFinish;
         this.stopping = stopping;
         this.listeners = listeners;
@@ -250,26 +254,45 @@ final class TaskExecutor {
 
     private ClaimedTask record(ClaimedTask task, TaskOutcome outcome, Workflow wf, boolean claimNext, long startedAt) {
         long now = clock.millis();
+        // A task nothing depends on hands this worker no successor: it takes the next queued task instead,
+        // claimed in the finish's transaction, or already claimed when its execution was created.
+        String queued = claimNext && !(outcome instanceof TaskOutcome.Retry)
+                && ExecutionStore.takesQueuedWork(wf, task.taskName()) ? takeQueued.get() : null;
+        ClaimedTask ownQueued = queued != null ? preclaimed.remove(queued) : null;
+        String toClaim = ownQueued == null ? queued : null;
         FinishResult result;
         try {
-            result = store.finish(task, outcome, wf, claimNext ? claimant.newClaim() : null, now);
+            result = store.finish(task, outcome, wf, claimNext ? claimant.newClaim() : null, toClaim, now);
         } catch (CloacaException e) {
             LOG.error("Could not record the outcome of task {} (execution {}); its lease will expire and it will "
                     + "run again", task.taskName(), task.executionId(), e);
-            return null;
+            requeue(toClaim);
+            return ownQueued;
         } finally {
             // Recorded, lost or failed: either way this claim is no longer ours to renew.
             held.remove(task.token());
         }
-        if (result.next() != null) {
-            held.put(result.next().token(), result.next());
+        ClaimedTask next = result.next();
+        if (next != null) {
+            held.put(next.token(), next);
+        }
+        if (toClaim != null && (next == null || !next.taskId().equals(toClaim))) {
+            requeue(toClaim); // not claimed: as if it had never left the queue
+        }
+        if (ownQueued != null) {
+            if (next == null) {
+                next = ownQueued;
+            } else {
+                preclaimed(ownQueued); // cannot happen for a task nothing depends on; kept for safety
+                enqueue.accept(ownQueued.taskId());
+            }
         }
         if (!result.recorded()) {
             // Worth a warning: the attempt's work may have been done twice (a retry or another runner).
             LOG.warn("Outcome of task {} attempt {} (execution {}) dropped: its claim no longer holds (the attempt"
                     + " timed out, or its lease expired and another runner took the task); the outcome recorded"
                     + " under the current claim stands", task.taskName(), task.attempt(), task.executionId());
-            return null;
+            return next;
         }
         if (outcome instanceof TaskOutcome.Retry retry) {
             timers.schedule(() -> enqueue.accept(task.taskId()), Math.max(0, retry.retryAt() - now),
@@ -278,7 +301,13 @@ final class TaskExecutor {
         listeners.publish(event(task, outcome, now - startedAt, now));
         result.ready().forEach(enqueue);
         onFinish.accept(result);
-        return result.next();
+        return next;
+    }
+
+    private void requeue(String taskId) {
+        if (taskId != null) {
+            enqueue.accept(taskId);
+        }
     }
 
     private static TaskEvent event(ClaimedTask task, TaskOutcome outcome, long elapsed, long now) {

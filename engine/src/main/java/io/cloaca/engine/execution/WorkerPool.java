@@ -89,6 +89,22 @@ final class WorkerPool {
         }
     }
 
+    /**
+     * A task queued in {@code lane} that a worker finishing one of the lane's tasks may take for itself
+     * (see {@link FairQueue#pollIfNext}); null when there is none, or when an idle worker or another
+     * lane should have it.
+     */
+    String takeQueued(Lane lane) {
+        if (lane.closed || stopping) {
+            return null;
+        }
+        String taskId = queue.pollIfNext(lane);
+        if (taskId != null) {
+            lane.queued.remove(taskId);
+        }
+        return taskId;
+    }
+
     private void startThread() {
         Thread t = new Thread(this::loop, name + "-worker-" + threadNumber.incrementAndGet());
         t.setDaemon(true);

@@ -63,7 +63,7 @@ public final class ExecutionStore {
         this.claims = new TaskClaims(tables);
         Propagation propagation = new Propagation(tables, claims);
         this.creation = new ExecutionCreation(tables, propagation);
-        this.completion = new TaskCompletion(tables, propagation);
+        this.completion = new TaskCompletion(tables, claims, propagation);
         this.recovery = new OrphanRecovery(tables, propagation);
         this.queries = new ExecutionQueries(tables);
         this.history = ExecutionHistory.retrying(database, schema);
@@ -163,13 +163,33 @@ public final class ExecutionStore {
      */
     public FinishResult finish(ClaimedTask task, TaskOutcome outcome, Workflow workflow, Claimant.Claim next,
                                long now) {
-        return completion.finish(task, outcome, workflow, next, now);
+        return finish(task, outcome, workflow, next, null, now);
+    }
+
+    /**
+     * As {@link #finish(ClaimedTask, TaskOutcome, Workflow, Claimant.Claim, long)}, and when the task is one
+     * that nothing depends on ({@link #takesQueuedWork}) also claims {@code queued}, a Ready task the
+     * worker took from its runner's queue, under {@code next} in the same transaction: under a backlog a
+     * one-task workflow then costs two transactions (its creation and its finish) rather than three. The
+     * claim is made only if the outcome is recorded, and only if no other transaction holds the row; the
+     * task is then {@code FinishResult.next}, and otherwise it was not claimed (it may still be Ready).
+     *
+     * @param queued the id of a task this runner found Ready, or null
+     */
+    public FinishResult finish(ClaimedTask task, TaskOutcome outcome, Workflow workflow, Claimant.Claim next,
+                               String queued, long now) {
+        return completion.finish(task, outcome, workflow, next, queued, now);
+    }
+
+    /** Whether a finish of {@code taskName} of {@code workflow} claims the queued task it is given. */
+    public static boolean takesQueuedWork(Workflow workflow, String taskName) {
+        return TaskCompletion.takesQueuedWork(workflow, taskName);
     }
 
     /** One try of {@link #finish} on the caller's transaction; {@code retried}: an earlier try may have committed. */
     FinishResult finish(Connection c, ClaimedTask task, TaskOutcome outcome, Workflow workflow, Claimant.Claim next,
-                        long now, boolean retried) throws SQLException {
-        return completion.finish(c, task, outcome, workflow, next, now, retried);
+                        String queued, long now, boolean retried) throws SQLException {
+        return completion.finish(c, task, outcome, workflow, next, queued, now, retried);
     }
 
     /**

@@ -98,8 +98,8 @@ final class StoreTables {
     }
 
     /**
-     * {@link #lockExecution}, then {@code write}, then {@link #progressRows}, then {@code after} (if not
-     * null), in one round trip on PostgreSQL (see {@link Pipeline}): the write and the read happen once
+     * {@link #lockExecution}, then {@code write}, then {@link #progressRows}, then the steps of
+     * {@code after}, in one round trip on PostgreSQL (see {@link Pipeline}): the write and the read happen once
      * the lock is held, so no other finish of the execution can change a status to or from a terminal one
      * until this transaction ends, and the rows read include what {@code write} changed.
      *
@@ -107,14 +107,12 @@ final class StoreTables {
      *               are then what was committed
      */
     Map<String, ExecutionProgress.Row> lockWriteAndReadProgress(Connection c, String executionId, Pipeline.Step write,
-                                                                Pipeline.Step after, boolean commit)
+                                                                List<Pipeline.Step> after, boolean commit)
             throws SQLException {
         if (database.dialect().singleWriter()) {
             Pipeline.run(c, database.dialect(), write);
             Map<String, ExecutionProgress.Row> rows = progressRows(c, executionId);
-            if (after != null) {
-                Pipeline.run(c, database.dialect(), after);
-            }
+            Pipeline.run(c, database.dialect(), after.toArray(Pipeline.Step[]::new));
             return rows;
         }
         Map<String, ExecutionProgress.Row> rows = new LinkedHashMap<>();
@@ -133,9 +131,7 @@ final class StoreTables {
                     ps.setString(i, executionId);
                     return i + 1;
                 }, (rs, count) -> readProgress(rs, rows))));
-        if (after != null) {
-            steps.add(after);
-        }
+        steps.addAll(after);
         if (commit) {
             Pipeline.runThenCommit(c, database.dialect(), steps.toArray(Pipeline.Step[]::new));
         } else {

@@ -18,6 +18,10 @@ final class TaskClaims {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TaskClaims.class);
     private static final StatusMove RELEASE = StatusMove.task(TaskStatus.Ready, TaskStatus.Running);
+    private static final StatusMove CLAIM_READY = StatusMove.task(TaskStatus.Running, TaskStatus.Ready);
+    /** What a worker needs of a claimed task, {@code t}, and its execution, {@code e}; see {@link #claimedTask}. */
+    private static final String CLAIMED_SQL_HEAD = "SELECT t.execution_id, e.workflow_name, e.workflow_version,"
+            + " t.task_name, t.attempt, t.max_attempts, e.initial_context FROM ";
 
     private final StoreTables tables;
 
@@ -39,23 +43,71 @@ final class TaskClaims {
                     new Pipeline.Step(markRunningSql(TaskStatus.Ready),
                             (ps, i) -> bindMarkRunning(ps, i, taskId, claim, now),
                             (rs, count) -> took[0] = Rows.changedOne(count, "claiming task " + taskId)),
-                    new Pipeline.Step("SELECT t.execution_id, e.workflow_name, e.workflow_version, t.task_name,"
-                            + " t.attempt, t.max_attempts, e.initial_context FROM " + tables.tasks + " t JOIN "
-                            + tables.executions + " e ON e.id = t.execution_id WHERE t.id = ?", (ps, i) -> {
-                                ps.setString(i, taskId);
-                                return i + 1;
-                            }, (rs, count) -> {
-                                if (took[0] && rs.next()) {
-                                    claimed[0] = new ClaimedTask(taskId, rs.getString(1), rs.getString(2),
-                                            rs.getString(3), rs.getString(4), rs.getInt(5), rs.getInt(6),
-                                            rs.getString(7), claim.token());
-                                }
-                            }));
+                    readClaimed(taskId, claim, took, claimed));
             if (took[0] && claimed[0] == null) {
                 throw CloacaException.notFound("Task row " + taskId + " vanished after being claimed");
             }
             return Optional.ofNullable(claimed[0]);
         });
+    }
+
+    /**
+     * Steps that claim the Ready task {@code taskId} inside the transaction recording the outcome of
+     * another task, {@code finished}, and only if that outcome was recorded under {@code finishedToken}
+     * (so a lost claim takes nothing); {@code claimed[0]} is set when it took. On PostgreSQL the row is
+     * locked with SKIP LOCKED: such a transaction holds the locks of other executions (a group-commit
+     * batch takes them in one order), and waiting for this row outside that order could deadlock; a row
+     * someone else holds is simply not taken.
+     */
+    List<Pipeline.Step> claimAfterFinish(String taskId, Claimant.Claim claim, long now, String finished,
+                                         String finishedToken, ClaimedTask[] claimed) {
+        boolean[] took = {false};
+        return List.of(
+                new Pipeline.Step(markRunningHead(CLAIM_READY) + "id IN (SELECT id FROM " + tables.tasks
+                        + " WHERE id = ? AND " + CLAIM_READY.guard() + tables.database.dialect().forUpdateSkipLocked() + ") AND EXISTS (SELECT 1 FROM "
+                        + tables.tasks + " WHERE id = ? AND status IN ('" + TaskStatus.Completed + "', '"
+                        + TaskStatus.Failed + "') AND claim_token = ?)", (ps, index) -> {
+                            int i = bindMarkRunning(ps, index, taskId, claim, now);
+                            ps.setString(i++, finished);
+                            ps.setString(i++, finishedToken);
+                            return i;
+                        }, (rs, count) -> took[0] = count == 1),
+                readClaimed(taskId, claim, took, claimed));
+    }
+
+    /** Reads what the worker needs of a task claimed by the step before; kept only if {@code took[0]}. */
+    private Pipeline.Step readClaimed(String taskId, Claimant.Claim claim, boolean[] took, ClaimedTask[] claimed) {
+        return new Pipeline.Step(CLAIMED_SQL_HEAD + tables.tasks + " t JOIN " + tables.executions
+                + " e ON e.id = t.execution_id WHERE t.id = ?", (ps, i) -> {
+                    ps.setString(i, taskId);
+                    return i + 1;
+                }, (rs, count) -> {
+                    if (took[0] && rs.next()) {
+                        claimed[0] = claimedTask(rs, taskId, claim.token());
+                    }
+                });
+    }
+
+    /** A claimed task from a row of {@link #CLAIMED_SQL_HEAD}'s columns. */
+    private static ClaimedTask claimedTask(ResultSet rs, String taskId, String token) throws SQLException {
+        return new ClaimedTask(taskId, rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                rs.getInt(5), rs.getInt(6), rs.getString(7), token);
+    }
+
+    /**
+     * The task claimed under {@code token} by a transaction that committed, if it is still Running under
+     * that claim: what a retried finish reports when its first try's acknowledgement was lost.
+     */
+    Optional<ClaimedTask> claimedUnder(Connection c, String taskId, String token) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(CLAIMED_SQL_HEAD + tables.tasks + " t JOIN " + tables.executions
+                + " e ON e.id = t.execution_id WHERE t.id = ? AND t.status = '" + TaskStatus.Running
+                + "' AND t.claim_token = ?")) {
+            ps.setString(1, taskId);
+            ps.setString(2, token);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(claimedTask(rs, taskId, token)) : Optional.empty();
+            }
+        }
     }
 
     /** Writes {@code claim} into the row if it is still {@code expected}; false when it was not. */
@@ -69,9 +121,14 @@ final class TaskClaims {
 
     private String markRunningSql(TaskStatus expected) {
         StatusMove move = StatusMove.task(TaskStatus.Running, expected);
+        return markRunningHead(move) + "id = ? AND " + move.guard();
+    }
+
+    /** The claim's UPDATE up to its WHERE, whose first parameter must be the task's id (see {@link #bindMarkRunning}). */
+    private String markRunningHead(StatusMove move) {
         return "UPDATE " + tables.tasks + " SET " + move.set() + ", claimed_by = ?, claim_owner = ?, claim_token = ?,"
                 + " lease_expires_at = " + tables.dbNow + " + ?, started_at = ?, retry_at = NULL, updated_at = ?"
-                + " WHERE id = ? AND " + move.guard();
+                + " WHERE ";
     }
 
     private int bindMarkRunning(PreparedStatement ps, int index, String taskId, Claimant.Claim claim, long now)

@@ -26,20 +26,32 @@ final class TaskCompletion {
             TaskStatus.Ready);
 
     private final StoreTables tables;
+    private final TaskClaims claims;
     private final Propagation propagation;
 
-    TaskCompletion(StoreTables tables, Propagation propagation) {
+    TaskCompletion(StoreTables tables, TaskClaims claims, Propagation propagation) {
         this.tables = tables;
+        this.claims = claims;
         this.propagation = propagation;
     }
 
+    /**
+     * Whether a finish of {@code taskName} can take a queued task (see {@link ExecutionStore#finish}): a
+     * task that nothing depends on, whose outcome readies nothing the worker could claim instead.
+     */
+    static boolean takesQueuedWork(Workflow workflow, String taskName) {
+        TaskNamespace ns = TaskNamespace.parse(taskName);
+        return workflow.hasTask(ns) && workflow.dependents(ns).isEmpty();
+    }
+
     /** See {@link ExecutionStore#finish}. */
-    FinishResult finish(ClaimedTask task, TaskOutcome outcome, Workflow workflow, Claimant.Claim next, long now) {
+    FinishResult finish(ClaimedTask task, TaskOutcome outcome, Workflow workflow, Claimant.Claim next, String queued,
+                        long now) {
         boolean[] tried = {false};
         Tried first = tables.database.inExecutionTransaction(task.executionId(), (c, whole) -> {
             boolean retried = tried[0];
             tried[0] = true;
-            return finish(c, task, outcome, workflow, next, now, retried, whole);
+            return finish(c, task, outcome, workflow, next, queued, now, retried, whole);
         });
         if (!first.carryOn()) {
             return first.result();
@@ -74,8 +86,8 @@ final class TaskCompletion {
 
     /** One try of {@link #finish} in the caller's transaction; {@code retried} when an earlier try may have committed. */
     FinishResult finish(Connection c, ClaimedTask task, TaskOutcome outcome, Workflow workflow,
-                        Claimant.Claim next, long now, boolean retried) throws SQLException {
-        return finish(c, task, outcome, workflow, next, now, retried, false).result();
+                        Claimant.Claim next, String queued, long now, boolean retried) throws SQLException {
+        return finish(c, task, outcome, workflow, next, queued, now, retried, false).result();
     }
 
     /**
@@ -86,12 +98,13 @@ final class TaskCompletion {
      *              claims) sends the COMMIT in that round trip
      */
     private Tried finish(Connection c, ClaimedTask task, TaskOutcome outcome, Workflow workflow,
-                         Claimant.Claim next, long now, boolean retried, boolean whole) throws SQLException {
+                         Claimant.Claim next, String queued, long now, boolean retried, boolean whole)
+            throws SQLException {
         if (outcome instanceof TaskOutcome.Retry retry) {
             tables.lockExecution(c, task.executionId());
             long at = Math.max(now, tables.clock().millis());
             if (!recordRetry(c, task, retry, at)) {
-                return Tried.done(retried ? alreadyRecorded(c, task, next) : FinishResult.LOST);
+                return Tried.done(retried ? alreadyRecorded(c, task, next, null) : FinishResult.LOST);
             }
             return Tried.done(new FinishResult(true, List.of(), null, null));
         }
@@ -109,10 +122,20 @@ final class TaskCompletion {
         TaskNamespace successor = output != null && next != null && dependents != null
                 ? soleSuccessor(workflow, dependents) : null;
         boolean leaf = output != null && successor == null && dependents != null && dependents.isEmpty();
-        Pipeline.Step after = successor != null ? propagation.claimSoleSuccessor(task.executionId(),
-                        successor.toString(), task.taskId(), task.token(), next, at, successorId)
-                : leaf ? propagation.endIfAllSucceeded(task.executionId(), output, at, ended)
-                : null;
+        List<Pipeline.Step> after = new java.util.ArrayList<>();
+        if (successor != null) {
+            after.add(propagation.claimSoleSuccessor(task.executionId(), successor.toString(), task.taskId(),
+                    task.token(), next, at, successorId));
+        } else if (leaf) {
+            after.add(propagation.endIfAllSucceeded(task.executionId(), output, at, ended));
+        }
+        // A task nothing depends on readies nothing for this worker: it may take a queued task instead, in
+        // this transaction, saving that claim's own (see ExecutionStore#finish).
+        ClaimedTask[] queuedClaim = {null};
+        String takes = queued != null && next != null && takesQueuedWork(workflow, task.taskName()) ? queued : null;
+        if (takes != null) {
+            after.addAll(claims.claimAfterFinish(takes, next, at, task.taskId(), task.token(), queuedClaim));
+        }
         // When that round trip is all the step writes, the COMMIT goes with it on PostgreSQL: the task of a
         // one-task workflow (which it ends), or a task whose one dependent is the successor it claims (nothing
         // else can become ready). Not the last task of a longer workflow: an earlier failure would call for a
@@ -130,9 +153,9 @@ final class TaskCompletion {
         if (!recorded[0]) {
             // The end's and the claim's conditions need this task's row Completed under this claim's token,
             // so a lost claim ended and claimed nothing.
-            return Tried.done(retried ? alreadyRecorded(c, task, next) : FinishResult.LOST);
+            return Tried.done(retried ? alreadyRecorded(c, task, next, takes) : FinishResult.LOST);
         }
-        ClaimedTask handed = null;
+        ClaimedTask handed = queuedClaim[0];
         if (successorId[0] != null) {
             // Read before the claim: the successor's row as this transaction left it.
             rows.put(successor.toString(), new ExecutionProgress.Row(successorId[0], TaskStatus.Running, null));
@@ -219,10 +242,11 @@ final class TaskCompletion {
     /**
      * In a retried {@link #finish}: whether an earlier try committed the outcome after all (the row is no
      * longer Running but still carries this claim's token) and, if so, what it did that the caller must
-     * act on: the dependent it claimed, the end of the execution. Dependents it made Ready are found by
-     * the runners' polls.
+     * act on: the dependent or the {@code queued} task it claimed, the end of the execution. Dependents it
+     * made Ready are found by the runners' polls.
      */
-    private FinishResult alreadyRecorded(Connection c, ClaimedTask task, Claimant.Claim next) throws SQLException {
+    private FinishResult alreadyRecorded(Connection c, ClaimedTask task, Claimant.Claim next, String queued)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT status, claim_token FROM " + tables.tasks
                 + " WHERE id = ?")) {
             ps.setString(1, task.taskId());
@@ -247,6 +271,9 @@ final class TaskCompletion {
                                 task.initialContext(), next.token());
                     }
                 }
+            }
+            if (claimed == null && queued != null) {
+                claimed = claims.claimedUnder(c, queued, next.token()).orElse(null);
             }
         }
         ExecutionRecord ended = tables.loadExecution(c, task.executionId())

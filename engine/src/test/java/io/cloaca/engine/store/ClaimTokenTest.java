@@ -1,9 +1,7 @@
 package io.cloaca.engine.store;
 
-import io.cloaca.engine.TestDatabases;
 import io.cloaca.engine.workflow.Workflow;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -23,32 +21,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ClaimTokenTest {
 
-    private static final Workflow PAIR = Workflow.builder("pair")
-            .task("a", ctx -> ctx)
-            .task("b", List.of("a"), ctx -> ctx)
-            .build();
+    private static final Workflow PAIR = TestStore.PAIR;
 
-    private Database database;
-    private ExecutionStore store;
-    private LivenessLock liveness;
-    private Claimant claimant;
-
-    @BeforeEach
-    void open() {
-        String url = TestDatabases.privateDatabaseUrl();
-        DatabaseUrl parsed = DatabaseUrl.parse(url);
-        String schema = parsed instanceof DatabaseUrl.Postgres pg ? pg.schema() : null;
-        database = Database.open(parsed, 2, true);
-        database.migrate(schema);
-        store = new ExecutionStore(database, schema);
-        liveness = LivenessLock.open(database);
-        claimant = new Claimant("runner-1", liveness.owner(), 60_000);
-    }
+    /** A new one for every test (JUnit makes an instance per test method). */
+    private final TestStore fixture = new TestStore();
+    private final Database database = fixture.database;
+    private final ExecutionStore store = fixture.store;
+    private final LivenessLock liveness = fixture.liveness;
+    private final Claimant claimant = fixture.claimant;
 
     @AfterEach
     void close() {
-        liveness.close();
-        database.close();
+        fixture.close();
     }
 
     private Map<String, TaskRecord> rows(String executionId) {
@@ -69,17 +53,17 @@ class ClaimTokenTest {
         Claimant.Claim next = claimant.newClaim();
         TaskOutcome done = new TaskOutcome.Succeeded("{\"a\": true}");
         long now = System.currentTimeMillis();
-        FinishResult first = database.inTransaction(c -> store.finish(c, a, done, PAIR, next, now, false));
+        FinishResult first = database.inTransaction(c -> store.finish(c, a, done, PAIR, next, null, now, false));
         assertNotNull(first.next());
 
         // The same call's second try, as Database runs it when the first commit's acknowledgement is lost.
-        FinishResult retried = database.inTransaction(c -> store.finish(c, a, done, PAIR, next, now, true));
+        FinishResult retried = database.inTransaction(c -> store.finish(c, a, done, PAIR, next, null, now, true));
         assertTrue(retried.recorded());
         assertEquals(first.next(), retried.next(), "the dependent claimed by the committed try is handed over");
         assertEquals(TaskStatus.Running, rows(id).get("b").status());
 
         // Not a retry (another worker, a timed-out attempt's late result): the claim is spent.
-        FinishResult late = database.inTransaction(c -> store.finish(c, a, done, PAIR, null, now, false));
+        FinishResult late = database.inTransaction(c -> store.finish(c, a, done, PAIR, null, null, now, false));
         assertFalse(late.recorded());
     }
 
