@@ -8,24 +8,47 @@ import io.cloaca.engine.store.ExecutionStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Many independent executions at once: one client thread calls {@link Runner#submit} for all of them
- * (each submit commits the execution and its task rows), then waits for every result. The time runs from
- * the first submit to the last result, so it includes the submit commits.
+ * Many independent executions at once: {@code clients} threads call {@link Runner#submit} (each submit
+ * commits the execution and its task rows) until all are submitted, then every result is awaited. The
+ * time runs from the first submit to the last result, so it includes the submit commits.
  */
 final class ThroughputRun {
 
     private ThroughputRun() {
     }
 
-    static Throughput measure(Runner runner, String workflow, int tasksPerWorkflow, int tasks) throws Exception {
+    static Throughput measure(Runner runner, String workflow, int tasksPerWorkflow, int tasks, int clients)
+            throws Exception {
         int executions = Math.max(1, tasks / tasksPerWorkflow);
-        List<CompletableFuture<ExecutionResult>> results = new ArrayList<>(executions);
+        ConcurrentLinkedQueue<CompletableFuture<ExecutionResult>> results = new ConcurrentLinkedQueue<>();
+        AtomicInteger left = new AtomicInteger(executions);
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        List<Thread> threads = new ArrayList<>();
         long start = System.nanoTime();
-        for (int i = 0; i < executions; i++) {
-            results.add(runner.submit(workflow, Context.empty()).result());
+        for (int i = 0; i < clients; i++) {
+            Thread client = new Thread(() -> {
+                try {
+                    while (left.getAndDecrement() > 0) {
+                        results.add(runner.submit(workflow, Context.empty()).result());
+                    }
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }, "bench-client-" + i);
+            threads.add(client);
+            client.start();
+        }
+        for (Thread client : threads) {
+            client.join();
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException(workflow + ": a submit failed: " + failures.get(0), failures.get(0));
         }
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(30, TimeUnit.MINUTES);
         long elapsed = System.nanoTime() - start;
