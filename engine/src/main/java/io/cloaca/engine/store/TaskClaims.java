@@ -64,9 +64,10 @@ final class TaskClaims {
         boolean[] took = {false};
         return List.of(
                 new Pipeline.Step(markRunningHead(CLAIM_READY) + "id IN (SELECT id FROM " + tables.tasks
-                        + " WHERE id = ? AND " + CLAIM_READY.guard() + tables.database.dialect().forUpdateSkipLocked() + ") AND EXISTS (SELECT 1 FROM "
-                        + tables.tasks + " WHERE id = ? AND status IN ('" + TaskStatus.Completed + "', '"
-                        + TaskStatus.Failed + "') AND claim_token = ?)", (ps, index) -> {
+                        + " WHERE id = ? AND " + CLAIM_READY.guard() + tables.database.dialect().forUpdateSkipLocked()
+                        + ") AND EXISTS (SELECT 1 FROM " + tables.tasks + " WHERE id = ? AND status IN ('"
+                        + TaskStatus.Completed + "', '" + TaskStatus.Failed + "') AND claim_token = ?)",
+                        (ps, index) -> {
                             int i = bindMarkRunning(ps, index, taskId, claim, now);
                             ps.setString(i++, finished);
                             ps.setString(i++, finishedToken);
