@@ -78,8 +78,7 @@ final class TaskClaims {
 
     /** Reads what the worker needs of a task claimed by the step before; kept only if {@code took[0]}. */
     private Pipeline.Step readClaimed(String taskId, Claimant.Claim claim, boolean[] took, ClaimedTask[] claimed) {
-        return new Pipeline.Step(CLAIMED_SQL_HEAD + tables.tasks + " t JOIN " + tables.executions
-                + " e ON e.id = t.execution_id WHERE t.id = ?", (ps, i) -> {
+        return new Pipeline.Step(claimedSql(""), (ps, i) -> {
                     ps.setString(i, taskId);
                     return i + 1;
                 }, (rs, count) -> {
@@ -87,6 +86,12 @@ final class TaskClaims {
                         claimed[0] = claimedTask(rs, taskId, claim.token());
                     }
                 });
+    }
+
+    /** The read of what a worker needs of task {@code t.id = ?}, plus {@code condition}; see {@link #claimedTask}. */
+    private String claimedSql(String condition) {
+        return CLAIMED_SQL_HEAD + tables.tasks + " t JOIN " + tables.executions + " e ON e.id = t.execution_id"
+                + " WHERE t.id = ?" + condition;
     }
 
     /** A claimed task from a row of {@link #CLAIMED_SQL_HEAD}'s columns. */
@@ -100,9 +105,8 @@ final class TaskClaims {
      * that claim: what a retried finish reports when its first try's acknowledgement was lost.
      */
     Optional<ClaimedTask> claimedUnder(Connection c, String taskId, String token) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(CLAIMED_SQL_HEAD + tables.tasks + " t JOIN " + tables.executions
-                + " e ON e.id = t.execution_id WHERE t.id = ? AND t.status = '" + TaskStatus.Running
-                + "' AND t.claim_token = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(claimedSql(" AND t.status = '" + TaskStatus.Running
+                + "' AND t.claim_token = ?"))) {
             ps.setString(1, taskId);
             ps.setString(2, token);
             try (ResultSet rs = ps.executeQuery()) {

@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -40,8 +41,11 @@ final class TaskCompletion {
      * task that nothing depends on, whose outcome readies nothing the worker could claim instead.
      */
     static boolean takesQueuedWork(Workflow workflow, String taskName) {
-        TaskNamespace ns = TaskNamespace.parse(taskName);
-        return workflow.hasTask(ns) && workflow.dependents(ns).isEmpty();
+        return takesQueuedWork(workflow, TaskNamespace.parse(taskName));
+    }
+
+    private static boolean takesQueuedWork(Workflow workflow, TaskNamespace task) {
+        return workflow.hasTask(task) && workflow.dependents(task).isEmpty();
     }
 
     /** See {@link ExecutionStore#finish}. */
@@ -122,7 +126,7 @@ final class TaskCompletion {
         TaskNamespace successor = output != null && next != null && dependents != null
                 ? soleSuccessor(workflow, dependents) : null;
         boolean leaf = output != null && successor == null && dependents != null && dependents.isEmpty();
-        List<Pipeline.Step> after = new java.util.ArrayList<>();
+        List<Pipeline.Step> after = new ArrayList<>();
         if (successor != null) {
             after.add(propagation.claimSoleSuccessor(task.executionId(), successor.toString(), task.taskId(),
                     task.token(), next, at, successorId));
@@ -132,7 +136,7 @@ final class TaskCompletion {
         // A task nothing depends on readies nothing for this worker: it may take a queued task instead, in
         // this transaction, saving that claim's own (see ExecutionStore#finish).
         ClaimedTask[] queuedClaim = {null};
-        String takes = queued != null && next != null && takesQueuedWork(workflow, task.taskName()) ? queued : null;
+        String takes = queued != null && next != null && takesQueuedWork(workflow, ns) ? queued : null;
         if (takes != null) {
             after.addAll(claims.claimAfterFinish(takes, next, at, task.taskId(), task.token(), queuedClaim));
         }

@@ -1,7 +1,6 @@
 package io.cloaca.engine.store;
 
 import io.cloaca.engine.workflow.Workflow;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -19,21 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * retried after its first try committed (the acknowledgement was lost) is recognised as done and still
  * hands over the dependent the first try claimed. On both backends.
  */
-class ClaimTokenTest {
-
-    private static final Workflow PAIR = TestStore.PAIR;
-
-    /** A new one for every test (JUnit makes an instance per test method). */
-    private final TestStore fixture = new TestStore();
-    private final Database database = fixture.database;
-    private final ExecutionStore store = fixture.store;
-    private final LivenessLock liveness = fixture.liveness;
-    private final Claimant claimant = fixture.claimant;
-
-    @AfterEach
-    void close() {
-        fixture.close();
-    }
+class ClaimTokenTest extends StoreTestBase {
 
     private Map<String, TaskRecord> rows(String executionId) {
         return store.listTasks(executionId).stream()

@@ -1,7 +1,6 @@
 package io.cloaca.engine.store;
 
 import io.cloaca.engine.workflow.Workflow;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -23,22 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * transaction, under the worker's next claim, and only when the outcome is recorded; a task that is no
  * longer Ready, or whose row another transaction holds, is left alone. On both backends.
  */
-class QueuedClaimTest {
+class QueuedClaimTest extends StoreTestBase {
 
     private static final Workflow ONE = Workflow.builder("one").task("t", ctx -> ctx).build();
-    private static final Workflow PAIR = TestStore.PAIR;
-
-    /** A new one for every test (JUnit makes an instance per test method). */
-    private final TestStore fixture = new TestStore();
-    private final Database database = fixture.database;
-    private final ExecutionStore store = fixture.store;
-    private final LivenessLock liveness = fixture.liveness;
-    private final Claimant claimant = fixture.claimant;
-
-    @AfterEach
-    void close() {
-        fixture.close();
-    }
 
     /** Creates an execution of {@code workflow} and returns its root's id, Ready and unclaimed. */
     private String readyRoot(Workflow workflow) {

@@ -2,12 +2,14 @@ package io.cloaca.engine.store;
 
 import io.cloaca.engine.TestDatabases;
 import io.cloaca.engine.workflow.Workflow;
+import org.junit.jupiter.api.AfterEach;
 
 /**
- * A store on a private, migrated database (SQLite in memory, or a new PostgreSQL schema), with this
- * process's liveness lock and a claimant "runner-1", for tests of the store's SQL.
+ * For tests of the store's SQL: a store on a private, migrated database (SQLite in memory, or a new
+ * PostgreSQL schema), opened for each test (JUnit makes an instance per test method), with this
+ * process's liveness lock and a claimant "runner-1".
  */
-final class TestStore implements AutoCloseable {
+abstract class StoreTestBase {
 
     /** Two tasks, b after a. */
     static final Workflow PAIR = Workflow.builder("pair")
@@ -20,7 +22,7 @@ final class TestStore implements AutoCloseable {
     final LivenessLock liveness;
     final Claimant claimant;
 
-    TestStore() {
+    StoreTestBase() {
         DatabaseUrl parsed = DatabaseUrl.parse(TestDatabases.privateDatabaseUrl());
         String schema = parsed instanceof DatabaseUrl.Postgres pg ? pg.schema() : null;
         database = Database.open(parsed, 2, true);
@@ -30,8 +32,8 @@ final class TestStore implements AutoCloseable {
         claimant = new Claimant("runner-1", liveness.owner(), 60_000);
     }
 
-    @Override
-    public void close() {
+    @AfterEach
+    void closeStore() {
         liveness.close();
         database.close();
     }
