@@ -11,7 +11,6 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,12 +90,8 @@ public final class DaemonClient {
 
     /** Runs the session on {@code socket}, or returns null when its daemon is busy or gone (a stale socket is removed). */
     private Integer trySession(Path socket) throws IOException {
-        SocketChannel channel;
-        try {
-            channel = SocketFolder.connect(socket);
-        } catch (ConnectException | java.nio.file.NoSuchFileException e) {
-            // No one listens: its daemon died without removing it.
-            Files.deleteIfExists(socket);
+        SocketChannel channel = SocketFolder.connect(socket);
+        if (channel == null) {
             return null;
         }
         try (channel) {

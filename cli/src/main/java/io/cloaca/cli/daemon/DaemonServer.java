@@ -5,7 +5,6 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -42,6 +41,8 @@ public final class DaemonServer {
     private volatile Instant idleSince = started;
     private volatile boolean retiring;
     private volatile int sessions;
+    /** The file key of the socket this daemon published, so that it removes only its own. */
+    private volatile Object published;
 
     private record JarStamp(Path jar, long modified) {
         boolean changed() {
@@ -90,7 +91,12 @@ public final class DaemonServer {
 
     private void serve() throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(socket));
+        published = SocketFolder.publish(server, socket);
+        if (published == null) {
+            // Two daemons started for one free name (a client's and a standby); the first one serves.
+            log(socket.getFileName() + " has a daemon already; exiting");
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(this::removeSocket, "cloaca-daemon-cleanup"));
         log("listening on " + socket + " (pid " + ProcessHandle.current().pid() + ", idle timeout "
                 + idleTimeout.toSeconds() + " s)");
@@ -299,11 +305,7 @@ public final class DaemonServer {
     }
 
     private void removeSocket() {
-        try {
-            Files.deleteIfExists(socket);
-        } catch (IOException e) {
-            // the client side removes stale sockets too
-        }
+        SocketFolder.removeIfSame(socket, published);
     }
 
     private static List<JarStamp> jarStamps() {
