@@ -313,15 +313,19 @@ public final class Runner implements AutoCloseable {
     }
 
     /**
-     * Roots a new execution may have claimed in its creating transaction: the free worker slots plus one
-     * queued task per worker. Under a steady stream of submits every worker is busy when the next
-     * execution is written; claiming its root then anyway saves the claim's own transaction (a third of
-     * what a one-task workflow costs) when a worker takes it a moment later. The queue's share stays
-     * small, so a real backlog is left Ready for whichever runner, of this process or another, gets to it
-     * first. Claims held in the queue are renewed by heartbeats and given back at shutdown.
+     * Roots a new execution may have claimed in its creating transaction: as many as keep this runner's
+     * claimed work within {@link RunnerConfig#claimAhead} of its workers' recent pace, and at least the
+     * free worker slots plus one queued task per worker. Under a steady stream of submits every worker is
+     * busy when the next execution is written; claiming its root then anyway saves the claim's own
+     * statements (the costliest part of a one-task workflow on PostgreSQL after its creation) when a
+     * worker takes it a moment later. Beyond that span a backlog is left Ready for whichever runner, of
+     * this process or another, gets to it first: no runner sits on more work than it does in about a
+     * second. Claims held in the queue are renewed by heartbeats and given back at shutdown.
      */
     int claimableAtCreation() {
-        return 2 * resources.workers.size() - lane.active() - lane.queued();
+        int workers = resources.workers.size();
+        int ahead = Math.max(2 * workers, executor.pace().tasksWithin(config.claimAhead(), workers));
+        return ahead - lane.active() - lane.queued();
     }
 
     /** Free worker slots of this runner's lane, as far as it can tell (deferred tasks hold none). */

@@ -28,13 +28,17 @@ import java.time.Duration;
  * @param maxRecoveries      how many times an orphaned task is made ready again before it is abandoned
  *                           as Failed (default: 3)
  * @param shutdownGrace      how long shutdown lets running tasks finish, shorter than the lease (default: 5 s)
+ * @param claimAhead         how much of its own work a runner claims as it creates executions, measured in
+ *                           the time its workers recently took per task: roots beyond that (and beyond its
+ *                           free workers plus one task per worker) are left Ready for any runner of the
+ *                           database; zero keeps to that count (default: 1 s)
  * @param cron               cron scheduling: on or off, catch-up bound, ... (default: {@link CronConfig#DEFAULT})
  * @param triggers           event triggers: polled or not, poll timeout (default: {@link TriggerConfig#DEFAULT})
  */
 public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duration executionTimeout, int dbPoolSize,
                            boolean sqliteDurable, Duration leaseDuration, Duration heartbeatInterval,
                            Duration sweepInterval, Duration pollInterval, int maxRecoveries, Duration shutdownGrace,
-                           CronConfig cron, TriggerConfig triggers) {
+                           Duration claimAhead, CronConfig cron, TriggerConfig triggers) {
 
     public static final int DEFAULT_MAX_CONCURRENT_TASKS = 4;
     public static final Duration DEFAULT_TASK_TIMEOUT = Duration.ofSeconds(300);
@@ -46,6 +50,7 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
     public static final Duration DEFAULT_POLL = Duration.ofMillis(100);
     public static final int DEFAULT_MAX_RECOVERIES = 3;
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_CLAIM_AHEAD = Duration.ofSeconds(1);
 
     public static final RunnerConfig DEFAULT = builder().build();
 
@@ -65,6 +70,9 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
         }
         if (shutdownGrace == null || shutdownGrace.isNegative()) {
             throw CloacaException.invalidArgument("shutdown_grace must not be negative, got " + shutdownGrace);
+        }
+        if (claimAhead == null || claimAhead.isNegative()) {
+            throw CloacaException.invalidArgument("claim_ahead must not be negative, got " + claimAhead);
         }
         if (cron == null) {
             throw CloacaException.invalidArgument("cron must not be null; use CronConfig.DISABLED to turn cron off");
@@ -122,6 +130,7 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
         b.pollInterval = pollInterval;
         b.maxRecoveries = maxRecoveries;
         b.shutdownGrace = shutdownGrace;
+        b.claimAhead = claimAhead;
         b.cron = cron;
         b.triggers = triggers;
         return b;
@@ -140,6 +149,7 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
         private Duration pollInterval = DEFAULT_POLL;
         private int maxRecoveries = DEFAULT_MAX_RECOVERIES;
         private Duration shutdownGrace = DEFAULT_SHUTDOWN_GRACE;
+        private Duration claimAhead = DEFAULT_CLAIM_AHEAD;
         private CronConfig cron = CronConfig.DEFAULT;
         private TriggerConfig triggers = TriggerConfig.DEFAULT;
 
@@ -199,6 +209,11 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
             return this;
         }
 
+        public Builder claimAhead(Duration value) {
+            this.claimAhead = value;
+            return this;
+        }
+
         public Builder cron(CronConfig value) {
             this.cron = value;
             return this;
@@ -211,8 +226,8 @@ public record RunnerConfig(int maxConcurrentTasks, Duration taskTimeout, Duratio
 
         public RunnerConfig build() {
             return new RunnerConfig(maxConcurrentTasks, taskTimeout, executionTimeout, dbPoolSize, sqliteDurable,
-                    leaseDuration, heartbeatInterval, sweepInterval, pollInterval, maxRecoveries, shutdownGrace, cron,
-                    triggers);
+                    leaseDuration, heartbeatInterval, sweepInterval, pollInterval, maxRecoveries, shutdownGrace,
+                    claimAhead, cron, triggers);
         }
     }
 }

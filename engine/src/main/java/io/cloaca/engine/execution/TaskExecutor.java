@@ -53,6 +53,7 @@ final class TaskExecutor {
     private final Consumer<FinishResult> onFinish;
     private final BooleanSupplier stopping;
     private final TaskListeners listeners;
+    private final TaskPace pace = new TaskPace();
 
     TaskExecutor(ExecutionStore store, WorkflowRegistry registry, RunnerConfig config, Claimant claimant, Clock clock,
                  ScheduledExecutorService timers, AttemptDeadlines deadlines, Consumer<String> enqueue,
@@ -128,8 +129,16 @@ final class TaskExecutor {
                 release(next);
                 return;
             }
-            next = attempt(next, carried, slot);
+            long began = System.nanoTime();
+            ClaimedTask after = attempt(next, carried, slot);
+            pace.record(System.nanoTime() - began);
+            next = after;
         }
+    }
+
+    /** How long this runner's workers have recently spent per task. */
+    TaskPace pace() {
+        return pace;
     }
 
     /**

@@ -52,6 +52,9 @@ class RunnerBadInputTest {
         assertTrue(assertCloaca(CloacaException.Kind.INVALID_ARGUMENT,
                 () -> RunnerConfig.builder().executionTimeout(Duration.ofSeconds(-1)).build()).getMessage()
                 .contains("pipeline_timeout_seconds"));
+        assertTrue(assertCloaca(CloacaException.Kind.INVALID_ARGUMENT,
+                () -> RunnerConfig.builder().claimAhead(Duration.ofMillis(-1)).build()).getMessage()
+                .contains("claim_ahead"));
     }
 
     @Test

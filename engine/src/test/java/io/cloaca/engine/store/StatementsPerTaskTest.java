@@ -94,9 +94,11 @@ class StatementsPerTaskTest {
     void under_a_backlog_a_one_task_workflow_still_costs_two_transactions_on_postgresql() {
         WorkflowRegistry registry = new WorkflowRegistry();
         registry.register(Workflow.builder("one").task("t", ctx -> ctx).build());
-        // One worker: all but the first few roots wait Ready in the queue, and each is claimed by the finish
-        // before it (without that, by a transaction of its own: 3 per workflow).
-        onPostgres(registry, RunnerConfig.builder().maxConcurrentTasks(1).build(), (runner, counter) -> {
+        // One worker and nothing claimed ahead of it: all but the first few roots wait Ready in the queue, and
+        // each is claimed by the finish before it (without that, by a transaction of its own: 3 per workflow).
+        // With the default claim_ahead, the roots within a second of work are claimed at creation instead.
+        RunnerConfig config = RunnerConfig.builder().maxConcurrentTasks(1).claimAhead(java.time.Duration.ZERO).build();
+        onPostgres(registry, config, (runner, counter) -> {
             runner.execute("one", Context.empty()); // warm-up: prepared statements, pool
             counter.reset();
             counter.counting = true;
