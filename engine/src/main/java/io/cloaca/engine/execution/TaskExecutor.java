@@ -93,11 +93,18 @@ final class TaskExecutor {
 
     /** Gives back the claims of pre-claimed tasks that never came off the queue (at shutdown). */
     void releasePreclaimed() {
+        List<ClaimedTask> unstarted = new java.util.ArrayList<>();
         for (String taskId : List.copyOf(preclaimed.keySet())) {
             ClaimedTask task = preclaimed.remove(taskId);
             if (task != null) {
-                release(task);
+                unstarted.add(task);
             }
+        }
+        try {
+            // One transaction: a runner stopping under a backlog holds up to claimAhead of work.
+            store.release(unstarted, clock.millis());
+        } finally {
+            unstarted.forEach(task -> held.remove(task.token()));
         }
     }
 

@@ -130,7 +130,15 @@ public final class ExecutionStore {
 
     /** Gives a claimed task back (Ready, unowned) so that another runner, or a later one, can take it. */
     public boolean release(ClaimedTask task, long now) {
-        return claims.release(task, now);
+        return claims.release(List.of(task), now) == 1;
+    }
+
+    /**
+     * Gives claimed tasks back in one transaction (see {@link #release(ClaimedTask, long)}), each only if its
+     * token still holds and no other transaction holds its row; returns how many were given back.
+     */
+    public int release(Collection<ClaimedTask> tasks, long now) {
+        return claims.release(tasks, now);
     }
 
     /** Ready, due tasks of the named workflows, oldest first. */

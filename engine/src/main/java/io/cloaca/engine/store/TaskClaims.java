@@ -150,18 +150,46 @@ final class TaskClaims {
         return i;
     }
 
-    /** Gives a claimed task back (Ready, unowned) so that another runner, or a later one, can take it. */
-    boolean release(ClaimedTask task, long now) {
+    /**
+     * Gives claimed tasks back (Ready, unowned), each only if its token still holds, so that another runner,
+     * or a later one, can take them; returns how many were given back. All in one transaction (a runner
+     * shutting down gives back every claim it took ahead at once). Rows another transaction holds are passed
+     * over, as by {@link #renewLeases}: their claims expire with their leases.
+     */
+    int release(Collection<ClaimedTask> tasks, long now) {
+        if (tasks.isEmpty()) {
+            return 0;
+        }
         return tables.database.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + RELEASE.set()
-                    + ", claimed_by = NULL, claim_owner = NULL, claim_token = NULL, lease_expires_at = NULL,"
-                    + " started_at = NULL, updated_at = ? WHERE id = ? AND " + RELEASE.guard() + " AND claim_token = ?")) {
-                ps.setLong(1, now);
-                ps.setString(2, task.taskId());
-                ps.setString(3, task.token());
-                return Rows.changedOne(ps.executeUpdate(), "releasing task " + task.taskId());
+            int released = 0;
+            for (List<ClaimedTask> chunk : Rows.chunks(List.copyOf(tasks))) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + RELEASE.set()
+                        + ", claimed_by = NULL, claim_owner = NULL, claim_token = NULL, lease_expires_at = NULL,"
+                        + " started_at = NULL, updated_at = ? WHERE id IN (" + heldRowsSql(RELEASE.guard(), chunk.size())
+                        + ")")) {
+                    ps.setLong(1, now);
+                    bindHeldRows(ps, 2, chunk);
+                    released += ps.executeUpdate();
+                }
             }
+            return released;
         });
+    }
+
+    /**
+     * The ids of the rows of {@code claims} (the ids, then the tokens, bound by {@link #bindHeldRows}) that
+     * are in {@code guard}'s status and still under those claims, passing over rows another transaction
+     * holds on PostgreSQL. A token is unique to one claim of one row, so matching both lists pins each row
+     * to its claim; the id list lets the primary key find the rows.
+     */
+    private String heldRowsSql(String guard, int claims) {
+        return "SELECT id FROM " + tables.tasks + " WHERE " + guard + " AND id IN (" + Rows.marks(claims)
+                + ") AND claim_token IN (" + Rows.marks(claims) + ")" + tables.database.dialect().forUpdateSkipLocked();
+    }
+
+    private static int bindHeldRows(PreparedStatement ps, int index, List<ClaimedTask> claims) throws SQLException {
+        int i = Rows.bind(ps, index, claims.stream().map(ClaimedTask::taskId).toList());
+        return Rows.bind(ps, i, claims.stream().map(ClaimedTask::token).toList());
     }
 
     /** Ready, due tasks of the named workflows, oldest first. */
@@ -196,19 +224,15 @@ final class TaskClaims {
         return tables.database.inTransaction(c -> {
             int renewed = 0;
             for (List<ClaimedTask> chunk : Rows.chunks(List.copyOf(claims))) {
-                // A token is unique to one claim of one row, so matching both lists pins each row to its claim;
-                // the id list lets the primary key find the rows. Rows another transaction has locked are
-                // skipped, not waited for: that is a finish (of any execution, in a group-commit batch), which
-                // ends the claim or, if it fails, leaves it to the next heartbeat, well inside the lease. Waiting
-                // instead would lock rows in an order of their own and could deadlock with such a batch.
+                // Rows another transaction has locked are skipped, not waited for: that is a finish (of any
+                // execution, in a group-commit batch), which ends the claim or, if it fails, leaves it to the next
+                // heartbeat, well inside the lease. Waiting instead would lock rows in an order of their own and
+                // could deadlock with such a batch.
                 try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET lease_expires_at = "
-                        + tables.dbNow + " + ? WHERE id IN (SELECT id FROM " + tables.tasks
-                        + " WHERE status = 'Running' AND id IN (" + Rows.marks(chunk.size()) + ") AND claim_token IN ("
-                        + Rows.marks(chunk.size()) + ")" + tables.database.dialect().forUpdateSkipLocked() + ")")) {
+                        + tables.dbNow + " + ? WHERE id IN (" + heldRowsSql("status = 'Running'", chunk.size()) + ")")) {
                     int i = tables.bindNow(ps, 1);
                     ps.setLong(i++, leaseMillis);
-                    i = Rows.bind(ps, i, chunk.stream().map(ClaimedTask::taskId).toList());
-                    Rows.bind(ps, i, chunk.stream().map(ClaimedTask::token).toList());
+                    bindHeldRows(ps, i, chunk);
                     int n = ps.executeUpdate();
                     if (n > chunk.size()) {
                         LOG.error("BUG: renewing {} claims changed {} rows; please report this", chunk.size(), n);

@@ -71,6 +71,25 @@ class ClaimTokenTest extends StoreTestBase {
     }
 
     @Test
+    void claims_given_back_together_are_those_whose_token_still_holds() {
+        List<String> ids = new java.util.ArrayList<>();
+        List<ClaimedTask> claims = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String id = UUID.randomUUID().toString();
+            ids.add(id);
+            claims.add(claimRoot(id));
+        }
+        ClaimedTask last = claims.remove(2);
+        claims.add(new ClaimedTask(last.taskId(), last.executionId(), last.workflowName(), last.workflowVersion(),
+                last.taskName(), last.attempt(), last.maxAttempts(), last.initialContext(), "not-the-token"));
+        assertEquals(2, store.release(claims, System.currentTimeMillis()));
+        assertEquals(TaskStatus.Ready, rows(ids.get(0)).get("a").status());
+        assertEquals(TaskStatus.Ready, rows(ids.get(1)).get("a").status());
+        assertEquals(TaskStatus.Running, rows(ids.get(2)).get("a").status(), "a claim whose token changed is kept");
+        assertEquals(0, store.release(List.of(), System.currentTimeMillis()));
+    }
+
+    @Test
     void ten_thousand_awaited_executions_and_claims_fit_in_chunked_in_lists() {
         Workflow one = Workflow.builder("one").task("t", ctx -> ctx).build();
         String id = UUID.randomUUID().toString();
