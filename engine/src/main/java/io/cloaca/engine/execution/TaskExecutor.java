@@ -20,12 +20,14 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Runs tasks on a worker thread: claim, build the input from the dependencies' outputs, call the body,
@@ -49,7 +51,7 @@ final class TaskExecutor {
     private final AttemptDeadlines deadlines;
     private final Consumer<String> enqueue;
     /** A task id queued for this runner that a finishing worker may take for itself, or null. */
-    private final java.util.function.Supplier<String> takeQueued;
+    private final Supplier<String> takeQueued;
     private final Consumer<FinishResult> onFinish;
     private final BooleanSupplier stopping;
     private final TaskListeners listeners;
@@ -57,7 +59,7 @@ final class TaskExecutor {
 
     TaskExecutor(ExecutionStore store, WorkflowRegistry registry, RunnerConfig config, Claimant claimant, Clock clock,
                  ScheduledExecutorService timers, AttemptDeadlines deadlines, Consumer<String> enqueue,
-                 java.util.function.Supplier<String> takeQueued, Consumer<FinishResult> onFinish,
+                 Supplier<String> takeQueued, Consumer<FinishResult> onFinish,
                  BooleanSupplier stopping, TaskListeners listeners) {
         this.store = store;
         this.registry = registry;
@@ -93,7 +95,7 @@ final class TaskExecutor {
 
     /** Gives back the claims of pre-claimed tasks that never came off the queue (at shutdown). */
     void releasePreclaimed() {
-        List<ClaimedTask> unstarted = new java.util.ArrayList<>();
+        List<ClaimedTask> unstarted = new ArrayList<>();
         for (String taskId : List.copyOf(preclaimed.keySet())) {
             ClaimedTask task = preclaimed.remove(taskId);
             if (task != null) {

@@ -56,8 +56,7 @@ class ClaimTokenTest extends StoreTestBase {
     void only_the_current_token_renews_releases_or_completes_a_claim() {
         String id = UUID.randomUUID().toString();
         ClaimedTask a = claimRoot(id);
-        ClaimedTask stale = new ClaimedTask(a.taskId(), a.executionId(), a.workflowName(), a.workflowVersion(),
-                a.taskName(), a.attempt(), a.maxAttempts(), a.initialContext(), "not-the-token");
+        ClaimedTask stale = spent(a);
         assertEquals(0, store.renewLeases(List.of(stale), 60_000));
         assertFalse(store.release(stale, System.currentTimeMillis()));
         assertFalse(store.finish(stale, new TaskOutcome.Failed("x", null), PAIR, null, System.currentTimeMillis())
@@ -80,8 +79,7 @@ class ClaimTokenTest extends StoreTestBase {
             claims.add(claimRoot(id));
         }
         ClaimedTask last = claims.remove(2);
-        claims.add(new ClaimedTask(last.taskId(), last.executionId(), last.workflowName(), last.workflowVersion(),
-                last.taskName(), last.attempt(), last.maxAttempts(), last.initialContext(), "not-the-token"));
+        claims.add(spent(last));
         assertEquals(2, store.release(claims, System.currentTimeMillis()));
         assertEquals(TaskStatus.Ready, rows(ids.get(0)).get("a").status());
         assertEquals(TaskStatus.Ready, rows(ids.get(1)).get("a").status());

@@ -47,8 +47,7 @@ class OneTaskFinishTest extends StoreTestBase {
     void a_spent_claim_records_nothing_and_ends_nothing() {
         String id = UUID.randomUUID().toString();
         ClaimedTask t = claimedRoot(id);
-        ClaimedTask stale = new ClaimedTask(t.taskId(), t.executionId(), t.workflowName(), t.workflowVersion(),
-                t.taskName(), t.attempt(), t.maxAttempts(), t.initialContext(), "not-the-token");
+        ClaimedTask stale = spent(t);
         FinishResult result = store.finish(stale, new TaskOutcome.Succeeded("{}"), ONE, null,
                 System.currentTimeMillis());
         assertFalse(result.recorded());

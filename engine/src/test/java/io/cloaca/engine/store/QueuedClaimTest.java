@@ -94,9 +94,7 @@ class QueuedClaimTest extends StoreTestBase {
     @Test
     void a_lost_claim_records_nothing_and_claims_nothing() throws Exception {
         ClaimedTask done = running(ONE);
-        ClaimedTask stale = new ClaimedTask(done.taskId(), done.executionId(), done.workflowName(),
-                done.workflowVersion(), done.taskName(), done.attempt(), done.maxAttempts(), done.initialContext(),
-                "not-the-token");
+        ClaimedTask stale = spent(done);
         String queued = readyRoot(ONE);
 
         FinishResult result = store.finish(stale, new TaskOutcome.Succeeded("{}"), ONE, claimant.newClaim(), queued,

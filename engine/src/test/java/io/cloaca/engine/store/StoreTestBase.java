@@ -32,6 +32,12 @@ abstract class StoreTestBase {
         claimant = new Claimant("runner-1", liveness.owner(), 60_000);
     }
 
+    /** {@code claim} as a worker holds it after losing it: the same task under a token that is not the row's. */
+    static ClaimedTask spent(ClaimedTask claim) {
+        return new ClaimedTask(claim.taskId(), claim.executionId(), claim.workflowName(), claim.workflowVersion(),
+                claim.taskName(), claim.attempt(), claim.maxAttempts(), claim.initialContext(), "not-the-token");
+    }
+
     @AfterEach
     void closeStore() {
         liveness.close();
