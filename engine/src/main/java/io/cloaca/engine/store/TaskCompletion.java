@@ -149,11 +149,14 @@ final class TaskCompletion {
         boolean commit = whole && !tables.database.dialect().singleWriter()
                 && ((leaf && workflow.tasks().size() == 1)
                         || (successor != null && dependents.size() == 1));
+        if (commit && successor != null) {
+            return chainStep(c, task, outcome, workflow, next, successor, at, recorded, after, successorId, retried);
+        }
         // Lock the execution, record the outcome and read the execution's task rows: one round trip on
         // PostgreSQL. Under the lock no other finish of the execution can move a row to or from a terminal
         // status before this one commits.
         Map<String, ExecutionProgress.Row> rows = tables.lockWriteAndReadProgress(c, task.executionId(),
-                outcomeStep(task, outcome, at, recorded), after, commit);
+                outcomeStep(task, outcome, at, recorded, false), after, commit);
         if (!recorded[0]) {
             // The end's and the claim's conditions need this task's row Completed under this claim's token,
             // so a lost claim ended and claimed nothing.
@@ -163,11 +166,7 @@ final class TaskCompletion {
         if (successorId[0] != null) {
             // Read before the claim: the successor's row as this transaction left it.
             rows.put(successor.toString(), new ExecutionProgress.Row(successorId[0], TaskStatus.Running, null));
-            String input = task.initialContext() != null ? task.initialContext()
-                    : tables.initialContext(c, task.executionId());
-            handed = new ClaimedTask(successorId[0], task.executionId(), task.workflowName(), task.workflowVersion(),
-                    successor.toString(), 1, Math.max(1, workflow.task(successor).retryPolicy().maxAttempts()), input,
-                    next.token());
+            handed = handedSuccessor(c, task, workflow, next, successor, successorId[0]);
         }
         if (commit) {
             if (latestOther(task, rows) <= at && !propagation.hasWrites(c, execution(task), workflow, rows,
@@ -179,6 +178,45 @@ final class TaskCompletion {
         long stamped = restampIfBehind(c, task, rows, at, ended);
         return Tried.done(propagation.propagate(c, execution(task), workflow, rows,
                 output == null ? null : task.taskName(), output, next, stamped, ended[0], handed));
+    }
+
+    /**
+     * A chain's step on PostgreSQL, alone in its transaction: records the outcome and claims the successor
+     * that waits for this task alone, and commits, in one round trip, without the execution's lock or the
+     * read of its task rows. Neither is needed there: the successor's row is written by this success and by
+     * nothing else, the execution cannot end while the successor is left (its own finish takes the lock),
+     * and the two rows are written in the order every other writer of them keeps (the finished task, then
+     * the row it readies), so no lock waits on another in a cycle. Completion times still follow commit
+     * order along the chain (the task is stamped no earlier than its start, its predecessor's completion),
+     * but not against a task of another branch that committed first with a later time; the successor's
+     * time is, when it finishes. If the successor could not be claimed (the execution failed or
+     * ended meanwhile), the rest is done under the lock in a second transaction (see {@link #finish}).
+     */
+    private Tried chainStep(Connection c, ClaimedTask task, TaskOutcome outcome, Workflow workflow,
+                            Claimant.Claim next, TaskNamespace successor, long at, boolean[] recorded,
+                            List<Pipeline.Step> after, String[] successorId, boolean retried) throws SQLException {
+        List<Pipeline.Step> steps = new ArrayList<>();
+        steps.add(outcomeStep(task, outcome, at, recorded, true));
+        steps.addAll(after);
+        Pipeline.runThenCommit(c, tables.database.dialect(), steps.toArray(Pipeline.Step[]::new));
+        if (!recorded[0]) {
+            return Tried.done(retried ? alreadyRecorded(c, task, next, null) : FinishResult.LOST);
+        }
+        if (successorId[0] == null) {
+            return new Tried(new FinishResult(true, List.of(), null, null), true, at);
+        }
+        return Tried.done(new FinishResult(true, List.of(), handedSuccessor(c, task, workflow, next, successor,
+                successorId[0]), null));
+    }
+
+    /** The successor a finish claimed for this worker, with its input (the execution's initial context). */
+    private ClaimedTask handedSuccessor(Connection c, ClaimedTask task, Workflow workflow, Claimant.Claim next,
+                                        TaskNamespace successor, String successorId) throws SQLException {
+        String input = task.initialContext() != null ? task.initialContext()
+                : tables.initialContext(c, task.executionId());
+        return new ClaimedTask(successorId, task.executionId(), task.workflowName(), task.workflowVersion(),
+                successor.toString(), 1, Math.max(1, workflow.task(successor).retryPolicy().maxAttempts()), input,
+                next.token());
     }
 
     private static Propagation.Execution execution(ClaimedTask task) {
@@ -290,8 +328,12 @@ final class TaskCompletion {
     /**
      * The write of a success or a final failure, if the claim still holds (the token stays in the row, see
      * {@link #alreadyRecorded}); sets {@code recorded[0]} when it did.
+     *
+     * @param notBeforeStart PostgreSQL only: stamp the completion no earlier than the row's start, which for
+     *                       a task claimed by its predecessor's finish is that predecessor's completion time
      */
-    private Pipeline.Step outcomeStep(ClaimedTask task, TaskOutcome outcome, long at, boolean[] recorded) {
+    private Pipeline.Step outcomeStep(ClaimedTask task, TaskOutcome outcome, long at, boolean[] recorded,
+                                      boolean notBeforeStart) {
         Pipeline.Reader reader = (rs, count) -> recorded[0] = Rows.changedOne(count,
                 "recording the outcome of task " + task.taskId());
         // A success writes its output, a final failure its error: the rest of the statement is the same.
@@ -306,7 +348,8 @@ final class TaskCompletion {
         }
         return new Pipeline.Step("UPDATE " + tables.tasks + " SET " + move.set()
                 + (succeeded ? ", output_context = ?," : ", last_error = ?, error_details = ?,")
-                + " completed_at = ?, updated_at = ?" + OWNED + move.guard() + " AND claim_token = ?",
+                + (notBeforeStart ? " completed_at = GREATEST(?, started_at)," : " completed_at = ?,")
+                + " updated_at = ?" + OWNED + move.guard() + " AND claim_token = ?",
                 (ps, index) -> {
                     int i = index;
                     for (String value : values) {
