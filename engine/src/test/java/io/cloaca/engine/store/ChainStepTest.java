@@ -106,9 +106,4 @@ class ChainStepTest extends StoreTestBase {
             }
         }
     }
-
-    /** A table of the store, qualified by the test's schema on PostgreSQL. */
-    private String table(String name) {
-        return database.url() instanceof DatabaseUrl.Postgres pg ? "\"" + pg.schema() + "\"." + name : name;
-    }
 }

@@ -62,7 +62,7 @@ class OneTaskFinishTest extends StoreTestBase {
         ClaimedTask t = claimedRoot(id);
         // Another writer ended it meanwhile (recovery abandoning it, say).
         database.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + executions()
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("workflow_executions")
                     + " SET status = 'Failed', error_message = 'abandoned', completed_at = 1 WHERE id = ?")) {
                 ps.setString(1, id);
                 return ps.executeUpdate();
@@ -72,11 +72,5 @@ class OneTaskFinishTest extends StoreTestBase {
         assertTrue(result.recorded());
         assertEquals(ExecutionStatus.Failed, store.findExecution(id).orElseThrow().status());
         assertEquals(TaskStatus.Completed, taskStatus(id));
-    }
-
-    /** The executions table, qualified by the test's schema on PostgreSQL. */
-    private String executions() {
-        return database.url() instanceof DatabaseUrl.Postgres pg ? "\"" + pg.schema() + "\".workflow_executions"
-                : "workflow_executions";
     }
 }

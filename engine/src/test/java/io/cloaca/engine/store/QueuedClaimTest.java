@@ -42,18 +42,14 @@ class QueuedClaimTest extends StoreTestBase {
 
     private String executionOf(String taskId) throws Exception {
         try (Connection c = database.dataSource().getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT execution_id FROM " + table() + " WHERE id = ?")) {
+             PreparedStatement ps = c.prepareStatement("SELECT execution_id FROM "
+                     + table("task_executions") + " WHERE id = ?")) {
             ps.setString(1, taskId);
             try (var rs = ps.executeQuery()) {
                 assertTrue(rs.next());
                 return rs.getString(1);
             }
         }
-    }
-
-    private String table() {
-        return database.url() instanceof DatabaseUrl.Postgres pg ? "\"" + pg.schema() + "\".task_executions"
-                : "task_executions";
     }
 
     @Test
@@ -158,7 +154,8 @@ class QueuedClaimTest extends StoreTestBase {
         // executions' rows: waiting for it in this batch's lock order could close a deadlock.
         try (Connection other = database.dataSource().getConnection()) {
             other.setAutoCommit(false);
-            try (PreparedStatement ps = other.prepareStatement("SELECT id FROM " + table() + " WHERE id = ? FOR UPDATE")) {
+            try (PreparedStatement ps = other.prepareStatement("SELECT id FROM " + table("task_executions")
+                    + " WHERE id = ? FOR UPDATE")) {
                 ps.setString(1, queued);
                 ps.executeQuery().close();
             }

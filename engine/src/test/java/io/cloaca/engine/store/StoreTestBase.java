@@ -38,6 +38,11 @@ abstract class StoreTestBase {
                 claim.taskName(), claim.attempt(), claim.maxAttempts(), claim.initialContext(), "not-the-token");
     }
 
+    /** A table of the store, qualified by the test's schema on PostgreSQL. */
+    String table(String name) {
+        return database.url() instanceof DatabaseUrl.Postgres pg ? "\"" + pg.schema() + "\"." + name : name;
+    }
+
     @AfterEach
     void closeStore() {
         liveness.close();
