@@ -24,7 +24,9 @@ import java.util.stream.Collectors;
  * A runner's background loops, for the work that no in-process event announces:
  * <ul>
  *   <li>heartbeat: renew the leases of the claims this runner holds in memory (by token), and only
- *       those: a claim it lost track of expires;</li>
+ *       those: a claim it lost track of expires. A task claimed ahead (with its execution) that is still
+ *       queued a whole heartbeat interval after its claim is given back instead: its workers are slower
+ *       than their pace promised, and another runner may be free to take it;</li>
  *   <li>sweep: make Ready again the tasks whose claiming process is gone (its liveness lock is free:
  *       at once) or whose lease expired (the process is alive but silent), or abandon them after too
  *       many recoveries; the first sweep runs at start-up, so a process started after a crash resumes
@@ -240,6 +242,17 @@ final class Maintenance {
 
     /** @return how many leases were renewed */
     private int heartbeat() {
+        try {
+            int givenBack = runner.giveBackWaitingClaims(now() - config.heartbeatInterval().toMillis());
+            if (givenBack > 0) {
+                LOG.info("Runner {}: gave back {} claimed task(s) still queued {} after their claim",
+                        runner.runnerId(), givenBack, RunnerConfig.seconds(config.heartbeatInterval()));
+            }
+        } catch (RuntimeException e) {
+            // The renewals below matter more: a claim kept here is renewed with the others.
+            LOG.warn("Runner {}: could not give back claimed tasks still queued; they are kept and renewed",
+                    runner.runnerId(), e);
+        }
         Collection<ClaimedTask> held = runner.heldClaims();
         if (held.isEmpty()) {
             return 0;

@@ -320,7 +320,10 @@ public final class Runner implements AutoCloseable {
      * statements (the costliest part of a one-task workflow on PostgreSQL after its creation) when a
      * worker takes it a moment later. Beyond that span a backlog is left Ready for whichever runner, of
      * this process or another, gets to it first: no runner sits on more work than it does in about a
-     * second. Claims held in the queue are renewed by heartbeats and given back at shutdown.
+     * second. Claims held in the queue are renewed by heartbeats, given back by the first heartbeat a
+     * whole heartbeat interval after the claim if no worker has started the task by then (the pace
+     * proved wrong: a task holds the workers far longer than the recent ones did), and given back at
+     * shutdown.
      */
     int claimableAtCreation() {
         int workers = resources.workers.size();
@@ -331,6 +334,14 @@ public final class Runner implements AutoCloseable {
     /** Free worker slots of this runner's lane, as far as it can tell (deferred tasks hold none). */
     int spareCapacity() {
         return resources.workers.size() - lane.active() - lane.queued();
+    }
+
+    /**
+     * Gives back the claims of tasks claimed ahead (with their executions) at or before {@code claimedBy}
+     * that no worker has started; returns how many.
+     */
+    int giveBackWaitingClaims(long claimedBy) {
+        return executor.giveBack(claimedBy);
     }
 
     /** The claims this runner holds (queued or running), whose leases heartbeats renew. */

@@ -31,7 +31,8 @@ import java.time.Duration;
  * @param claimAhead         how much of its own work a runner claims as it creates executions, measured in
  *                           the time its workers recently took per task: roots beyond that (and beyond its
  *                           free workers plus one task per worker) are left Ready for any runner of the
- *                           database; zero keeps to that count (default: 1 s)
+ *                           database; zero keeps to that count. A claimed root that no worker has
+ *                           started a heartbeat interval after its claim is given back (default: 1 s)
  * @param cron               cron scheduling: on or off, catch-up bound, ... (default: {@link CronConfig#DEFAULT})
  * @param triggers           event triggers: polled or not, poll timeout (default: {@link TriggerConfig#DEFAULT})
  */

@@ -75,8 +75,12 @@ final class TaskExecutor {
         this.listeners = listeners;
     }
 
+    /** A task claimed before it was queued, and when (this runner's clock). */
+    private record Preclaim(ClaimedTask task, long at) {
+    }
+
     /** Tasks claimed before they were queued (roots claimed when their execution was created), by id. */
-    private final java.util.concurrent.ConcurrentMap<String, ClaimedTask> preclaimed =
+    private final java.util.concurrent.ConcurrentMap<String, Preclaim> preclaimed =
             new java.util.concurrent.ConcurrentHashMap<>();
     /** Every claim this runner holds, by token: queued, running, or handed to a worker by a finish. */
     private final java.util.concurrent.ConcurrentMap<String, ClaimedTask> held =
@@ -85,7 +89,13 @@ final class TaskExecutor {
     /** Remembers a task this runner already claimed, to be run when its id comes off the queue. */
     void preclaimed(ClaimedTask task) {
         held.put(task.token(), task);
-        preclaimed.put(task.taskId(), task);
+        preclaimed.put(task.taskId(), new Preclaim(task, clock.millis()));
+    }
+
+    /** The pre-claimed task {@code taskId}, taken out of the map, or null when it is not (or no longer) there. */
+    private ClaimedTask takePreclaimed(String taskId) {
+        Preclaim p = preclaimed.remove(taskId);
+        return p == null ? null : p.task();
     }
 
     /** The claims whose leases heartbeats renew. */
@@ -95,19 +105,54 @@ final class TaskExecutor {
 
     /** Gives back the claims of pre-claimed tasks that never came off the queue (at shutdown). */
     void releasePreclaimed() {
-        List<ClaimedTask> unstarted = new ArrayList<>();
-        for (String taskId : List.copyOf(preclaimed.keySet())) {
-            ClaimedTask task = preclaimed.remove(taskId);
-            if (task != null) {
-                unstarted.add(task);
-            }
+        List<Preclaim> unstarted = takePreclaimedBy(Long.MAX_VALUE);
+        if (unstarted.isEmpty()) {
+            return;
         }
         try {
             // One transaction: a runner stopping under a backlog holds up to claimAhead of work.
-            store.release(unstarted, clock.millis());
+            store.release(tasks(unstarted), clock.millis());
         } finally {
-            unstarted.forEach(task -> held.remove(task.token()));
+            unstarted.forEach(p -> held.remove(p.task().token()));
         }
+    }
+
+    /**
+     * Gives back the claims of pre-claimed tasks still queued that were claimed at or before {@code claimedBy}
+     * (this runner's clock); their ids stay queued, and a worker that takes one claims it as any Ready task,
+     * unless another runner got to it first. Returns how many were given back. If the database cannot be
+     * told, the claims are kept (renewed, and run when their turn comes) and the next call tries again.
+     */
+    int giveBack(long claimedBy) {
+        List<Preclaim> waiting = takePreclaimedBy(claimedBy);
+        if (waiting.isEmpty()) {
+            return 0;
+        }
+        int given;
+        try {
+            given = store.release(tasks(waiting), clock.millis());
+        } catch (RuntimeException e) {
+            waiting.forEach(p -> preclaimed.putIfAbsent(p.task().taskId(), p));
+            throw e;
+        }
+        waiting.forEach(p -> held.remove(p.task().token()));
+        return given;
+    }
+
+    /** Takes out of the map the pre-claimed tasks claimed at or before {@code claimedBy}. */
+    private List<Preclaim> takePreclaimedBy(long claimedBy) {
+        List<Preclaim> taken = new ArrayList<>();
+        for (Preclaim p : List.copyOf(preclaimed.values())) {
+            // Out of the map first: from then on no worker can start the task under this claim.
+            if (p.at() <= claimedBy && preclaimed.remove(p.task().taskId(), p)) {
+                taken.add(p);
+            }
+        }
+        return taken;
+    }
+
+    private static List<ClaimedTask> tasks(List<Preclaim> preclaims) {
+        return preclaims.stream().map(Preclaim::task).toList();
     }
 
     private void release(ClaimedTask task) {
@@ -125,7 +170,7 @@ final class TaskExecutor {
      */
     void run(String taskId, AttemptHandle.Slot slot) {
         Carried carried = new Carried();
-        ClaimedTask next = preclaimed.remove(taskId);
+        ClaimedTask next = takePreclaimed(taskId);
         if (next == null) {
             next = store.claim(taskId, claimant, clock.millis()).orElse(null);
             if (next != null) {
@@ -276,7 +321,7 @@ final class TaskExecutor {
         // claimed in the finish's transaction, or already claimed when its execution was created.
         String queued = claimNext && !(outcome instanceof TaskOutcome.Retry)
                 && ExecutionStore.takesQueuedWork(wf, task.taskName()) ? takeQueued.get() : null;
-        ClaimedTask ownQueued = queued != null ? preclaimed.remove(queued) : null;
+        ClaimedTask ownQueued = queued != null ? takePreclaimed(queued) : null;
         String toClaim = ownQueued == null ? queued : null;
         FinishResult result;
         try {
