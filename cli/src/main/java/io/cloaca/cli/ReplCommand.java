@@ -52,7 +52,7 @@ final class ReplCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--schema needs --database (the PostgreSQL database the "
                     + "tenant schema lives in)");
         }
-        try (PythonRuntime python = PythonRuntime.builder().arguments(List.of("")).build();
+        try (PythonRuntime python = PythonRuntime.builder().arguments(List.of("")).terminal(System.console() != null).build();
              Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
             String opened = null;
             if (database != null) {

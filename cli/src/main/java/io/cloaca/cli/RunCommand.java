@@ -76,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
         // Ctrl-C raises KeyboardInterrupt in the script, as under CPython; runners then stop through
         // __exit__ or when the runtime closes.
         PythonRuntime.Builder builder = PythonRuntime.builder().arguments(argv).keyboardInterrupts(true).jit(useJit)
-                .onSecondInterrupt(invocation.onSecondInterrupt());
+                .terminal(invocation.terminal()).onSecondInterrupt(invocation.onSecondInterrupt());
         if (invocation.remote()) {
             builder.environment(invocation.environment()).workingDirectory(invocation.workingDirectory())
                     .in(invocation.in());

@@ -33,7 +33,7 @@ final class TestCommand implements Callable<Integer> {
         path.add(DEBIAN_DIST_PACKAGES);
         List<String> argv = new ArrayList<>(List.of("pytest"));
         argv.addAll(args);
-        try (PythonRuntime python = PythonRuntime.builder().arguments(argv).build()) {
+        try (PythonRuntime python = PythonRuntime.builder().arguments(argv).terminal(System.console() != null).build()) {
             return python.runPytest(args, path);
         }
     }

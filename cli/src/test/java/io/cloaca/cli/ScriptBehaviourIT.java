@@ -4,9 +4,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -285,5 +288,34 @@ class ScriptBehaviourIT {
         assertTrue(err.contains("  ok progress_demo::last  "), shown::toString);
         assertTrue(err.contains("progress: 2 done, 0 failed in "), shown::toString);
         assertTrue(err.indexOf("ok progress_demo::flaky") < err.indexOf("ok progress_demo::last"), shown::toString);
+    }
+
+    /**
+     * isatty() answers as under python3, with and without the background runtime: true on a terminal (a
+     * pseudo-terminal made by util-linux's script), false when input and output are files.
+     */
+    @Test
+    void isatty_is_true_on_a_terminal_and_false_for_files() throws Exception {
+        Path script = write("tty.py", """
+                import os, sys
+                print("tty", sys.stdin.isatty(), sys.stdout.isatty(), sys.stderr.isatty(), os.isatty(1))
+                """);
+        for (String daemon : List.of("1", "0")) {
+            CloacaProcess.Result files = run(Map.of("CLOACA_DAEMON", daemon), script);
+            assertEquals(0, files.exitCode(), files::toString);
+            assertEquals("tty False False False False\n", files.stdout(), files::toString);
+
+            String command = "exec " + CloacaProcess.ROOT.resolve("cloaca") + " run " + script;
+            Path shown = dir.resolve("terminal-" + daemon + ".txt");
+            ProcessBuilder pb = new ProcessBuilder("script", "-qec", command, "/dev/null").directory(dir.toFile())
+                    .redirectInput(Files.writeString(dir.resolve("no-input.txt"), "").toFile())
+                    .redirectErrorStream(true).redirectOutput(shown.toFile());
+            pb.environment().putAll(CloacaProcess.withDaemonDefaults(Map.of("CLOACA_DAEMON", daemon)));
+            Process p = pb.start();
+            assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the script did not end");
+            String output = Files.readString(shown, StandardCharsets.UTF_8);
+            assertEquals(0, p.exitValue(), output);
+            assertTrue(output.contains("tty True True True True"), "CLOACA_DAEMON=" + daemon + ": " + output);
+        }
     }
 }

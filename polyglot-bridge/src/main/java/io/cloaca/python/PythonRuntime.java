@@ -128,6 +128,11 @@ public final class PythonRuntime implements AutoCloseable {
                 .option("python.InstallSignalHandlers", String.valueOf(b.keyboardInterrupts))
                 .out(b.out)
                 .err(b.err);
+        if (b.terminal) {
+            // GraalPy's isatty() for the standard streams answers with this option (experimental in 25.0);
+            // set only when true, its default being false.
+            contextBuilder.allowExperimentalOptions(true).option("python.TerminalIsInteractive", "true");
+        }
         if (b.environment != null) {
             contextBuilder.environment(b.environment);
         }
@@ -353,6 +358,7 @@ public final class PythonRuntime implements AutoCloseable {
         private OutputStream err = System.err;
         private boolean keyboardInterrupts;
         private boolean jit;
+        private boolean terminal;
         private Map<String, String> environment;
         private Path workingDirectory;
         private InputStream in;
@@ -375,6 +381,18 @@ public final class PythonRuntime implements AutoCloseable {
                 throw new IllegalArgumentException("the working directory must be absolute, not '" + directory + "'");
             }
             this.workingDirectory = directory;
+            return this;
+        }
+
+        /**
+         * Whether Python's stdin, stdout and stderr are a terminal, as {@code isatty()} reports them (default:
+         * false). GraalPy's streams are the Java streams given here, which it cannot look through, so it
+         * takes the answer from the embedder, one answer for the three streams: give true only when the
+         * script's input and output both are a terminal (an interactive session), so that a colouring
+         * library never writes escape codes into a pipe or a file.
+         */
+        public Builder terminal(boolean terminal) {
+            this.terminal = terminal;
             return this;
         }
 
