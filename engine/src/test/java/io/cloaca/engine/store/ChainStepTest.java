@@ -88,12 +88,7 @@ class ChainStepTest extends StoreTestBase {
         String id = UUID.randomUUID().toString();
         ClaimedTask a = claimedFirst(id);
         try (Connection holder = TestDatabases.adminConnection()) {
-            holder.setAutoCommit(false);
-            try (PreparedStatement ps = holder.prepareStatement("SELECT id FROM " + table("workflow_executions")
-                    + " WHERE id = ? FOR UPDATE")) {
-                ps.setString(1, id);
-                ps.executeQuery().close();
-            }
+            lockRow(holder, "workflow_executions", id);
             CompletableFuture<FinishResult> step = CompletableFuture.supplyAsync(() -> store.finish(a,
                     new TaskOutcome.Succeeded("{}"), PAIR, claimant.newClaim(), System.currentTimeMillis()));
             try {

@@ -114,16 +114,10 @@ class ClaimTokenTest extends StoreTestBase {
                 "row locks: PostgreSQL only (SQLite serialises its writers)");
         ClaimedTask held = claimRoot(UUID.randomUUID().toString());
         ClaimedTask free = claimRoot(UUID.randomUUID().toString());
-        String schema = ((DatabaseUrl.Postgres) database.url()).schema();
         // A group-commit batch that has written held's row and goes on to other executions' rows holds its
         // lock; a renewal that waited for it could close a cycle with that batch (a deadlock).
         try (java.sql.Connection batch = database.dataSource().getConnection()) {
-            batch.setAutoCommit(false);
-            try (java.sql.PreparedStatement ps = batch.prepareStatement("SELECT id FROM \"" + schema
-                    + "\".task_executions WHERE id = ? FOR UPDATE")) {
-                ps.setString(1, held.taskId());
-                ps.executeQuery().close();
-            }
+            lockRow(batch, "task_executions", held.taskId());
             assertEquals(1, store.renewLeases(List.of(held, free), 60_000), "the held row is passed over");
             batch.rollback();
         }

@@ -153,12 +153,7 @@ class QueuedClaimTest extends StoreTestBase {
         // As a group-commit batch of another process that has locked the row and goes on to other
         // executions' rows: waiting for it in this batch's lock order could close a deadlock.
         try (Connection other = database.dataSource().getConnection()) {
-            other.setAutoCommit(false);
-            try (PreparedStatement ps = other.prepareStatement("SELECT id FROM " + table("task_executions")
-                    + " WHERE id = ? FOR UPDATE")) {
-                ps.setString(1, queued);
-                ps.executeQuery().close();
-            }
+            lockRow(other, "task_executions", queued);
             // On another thread, so that a finish waiting for the lock fails the test instead of hanging it.
             CompletableFuture<FinishResult> finish = CompletableFuture.supplyAsync(() -> store.finish(done,
                     new TaskOutcome.Succeeded("{}"), ONE, claimant.newClaim(), queued, System.currentTimeMillis()));

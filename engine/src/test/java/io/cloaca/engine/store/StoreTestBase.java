@@ -43,6 +43,19 @@ abstract class StoreTestBase {
         return database.url() instanceof DatabaseUrl.Postgres pg ? "\"" + pg.schema() + "\"." + name : name;
     }
 
+    /**
+     * Begins a transaction on {@code c} that holds the row lock of {@code id} in table {@code name}, as
+     * another writer mid-transaction would; the lock goes when {@code c} rolls back or closes.
+     */
+    void lockRow(java.sql.Connection c, String name, String id) throws java.sql.SQLException {
+        c.setAutoCommit(false);
+        try (java.sql.PreparedStatement ps = c.prepareStatement("SELECT id FROM " + table(name)
+                + " WHERE id = ? FOR UPDATE")) {
+            ps.setString(1, id);
+            ps.executeQuery().close();
+        }
+    }
+
     @AfterEach
     void closeStore() {
         liveness.close();
