@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.store.ExecutionStore;
+import io.cloaca.engine.store.RowIds;
 import io.cloaca.engine.workflow.Workflow;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.slf4j.Logger;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -124,8 +124,8 @@ final class CronFirer implements DueWork {
                             + " catchup_policy 'skip' runs only the earliest missed instant"));
                     continue;
                 }
-                String auditId = UUID.randomUUID().toString();
-                String executionId = UUID.randomUUID().toString();
+                String auditId = RowIds.next();
+                String executionId = RowIds.next();
                 ExecutionStore.Created created = executions.createExecution(c, executionId, s.workflowName(),
                         workflow.get(), context(s, instant, auditId), null, 0, now);
                 ready.addAll(created.ready());
@@ -151,7 +151,7 @@ final class CronFirer implements DueWork {
 
     private static CronStore.AuditRow row(CronSchedule s, Instant instant, String executionId,
                                           CronExecution.Outcome outcome, String detail) {
-        return new CronStore.AuditRow(UUID.randomUUID().toString(), s.id(), instant.toEpochMilli(), executionId,
+        return new CronStore.AuditRow(RowIds.next(), s.id(), instant.toEpochMilli(), executionId,
                 outcome, detail);
     }
 

@@ -2,6 +2,7 @@ package io.cloaca.engine.cron;
 
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.store.ExecutionStore;
+import io.cloaca.engine.store.RowIds;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 
 import java.time.Clock;
@@ -84,7 +85,7 @@ public final class CronSchedules {
         CronRule rule = CronRule.parse(expression, timezone);
         registry.get(workflowName);
         long now = clock.millis();
-        String id = UUID.randomUUID().toString();
+        String id = RowIds.next();
         store.insert(new CronSchedule(id, workflowName, rule.expression(), timezone, true, policy,
                 nextAfter(rule, now), null, now, now));
         scheduler.wake();

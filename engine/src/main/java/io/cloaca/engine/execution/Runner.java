@@ -8,6 +8,7 @@ import io.cloaca.engine.cron.CronSchedules;
 import io.cloaca.engine.cron.CronStore;
 import io.cloaca.engine.store.Database;
 import io.cloaca.engine.cron.TimedScheduler;
+import io.cloaca.engine.store.RowIds;
 import io.cloaca.engine.trigger.TriggerSchedules;
 import io.cloaca.engine.trigger.TriggerStore;
 import io.cloaca.engine.store.DatabaseUrl;
@@ -24,7 +25,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -56,7 +56,7 @@ import java.util.function.Consumer;
 public final class Runner implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
-    private final String runnerId = UUID.randomUUID().toString();
+    private final String runnerId = java.util.UUID.randomUUID().toString();
     private final SharedResources resources;
     private final String schema;
     private final ExecutionStore store;
@@ -186,7 +186,7 @@ public final class Runner implements AutoCloseable {
     public Submission submit(String workflowName, Context input) {
         ensureOpen();
         Workflow workflow = registry.get(workflowName);
-        String executionId = UUID.randomUUID().toString();
+        String executionId = RowIds.next();
         CompletableFuture<ExecutionResult> result = addWaiter(executionId);
         try {
             // Roots this runner has room for are claimed in the creating transaction (one commit fewer

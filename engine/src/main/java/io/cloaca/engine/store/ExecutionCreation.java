@@ -10,7 +10,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * Writes a new execution and all its task rows in one transaction: plain roots Ready (or claimed at
@@ -44,7 +43,7 @@ final class ExecutionCreation {
         boolean anyRuledRoot = false;
         for (TaskNamespace ns : workflow.topologicalOrder()) {
             TaskDefinition task = workflow.task(ns);
-            String id = UUID.randomUUID().toString();
+            String id = RowIds.next();
             int maxAttempts = Math.max(1, task.retryPolicy().maxAttempts());
             // A root under a rule waits NotStarted for the propagation below, which evaluates it.
             boolean ruled = !(task.triggerRule() instanceof TriggerRule.Always);

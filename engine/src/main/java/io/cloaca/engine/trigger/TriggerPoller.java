@@ -5,6 +5,7 @@ import io.cloaca.engine.context.Context;
 import io.cloaca.engine.cron.DueWork;
 import io.cloaca.engine.cron.Rfc3339;
 import io.cloaca.engine.store.ExecutionStore;
+import io.cloaca.engine.store.RowIds;
 import io.cloaca.engine.workflow.Workflow;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.slf4j.Logger;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -247,7 +247,7 @@ final class TriggerPoller implements DueWork {
                     return null;
                 }
                 long now = clock.millis();
-                String executionId = UUID.randomUUID().toString();
+                String executionId = RowIds.next();
                 ExecutionStore.Created made = executions.createExecution(c, executionId, d.workflowName(),
                         workflow.get(), initialContext(d, context, now), null, 0, now);
                 store.record(c, d.name(), hash, executionId, TriggerExecution.Outcome.FIRED, null, polledAt, runnerId,

@@ -1,6 +1,7 @@
 package io.cloaca.engine.trigger;
 
 import io.cloaca.engine.store.Database;
+import io.cloaca.engine.store.RowIds;
 import io.cloaca.engine.store.Rows;
 
 import java.sql.Connection;
@@ -12,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * Every read and write of trigger rows and their history, in one schema of one database: the only
@@ -53,7 +53,7 @@ public final class TriggerStore {
             if (existing.isEmpty()) {
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + schedules + " (" + COLUMNS
                         + ") VALUES (?, ?, ?, ?, ?, ?, ?, TRUE, ?, NULL, ?, ?) ON CONFLICT (trigger_name) DO NOTHING")) {
-                    ps.setString(1, UUID.randomUUID().toString());
+                    ps.setString(1, RowIds.next());
                     ps.setString(2, d.name());
                     ps.setString(3, d.workflowName());
                     Rows.setLong(ps, 4, d.intervalMillis());
@@ -237,7 +237,7 @@ public final class TriggerStore {
                 String detail, long polledAt, String polledBy, long now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + history + " (id, trigger_name, context_hash,"
                 + " execution_id, outcome, detail, polled_at, polled_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setString(1, UUID.randomUUID().toString());
+            ps.setString(1, RowIds.next());
             ps.setString(2, name);
             ps.setString(3, contextHash);
             ps.setString(4, executionId);
