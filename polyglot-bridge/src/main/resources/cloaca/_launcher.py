@@ -37,14 +37,20 @@ def _exit_status(code):
     return 1
 
 
-def _run_main(script):
+def _run_main(script, source=None):
     """Runs ``script`` as ``__main__``; returns 0, or 1 after printing the uncaught exception (130 for
-    KeyboardInterrupt, as the python command exits after Ctrl-C)."""
+    KeyboardInterrupt, as the python command exits after Ctrl-C). With ``source`` (a script read from
+    stdin, ``cloaca run -``) runs that text as ``python -`` does: ``script`` names it in tracebacks
+    and the working folder goes first on ``sys.path``."""
     import os
     import runpy
-    sys.path.insert(0, os.path.dirname(script))
     try:
-        runpy.run_path(script, run_name="__main__")
+        if source is None:
+            sys.path.insert(0, os.path.dirname(script))
+            runpy.run_path(script, run_name="__main__")
+        else:
+            sys.path.insert(0, "")
+            _exec_as_main(compile(source, script, "exec"))
         return 0
     except SystemExit as e:
         # Returned, not re-raised: GraalPy reports a SystemExit that reaches the host as status 1
@@ -56,6 +62,19 @@ def _run_main(script):
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
+
+
+def _exec_as_main(code):
+    """Runs ``code`` in a fresh ``__main__`` module, put back afterwards as ``runpy.run_path`` does."""
+    import types
+    main = types.ModuleType("__main__")
+    main.__file__ = code.co_filename
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = main
+    try:
+        exec(code, main.__dict__)
+    finally:
+        sys.modules["__main__"] = saved
 
 
 def _run_pytest(args_json, extra_path_json):

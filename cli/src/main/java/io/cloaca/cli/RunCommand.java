@@ -7,6 +7,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.nio.file.Path;
@@ -50,7 +52,7 @@ final class RunCommand implements Callable<Integer> {
             + "CLOACA_DAEMON=0)."})
     boolean noDaemon;
 
-    @Parameters(index = "0", paramLabel = "SCRIPT", description = "The Python script to run.")
+    @Parameters(index = "0", paramLabel = "SCRIPT", description = "The Python script to run; - reads it from stdin.")
     Path script;
 
     @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments passed to the script as sys.argv[1:].")
@@ -60,12 +62,26 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         // The caller's folder: the same as this process's unless a daemon runs the script for a client.
         Path file = invocation.workingDirectory().resolve(script);
-        if (Files.isDirectory(file)) {
+        String source = null;
+        if (readsStdin()) {
+            // As python - does, the whole of stdin is the script; the script then finds its stdin at its end.
+            try {
+                source = new String((invocation.remote() ? invocation.in() : System.in).readAllBytes(),
+                        StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                System.err.println("cloaca run: can't read the script from stdin: " + e.getMessage());
+                return 2;
+            }
+        } else if (Files.isDirectory(file)) {
             System.err.println("cloaca run: '" + script + "' is a directory, not a Python script");
             return 2;
-        }
-        if (!Files.isRegularFile(file)) {
+        } else if (!Files.exists(file) && !script.startsWith("/dev/fd")) {
             System.err.println("cloaca run: can't open file '" + script + "': no such file");
+            return 2;
+        } else if (!Files.isRegularFile(file)) {
+            // A pipe, or a descriptor of the caller (bash's <(...)), which a daemon session cannot open.
+            System.err.println("cloaca run: '" + script + "' is not a regular file; to run a script from a pipe,"
+                    + " give it on stdin: cloaca run - ARGS < script.py");
             return 2;
         }
         List<String> argv = new ArrayList<>();
@@ -92,7 +108,8 @@ final class RunCommand implements Callable<Integer> {
             invocation.onRuntime().accept(python);
             ProgressView view = progress ? progressView(python) : null;
             try {
-                return python.runScript(file);
+                return source != null ? python.runSource(source, script.toString().equals("-") ? "<stdin>"
+                        : script.toString()) : python.runScript(file);
             } finally {
                 if (view != null) {
                     // Runners still draining report their last tasks before the summary line.
@@ -108,6 +125,11 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** {@code -} (as for python) or {@code /dev/stdin}, which in a daemon session must mean the caller's stdin. */
+    private boolean readsStdin() {
+        return script.toString().equals("-") || script.toString().equals("/dev/stdin");
     }
 
     private ProgressView progressView(PythonRuntime python) {

@@ -242,4 +242,16 @@ class BadInputIT {
                 r::toString);
         assertEquals("", r.stdout(), r::toString);
     }
+
+    /** A pipe or a descriptor (bash's {@code <(...)}, which a daemon session could not open) is not run. */
+    @Test
+    void a_script_path_that_is_not_a_regular_file_exits_2_pointing_at_stdin() throws Exception {
+        for (String path : List.of("/dev/null", "/dev/fd/63")) {
+            CloacaProcess.Result r = CloacaProcess.run(Map.of(), "run", path);
+            assertEquals(2, r.exitCode(), r::toString);
+            assertTrue(r.stderr().contains("cloaca run: '" + path + "' is not a regular file; to run a script from a"
+                    + " pipe, give it on stdin: cloaca run - ARGS < script.py"), r::toString);
+            assertEquals("", r.stdout(), r::toString);
+        }
+    }
 }

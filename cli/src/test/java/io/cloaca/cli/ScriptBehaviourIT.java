@@ -254,6 +254,32 @@ class ScriptBehaviourIT {
         assertNoJavaStackTrace(r);
     }
 
+    /**
+     * {@code cloaca run -} runs the script given on stdin, as {@code python -} does (name {@code <stdin>},
+     * the working folder first on sys.path, stdin then at its end), in this process and in the daemon.
+     */
+    @Test
+    void a_script_on_stdin_runs_with_a_dash() throws Exception {
+        String source = """
+                import sys
+                print(sys.argv, repr(sys.path[0]), __name__, __file__, repr(sys.stdin.read()))
+                raise SystemExit(int(sys.argv[1]))
+                """;
+        for (String daemon : List.of("0", "1")) {
+            CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of("CLOACA_DAEMON", daemon), source, "run", "-",
+                    "3");
+            assertEquals(3, r.exitCode(), "CLOACA_DAEMON=" + daemon + ": " + r);
+            assertEquals("['-', '3'] '' __main__ <stdin> ''\n", r.stdout(), "CLOACA_DAEMON=" + daemon + ": " + r);
+
+            CloacaProcess.Result failing = CloacaProcess.runWithInput(Map.of("CLOACA_DAEMON", daemon),
+                    "x = 1\n1 / 0\n", "run", "-");
+            assertEquals(1, failing.exitCode(), failing::toString);
+            assertTrue(failing.stderr().contains("File \"<stdin>\", line 2, in <module>"), failing::toString);
+            assertTrue(failing.stderr().contains("ZeroDivisionError"), failing::toString);
+            assertNoJavaStackTrace(failing);
+        }
+    }
+
     /** --progress reports each task's end on stderr (retries too); without it stderr stays the script's. */
     @Test
     void progress_goes_to_stderr_only_when_asked_for() throws Exception {

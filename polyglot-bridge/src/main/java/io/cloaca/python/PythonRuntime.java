@@ -246,7 +246,22 @@ public final class PythonRuntime implements AutoCloseable {
      *     {@code KeyboardInterrupt}, or the code given to {@code sys.exit}
      */
     public int runScript(Path script) {
-        int status = callExitingFunction("_run_main", script.toAbsolutePath().toString());
+        return runMain(script.toAbsolutePath().toString());
+    }
+
+    /**
+     * Runs {@code source}, a script read from stdin, as {@code __main__}, as {@code python -} does:
+     * {@code name} stands for its file in tracebacks ({@code <stdin>}), the working folder goes first on
+     * {@code sys.path}. A syntax error is reported as an uncaught exception.
+     *
+     * @return the exit code, as for {@link #runScript}
+     */
+    public int runSource(String source, String name) {
+        return runMain(name, source);
+    }
+
+    private int runMain(Object... args) {
+        int status = callExitingFunction("_run_main", args);
         interrupted = status == KEYBOARD_INTERRUPT_STATUS;
         return status;
     }
