@@ -140,6 +140,13 @@ public final class BenchSuite {
                     javaChain.describe(), "raw " + Format.rate(rawTasks, "tasks"),
                     Format.percent(javaChain.median(), rawTasks));
 
+            double rawCpu = rawThroughput.medianCpuMicrosPerTask();
+            double oneCpu = javaOne.medianCpuMicrosPerTask();
+            double chainCpu = javaChain.medianCpuMicrosPerTask();
+            row(report, setup, Figure.MACHINE_CPU_PER_TASK, oneCpu, Format.micros(oneCpu) + " / "
+                    + Format.micros(chainCpu), "raw " + Format.micros(rawCpu), Format.times(oneCpu, rawCpu) + " / "
+                    + Format.times(chainCpu, rawCpu));
+
             Rounds pyOne;
             Rounds pyChain;
             Latencies pyOneLatency;
@@ -208,6 +215,11 @@ public final class BenchSuite {
                 + "fair in-JVM lock (as the engine's writers do); on PostgreSQL they write concurrently. The single "
                 + "writer row is one connection alone, each claim or complete timed from first statement to commit, "
                 + "with its own tasks/s in brackets.");
+        report.note("Machine CPU per task: the whole machine's busy CPU time during each throughput round (Linux's "
+                + "/proc/stat: user, system and interrupt time of every process, the database server's included; not "
+                + "idle, I/O wait or time stolen by other guests) divided by its tasks, median over the rounds. Where "
+                + "the cores bound the raw baseline, the throughput ratio follows this one; where its commits' "
+                + "flushes do, it does not.");
         report.note("Throughput: " + BenchOptions.CLIENTS + " client threads submit the executions (each submit is a "
                 + "commit), as many as the raw baseline's writers, then all results are awaited; the clock runs from "
                 + "the first submit to the last result. The \"1 submitting thread\" row submits from one thread, whose "

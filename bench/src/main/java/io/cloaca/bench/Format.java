@@ -29,6 +29,12 @@ final class Format {
     }
 
     static String times(double part, double whole) {
-        return String.format(Locale.ROOT, "%.1fx", part / whole);
+        double ratio = part / whole;
+        return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.1fx", ratio);
+    }
+
+    /** Microseconds, e.g. "880 us"; "unknown" for NaN (a figure this machine cannot measure). */
+    static String micros(double micros) {
+        return Double.isNaN(micros) ? "unknown" : String.format(Locale.ROOT, "%,.0f us", micros);
     }
 }

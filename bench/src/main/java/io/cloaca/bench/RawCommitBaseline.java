@@ -63,15 +63,17 @@ final class RawCommitBaseline {
                 }, "bench-raw-" + workers.size()));
             }
             long start = System.nanoTime();
+            long cpu = MachineCpu.busyNanos();
             workers.forEach(Thread::start);
             for (Thread w : workers) {
                 w.join();
             }
             long elapsed = System.nanoTime() - start;
+            long cpuUsed = MachineCpu.between(cpu, MachineCpu.busyNanos());
             if (!failures.isEmpty()) {
                 throw new IllegalStateException("raw baseline failed: " + failures.get(0), failures.get(0));
             }
-            return new Throughput(tasks, 2L * tasks, elapsed);
+            return new Throughput(tasks, 2L * tasks, elapsed, cpuUsed);
         } finally {
             for (Connection c : connections) {
                 c.close();
@@ -91,10 +93,12 @@ final class RawCommitBaseline {
              PreparedStatement claim = c.prepareStatement(claimSql);
              PreparedStatement complete = c.prepareStatement(completeSql)) {
             long start = System.nanoTime();
+            long cpu = MachineCpu.busyNanos();
             for (String id : ids) {
                 runTask(c, claim, complete, id, null, commits);
             }
-            return new SingleWriter(commits, new Throughput(tasks, 2L * tasks, System.nanoTime() - start));
+            return new SingleWriter(commits, new Throughput(tasks, 2L * tasks, System.nanoTime() - start,
+                    MachineCpu.between(cpu, MachineCpu.busyNanos())));
         }
     }
 

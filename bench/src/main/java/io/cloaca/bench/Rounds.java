@@ -17,8 +17,17 @@ record Rounds(List<Throughput> rounds) {
     }
 
     double median() {
-        double[] v = sortedTasksPerSecond();
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        return median(sortedTasksPerSecond());
+    }
+
+    /** The median over the rounds of machine CPU per task, in microseconds; NaN if unknown. */
+    double medianCpuMicrosPerTask() {
+        return median(rounds.stream().mapToDouble(Throughput::cpuMicrosPerTask).sorted().toArray());
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     /** Commits per second of the median round (the raw baseline counts its commits). */

@@ -31,6 +31,7 @@ final class ThroughputRun {
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         List<Thread> threads = new ArrayList<>();
         long start = System.nanoTime();
+        long cpu = MachineCpu.busyNanos();
         for (int i = 0; i < clients; i++) {
             Thread client = new Thread(() -> {
                 try {
@@ -52,12 +53,13 @@ final class ThroughputRun {
         }
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(30, TimeUnit.MINUTES);
         long elapsed = System.nanoTime() - start;
+        long cpuUsed = MachineCpu.between(cpu, MachineCpu.busyNanos());
         for (CompletableFuture<ExecutionResult> r : results) {
             ExecutionResult result = r.join();
             if (result.status() != ExecutionStatus.Completed) {
                 throw new IllegalStateException(workflow + " ended " + result.status() + ": " + result.errorMessage());
             }
         }
-        return new Throughput((long) executions * tasksPerWorkflow, 0, elapsed);
+        return new Throughput((long) executions * tasksPerWorkflow, 0, elapsed, cpuUsed);
     }
 }
