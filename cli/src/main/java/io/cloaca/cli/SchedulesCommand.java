@@ -20,15 +20,21 @@ import java.util.concurrent.Callable;
  * from any process, as tables or as JSON for scripts. Read-only; no Python is started.
  */
 @Command(name = "schedules", mixinStandardHelpOptions = true,
-        description = {"List cron schedules, show one, or show the instants it fired.",
+        description = {"List cron schedules (the default), show one, or show the instants it fired.",
                 "Reads the database only; it never changes anything."},
         subcommands = {SchedulesCommand.List.class, SchedulesCommand.Show.class, SchedulesCommand.History.class})
 final class SchedulesCommand implements Callable<Integer> {
 
+    @picocli.CommandLine.Mixin
+    ReadOptions source = new ReadOptions();
+
+    @Option(names = "--enabled", description = "Only enabled schedules.")
+    boolean enabledOnly;
+
+    /** Without a subcommand the schedules are listed, as {@code cloaca executions} lists executions. */
     @Override
     public Integer call() {
-        System.err.println("cloaca schedules: say list, show ID or history ID (see cloaca schedules --help)");
-        return 2;
+        return new List(source, enabledOnly).call();
     }
 
     private static CronStore store(ReadDatabase db) {
@@ -42,6 +48,14 @@ final class SchedulesCommand implements Callable<Integer> {
 
         @Option(names = "--enabled", description = "Only enabled schedules.")
         boolean enabledOnly;
+
+        List() {
+        }
+
+        List(ReadOptions source, boolean enabledOnly) {
+            this.source = source;
+            this.enabledOnly = enabledOnly;
+        }
 
         @Override
         public Integer call() {

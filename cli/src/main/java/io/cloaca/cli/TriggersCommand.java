@@ -20,15 +20,21 @@ import java.util.concurrent.Callable;
  * poll functions themselves (which live in the scripts that define them) are not involved.
  */
 @Command(name = "triggers", mixinStandardHelpOptions = true,
-        description = {"List event triggers, show one, or show the polls that fired or failed.",
+        description = {"List event triggers (the default), show one, or show the polls that fired or failed.",
                 "Reads the database only; it never changes anything."},
         subcommands = {TriggersCommand.List.class, TriggersCommand.Show.class, TriggersCommand.History.class})
 final class TriggersCommand implements Callable<Integer> {
 
+    @Mixin
+    ReadOptions source = new ReadOptions();
+
+    @Option(names = "--enabled", description = "Only enabled triggers.")
+    boolean enabledOnly;
+
+    /** Without a subcommand the triggers are listed, as {@code cloaca executions} lists executions. */
     @Override
     public Integer call() {
-        System.err.println("cloaca triggers: say list, show NAME or history NAME (see cloaca triggers --help)");
-        return 2;
+        return new List(source, enabledOnly).call();
     }
 
     private static TriggerStore store(ReadDatabase db) {
@@ -42,6 +48,14 @@ final class TriggersCommand implements Callable<Integer> {
 
         @Option(names = "--enabled", description = "Only enabled triggers.")
         boolean enabledOnly;
+
+        List() {
+        }
+
+        List(ReadOptions source, boolean enabledOnly) {
+            this.source = source;
+            this.enabledOnly = enabledOnly;
+        }
 
         @Override
         public Integer call() {

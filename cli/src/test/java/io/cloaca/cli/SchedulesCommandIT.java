@@ -48,6 +48,14 @@ class SchedulesCommandIT {
         assertTrue(list.stdout().lines().anyMatch(l -> l.contains("30 2 * * *") && l.contains("Europe/Berlin")
                 && l.contains(" yes ")), list::toString);
 
+        CloacaProcess.Result bare = CloacaProcess.run(Map.of(), "schedules", "--database", url);
+        assertEquals(0, bare.exitCode(), bare::toString);
+        assertEquals(list.stdout(), bare.stdout(), "without a subcommand the schedules are listed");
+        CloacaProcess.Result fromEnvironment = CloacaProcess.run(Map.of("DATABASE_URL", url), "schedules", "--enabled");
+        assertEquals(0, fromEnvironment.exitCode(), fromEnvironment::toString);
+        assertTrue(fromEnvironment.stdout().lines().noneMatch(l -> l.startsWith(id)), fromEnvironment::toString);
+        assertTrue(fromEnvironment.stdout().contains("30 2 * * *"), fromEnvironment::toString);
+
         CloacaProcess.Result show = CloacaProcess.run(Map.of("DATABASE_URL", url), "schedules", "show", "--json", id);
         assertEquals(0, show.exitCode(), show::toString);
         assertTrue(show.stdout().startsWith("{\"id\":\"" + id + "\",\"workflow_name\":\"nightly\""), show::toString);

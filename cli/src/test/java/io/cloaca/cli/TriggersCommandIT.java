@@ -60,6 +60,10 @@ class TriggersCommandIT {
         assertTrue(list.stdout().lines().anyMatch(l -> l.startsWith("watcher ") && l.contains(" ingest ")
                 && l.contains(" 50 ms ") && l.contains(" no ")), list::toString);
 
+        CloacaProcess.Result bare = CloacaProcess.run(Map.of("DATABASE_URL", url), "triggers");
+        assertEquals(0, bare.exitCode(), bare::toString);
+        assertEquals(list.stdout(), bare.stdout(), "without a subcommand the triggers are listed");
+
         CloacaProcess.Result show = CloacaProcess.run(Map.of("DATABASE_URL", url), "triggers", "show", "--json", "watcher");
         assertEquals(0, show.exitCode(), show::toString);
         assertTrue(show.stdout().contains("\"trigger_name\":\"watcher\",\"workflow_name\":\"ingest\",\"poll_interval_ms\":50"),
