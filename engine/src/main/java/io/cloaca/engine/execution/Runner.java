@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -56,7 +57,7 @@ import java.util.function.Consumer;
 public final class Runner implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Runner.class);
-    private final String runnerId = java.util.UUID.randomUUID().toString();
+    private final String runnerId = UUID.randomUUID().toString();
     private final SharedResources resources;
     private final String schema;
     private final ExecutionStore store;
