@@ -23,8 +23,17 @@ interface Backend extends AutoCloseable {
      */
     Connection rawConnection(Setup setup) throws SQLException;
 
-    /** The (qualified) name of the raw baseline's table, created by {@link RawTaskTable}. */
-    String rawTable();
+    /**
+     * The qualified name of table {@code name} in the database the raw connections reach: the raw
+     * baseline's own ({@link RawTaskTable}) or the engine's tables migrated there ({@link RawEngineRows}).
+     */
+    String rawTable(String name);
+
+    /**
+     * A URL for the engine's migrations to create its tables where the raw connections reach (SQLite: the
+     * setup's raw file; PostgreSQL: the raw schema), for {@link RawEngineRows}.
+     */
+    String rawEngineUrl(Setup setup);
 
     /** Whether writers must take turns in this JVM, as the engine's {@code Database} makes them (SQLite). */
     boolean singleWriter();

@@ -7,8 +7,10 @@ package io.cloaca.bench;
 public enum Figure {
     RAW_THROUGHPUT("Raw JDBC claim+complete, 2 commits/task, 4 workers"),
     RAW_COMMIT_LATENCY("Raw JDBC 1 writer: one commit (p50 / p99) and tasks/s"),
+    RAW_ENGINE_ROWS("Raw JDBC writing a 1-task workflow's rows (2 INSERTs, 2 UPDATEs, 2 commits), 4 workers"),
     JAVA_ONE_THROUGHPUT("Java tasks/s, 1-task workflows"),
     JAVA_ONE_THROUGHPUT_ONE_CLIENT("Java tasks/s, 1-task workflows, 1 submitting thread"),
+    JAVA_ONE_VS_ENGINE_ROWS("Java tasks/s, 1-task workflows, against raw JDBC writing the same rows"),
     JAVA_CHAIN_THROUGHPUT("Java tasks/s, 10-task chains"),
     MACHINE_CPU_PER_TASK("Machine CPU per task, Java 1-task workflows / 10-task chains"),
     PYTHON_ONE_THROUGHPUT("Python tasks/s, 1-task workflows"),
@@ -35,7 +37,8 @@ public enum Figure {
         return switch (this) {
             case RAW_THROUGHPUT -> "reference: " + (pg ? "~3,300-3,650" : full ? "~2,600" : "~11,000")
                     + " tasks/s on DESIGN's 2 cores";
-            case RAW_COMMIT_LATENCY, JAVA_ONE_THROUGHPUT_ONE_CLIENT, MACHINE_CPU_PER_TASK -> "-";
+            case RAW_COMMIT_LATENCY, RAW_ENGINE_ROWS, JAVA_ONE_THROUGHPUT_ONE_CLIENT, JAVA_ONE_VS_ENGINE_ROWS,
+                    MACHINE_CPU_PER_TASK -> "-";
             case JAVA_ONE_THROUGHPUT, JAVA_CHAIN_THROUGHPUT -> ">= " + (pg ? "4,000" : full ? "2,500" : "8,000")
                     + " tasks/s";
             case PYTHON_ONE_THROUGHPUT, PYTHON_CHAIN_THROUGHPUT -> ">= 50% of Java";

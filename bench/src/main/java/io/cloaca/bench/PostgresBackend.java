@@ -81,8 +81,13 @@ final class PostgresBackend implements Backend {
     }
 
     @Override
-    public String rawTable() {
-        return rawSchema + ".bench_raw_tasks";
+    public String rawTable(String name) {
+        return rawSchema + "." + name;
+    }
+
+    @Override
+    public String rawEngineUrl(Setup setup) {
+        return url.withCredentials(url.user(), url.password(), rawSchema).toUrlString();
     }
 
     @Override

@@ -3,16 +3,13 @@ package io.cloaca.bench;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The raw database doing the engine's hot-path writes with plain JDBC and nothing else: per task, a
  * claim UPDATE committed, then a complete UPDATE (output context, status) committed: 2 commits per task.
- * Each worker thread has its own connection; on SQLite the workers take turns through one fair lock
- * around each transaction, exactly as the engine's {@code Database} serialises its writers.
+ * {@link RawWorkers} shares the tasks out to the workers.
  */
 final class RawCommitBaseline {
 
@@ -29,7 +26,7 @@ final class RawCommitBaseline {
         this.setup = setup;
         this.table = new RawTaskTable(backend, setup);
         table.create();
-        String t = backend.rawTable();
+        String t = table.name();
         this.claimSql = "UPDATE " + t + " SET status = 'Running', claimed_by = ?, lease_expires_at = ?,"
                 + " started_at = ?, updated_at = ? WHERE id = ? AND status = 'Ready'";
         this.completeSql = "UPDATE " + t + " SET status = 'Completed', output_context = ?, completed_at = ?,"
@@ -40,45 +37,11 @@ final class RawCommitBaseline {
     /** Claim + complete of {@code tasks} tasks by {@code threads} workers. */
     Throughput throughput(int tasks, int threads) throws Exception {
         List<String> ids = table.insertReady(tasks);
-        ReentrantLock lock = backend.singleWriter() ? new ReentrantLock(true) : null;
-        AtomicInteger next = new AtomicInteger();
-        List<Thread> workers = new ArrayList<>();
-        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-        List<Connection> connections = new ArrayList<>();
-        for (int i = 0; i < threads; i++) {
-            connections.add(backend.rawConnection(setup));
-        }
-        try {
-            for (Connection c : connections) {
-                workers.add(new Thread(() -> {
-                    try (PreparedStatement claim = c.prepareStatement(claimSql);
-                         PreparedStatement complete = c.prepareStatement(completeSql)) {
-                        int i;
-                        while ((i = next.getAndIncrement()) < ids.size()) {
-                            runTask(c, claim, complete, ids.get(i), lock, null);
-                        }
-                    } catch (Throwable e) {
-                        failures.add(e);
-                    }
-                }, "bench-raw-" + workers.size()));
-            }
-            long start = System.nanoTime();
-            long cpu = MachineCpu.busyNanos();
-            workers.forEach(Thread::start);
-            for (Thread w : workers) {
-                w.join();
-            }
-            long elapsed = System.nanoTime() - start;
-            long cpuUsed = MachineCpu.between(cpu, MachineCpu.busyNanos());
-            if (!failures.isEmpty()) {
-                throw new IllegalStateException("raw baseline failed: " + failures.get(0), failures.get(0));
-            }
-            return new Throughput(tasks, 2L * tasks, elapsed, cpuUsed);
-        } finally {
-            for (Connection c : connections) {
-                c.close();
-            }
-        }
+        return RawWorkers.run(backend, setup, tasks, threads, 2, (c, lock) -> {
+            PreparedStatement claim = c.prepareStatement(claimSql);
+            PreparedStatement complete = c.prepareStatement(completeSql);
+            return i -> runTask(c, claim, complete, ids.get(i), lock, null);
+        });
     }
 
     /** What one writer alone achieves: each commit's latency, and its throughput. */
@@ -105,7 +68,7 @@ final class RawCommitBaseline {
     private static void runTask(Connection c, PreparedStatement claim, PreparedStatement complete, String id,
                                 ReentrantLock lock, Latencies latencies) throws SQLException {
         long now = System.currentTimeMillis();
-        transaction(c, lock, latencies, () -> {
+        RawWorkers.transaction(c, lock, latencies, () -> {
             claim.setString(1, RUNNER);
             claim.setLong(2, now + 60_000);
             claim.setLong(3, now);
@@ -115,7 +78,7 @@ final class RawCommitBaseline {
                 throw new IllegalStateException("raw baseline: task " + id + " was not Ready");
             }
         });
-        transaction(c, lock, latencies, () -> {
+        RawWorkers.transaction(c, lock, latencies, () -> {
             complete.setString(1, "{}");
             complete.setLong(2, now);
             complete.setLong(3, now);
@@ -125,36 +88,5 @@ final class RawCommitBaseline {
                 throw new IllegalStateException("raw baseline: task " + id + " was not Running");
             }
         });
-    }
-
-    private interface Statements {
-        void run() throws SQLException;
-    }
-
-    private static void transaction(Connection c, ReentrantLock lock, Latencies latencies, Statements work)
-            throws SQLException {
-        long start = System.nanoTime();
-        if (lock != null) {
-            lock.lock();
-        }
-        try {
-            c.setAutoCommit(false);
-            try {
-                work.run();
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
-            }
-        } finally {
-            if (lock != null) {
-                lock.unlock();
-            }
-        }
-        if (latencies != null) {
-            latencies.add(System.nanoTime() - start);
-        }
     }
 }

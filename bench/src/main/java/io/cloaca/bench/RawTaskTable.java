@@ -14,6 +14,8 @@ import java.util.UUID;
  */
 final class RawTaskTable {
 
+    private static final String NAME = "bench_raw_tasks";
+
     private final Backend backend;
     private final Setup setup;
 
@@ -22,8 +24,13 @@ final class RawTaskTable {
         this.setup = setup;
     }
 
+    /** The table's qualified name. */
+    String name() {
+        return backend.rawTable(NAME);
+    }
+
     void create() throws SQLException {
-        String table = backend.rawTable();
+        String table = name();
         try (Connection c = backend.rawConnection(setup); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS " + table + " (id VARCHAR(36) PRIMARY KEY, status TEXT NOT NULL,"
                     + " claimed_by TEXT, lease_expires_at BIGINT, output_context TEXT, started_at BIGINT,"
@@ -37,7 +44,7 @@ final class RawTaskTable {
         List<String> ids = new ArrayList<>(count);
         long now = System.currentTimeMillis();
         try (Connection c = backend.rawConnection(setup);
-             PreparedStatement ps = c.prepareStatement("INSERT INTO " + backend.rawTable()
+             PreparedStatement ps = c.prepareStatement("INSERT INTO " + name()
                      + " (id, status, updated_at) VALUES (?, 'Ready', ?)")) {
             c.setAutoCommit(false);
             for (int i = 0; i < count; i++) {

@@ -60,10 +60,7 @@ final class SqliteBackend implements Backend {
 
     @Override
     public Connection rawConnection(Setup setup) throws SQLException {
-        Path file;
-        synchronized (this) {
-            file = rawFiles.computeIfAbsent(setup, s -> newFile("raw"));
-        }
+        Path file = rawFile(setup);
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setBusyTimeout(Database.SQLITE_BUSY_TIMEOUT_MS);
@@ -75,8 +72,17 @@ final class SqliteBackend implements Backend {
     }
 
     @Override
-    public String rawTable() {
-        return "bench_raw_tasks";
+    public String rawTable(String name) {
+        return name;
+    }
+
+    @Override
+    public String rawEngineUrl(Setup setup) {
+        return rawFile(setup).toString();
+    }
+
+    private synchronized Path rawFile(Setup setup) {
+        return rawFiles.computeIfAbsent(setup, s -> newFile("raw"));
     }
 
     @Override
