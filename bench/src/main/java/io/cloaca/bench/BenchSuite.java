@@ -42,20 +42,23 @@ public final class BenchSuite {
         BenchReport report = new BenchReport();
         MachineFacts.collect(report);
         String loadBefore = MachineFacts.loadAverage();
-        pythonCpu(report);
-        JavaWorkflows java = new JavaWorkflows();
-        step("starting GraalPy");
-        try (PythonWorkflows python = new PythonWorkflows(progress, progress)) {
-            report.fact("GraalPy", python.version());
-            try (SqliteBackend sqlite = new SqliteBackend()) {
-                report.fact("SQLite", sqlite.version() + ", WAL, busy_timeout, foreign_keys=on, temp files on "
-                        + sqlite.fileSystem());
-                measure(sqlite, java, python, report);
-                step("SQLite done, deleting its files");
-            }
-            if (options.postgresUrl() != null) {
-                try (PostgresBackend pg = new PostgresBackend(options.postgresUrl())) {
-                    report.fact("PostgreSQL", pg.version() + ", fresh schemas " + pg.schema() + " and " + pg.schema() + "_raw (dropped after)");
+        // PostgreSQL is reached first, so that a wrong URL or a stopped server fails the run at once rather
+        // than after the minutes of the other figures.
+        try (PostgresBackend pg = options.postgresUrl() == null ? null : new PostgresBackend(options.postgresUrl())) {
+            pythonCpu(report);
+            JavaWorkflows java = new JavaWorkflows();
+            step("starting GraalPy");
+            try (PythonWorkflows python = new PythonWorkflows(progress, progress)) {
+                report.fact("GraalPy", python.version());
+                try (SqliteBackend sqlite = new SqliteBackend()) {
+                    report.fact("SQLite", sqlite.version() + ", WAL, busy_timeout, foreign_keys=on, temp files on "
+                            + sqlite.fileSystem());
+                    measure(sqlite, java, python, report);
+                    step("SQLite done, deleting its files");
+                }
+                if (pg != null) {
+                    report.fact("PostgreSQL", pg.version() + ", fresh schemas " + pg.schema() + " and " + pg.schema()
+                            + "_raw (dropped after)");
                     measure(pg, java, python, report);
                     step("PostgreSQL done, dropping its schemas");
                 }

@@ -42,6 +42,7 @@ final class PostgresBackend implements Backend {
         try (Connection c = connect(); Statement st = c.createStatement()) {
             st.execute("CREATE SCHEMA " + rawSchema);
         } catch (SQLException e) {
+            dropped.set(true); // CREATE SCHEMA failed as a whole: there is nothing to drop
             close();
             throw new IllegalStateException("Cannot create schema " + rawSchema + " on " + url.redacted() + ": "
                     + e.getMessage(), e);

@@ -5,8 +5,10 @@ import io.cloaca.bench.BenchReport;
 import io.cloaca.bench.BenchSuite;
 import io.cloaca.bench.ReportFormatter;
 import io.cloaca.bench.Scale;
+import io.cloaca.engine.store.DatabaseUrl;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -54,6 +56,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        checkPostgresUrl();
         if (cron != null) {
             var bench = new io.cloaca.bench.CronBench(cron, quick || smoke ? 5 : 10, System.err);
             var out = spec.commandLine().getOut();
@@ -63,7 +66,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (tenants != null) {
             if (postgresUrl == null) {
-                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--tenants needs --postgres URL");
+                throw new ParameterException(spec.commandLine(), "--tenants needs --postgres URL");
             }
             var result = new io.cloaca.bench.TenantScaleBench(postgresUrl, tenants, System.err).run();
             var out = spec.commandLine().getOut();
@@ -78,5 +81,22 @@ final class BenchCommand implements Callable<Integer> {
         out.print(markdown ? ReportFormatter.markdown(report) : ReportFormatter.text(report));
         out.flush();
         return 0;
+    }
+
+    /** A URL that is not PostgreSQL's is a usage error, found before anything is measured. */
+    private void checkPostgresUrl() {
+        if (postgresUrl == null) {
+            return;
+        }
+        DatabaseUrl url;
+        try {
+            url = DatabaseUrl.parse(postgresUrl);
+        } catch (RuntimeException e) {
+            throw new ParameterException(spec.commandLine(), "--postgres: " + e.getMessage());
+        }
+        if (!(url instanceof DatabaseUrl.Postgres)) {
+            throw new ParameterException(spec.commandLine(), "--postgres needs a postgresql:// URL, e.g. "
+                    + "postgresql://postgres@127.0.0.1:5432/postgres; got '" + postgresUrl + "'");
+        }
     }
 }

@@ -51,4 +51,20 @@ class BenchCommandTest {
             assertTrue(report.contains("- **" + fact + "**: "), "machine fact " + fact + " missing:\n" + report);
         }
     }
+
+    @Test
+    void a_postgres_url_that_is_not_postgresql_is_a_usage_error_before_anything_is_measured() {
+        for (String url : List.of("sqlite://bench.db", "mysql://root@localhost/db")) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CommandLine cli = new CommandLine(new Main());
+            cli.setOut(new PrintWriter(out));
+            cli.setErr(new PrintWriter(err));
+            int exit = cli.execute("bench", "--postgres", url);
+            assertEquals(2, exit, err.toString());
+            assertTrue(err.toString().contains("--postgres"), err.toString());
+            assertTrue(err.toString().contains("postgresql://"), err.toString());
+            assertEquals("", out.toString(), "nothing measured");
+        }
+    }
 }
