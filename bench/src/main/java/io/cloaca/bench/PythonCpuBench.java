@@ -117,7 +117,8 @@ final class PythonCpuBench {
         }
         report.table(new BenchReport.Table("Python CPU-bound body on 2 worker threads: one context vs a context per "
                 + "worker (shared engine), calls/s", new String[] {"Runtime", "1 thread, one context",
-                "2 threads, one context (one GIL)", "2 threads, a context each", "Context each vs one"}, parallel));
+                "2 threads, one context (one GIL): before / after", "2 threads, a context each",
+                "Context each vs the better one-context figure"}, parallel));
 
         report.note("Python CPU-bound body: `fib(22)` plus a 100,000-step arithmetic loop, each call timed with "
                 + "time.perf_counter inside the runtime; warm = best of the last " + BEST_OF + " of "
@@ -126,8 +127,10 @@ final class PythonCpuBench {
                 + "the JIT's.");
         report.note("Parallel Python: 2 Java threads each call the body " + parallelCalls(false)
                 + " times (JIT: " + parallelCalls(true) + ") after a warm-up, either on one context or on one "
-                + "context each; the clock runs from both starting to both finishing. The baseline is one thread "
-                + "making the same number of calls on the warm context alone.");
+                + "context each; the clock runs from both starting to both finishing. One context is measured before "
+                + "and again after the contexts each (a later runtime finds more of the engine's code compiled); the "
+                + "ratio divides by the better of the two. The 1-thread column is one thread making the same number "
+                + "of calls on the warm context alone.");
     }
 
     private static String callRate(double perSecond) {
@@ -250,8 +253,18 @@ final class PythonCpuBench {
             twoThreads(ta, tb, warmUp);
             perWorker = twoThreads(ta, tb, calls);
         }
-        return new String[] {label, callRate(alone), callRate(shared), callRate(perWorker),
-                String.format(java.util.Locale.ROOT, "%.2fx", perWorker / shared)};
+        // One context again: a runtime made later finds more of the shared engine's code compiled, which
+        // favours whatever is measured last. The ratio takes the better one-context figure.
+        step.accept("2 workers, " + label + ": one context, again");
+        double sharedAfter;
+        try (PythonRuntime one = runtime(jit)) {
+            Value timed = one.eval("timed");
+            timed.execute(warmUp);
+            sharedAfter = twoThreads(timed, timed, calls);
+        }
+        return new String[] {label, callRate(alone), callRate(shared) + " / " + callRate(sharedAfter),
+                callRate(perWorker), String.format(java.util.Locale.ROOT, "%.2fx",
+                perWorker / Math.max(shared, sharedAfter))};
     }
 
     /** Calls per second of two threads each calling {@code timed(calls)} on its function at once. */
