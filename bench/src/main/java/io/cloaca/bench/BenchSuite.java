@@ -102,18 +102,8 @@ public final class BenchSuite {
             step(s + ": raw JDBC baselines");
             RawEngineRows rows = new RawEngineRows(backend, setup); // first: its migrations want an empty schema
             RawCommitBaseline raw = new RawCommitBaseline(backend, setup);
-            raw.throughput(scale.warmupTasks(), BenchOptions.WORKERS);
-            List<Throughput> rawRounds = new ArrayList<>();
-            for (int i = 0; i < scale.rounds(); i++) {
-                rawRounds.add(raw.throughput(scale.rawTasks(), BenchOptions.WORKERS));
-            }
-            Rounds rawThroughput = new Rounds(rawRounds);
-            rows.throughput(scale.warmupTasks(), BenchOptions.WORKERS);
-            List<Throughput> rowsRounds = new ArrayList<>();
-            for (int i = 0; i < scale.rounds(); i++) {
-                rowsRounds.add(rows.throughput(scale.rawTasks(), BenchOptions.WORKERS));
-            }
-            Rounds rowsThroughput = new Rounds(rowsRounds);
+            Rounds rawThroughput = rawRounds(raw::throughput);
+            Rounds rowsThroughput = rawRounds(rows::throughput);
             RawCommitBaseline.SingleWriter single = raw.singleWriter(scale.rawLatencyTasks());
             Latencies commit = single.commits();
             double rawTasks = rawThroughput.median();
@@ -200,6 +190,22 @@ public final class BenchSuite {
             row(report, setup, Figure.PYTHON_ONE_TASK_END_TO_END, pyOneLatency.p50(), Format.p50p99(pyOneLatency),
                     "Java " + Format.p50p99(oneLatency), Format.times(pyOneLatency.p50(), oneLatency.p50()) + " (p50)");
         }
+    }
+
+    /** A raw baseline's round: {@code tasks} tasks on {@code threads} workers. */
+    @FunctionalInterface
+    private interface RawRound {
+        Throughput run(int tasks, int threads) throws Exception;
+    }
+
+    /** A raw baseline's warm-up, then its rounds, on {@link BenchOptions#WORKERS} workers. */
+    private Rounds rawRounds(RawRound round) throws Exception {
+        round.run(scale.warmupTasks(), BenchOptions.WORKERS);
+        List<Throughput> rounds = new ArrayList<>();
+        for (int i = 0; i < scale.rounds(); i++) {
+            rounds.add(round.run(scale.rawTasks(), BenchOptions.WORKERS));
+        }
+        return new Rounds(rounds);
     }
 
     private Runner open(Backend backend, Setup setup, WorkflowRegistry registry) {
