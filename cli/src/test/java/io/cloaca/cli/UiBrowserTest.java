@@ -187,17 +187,24 @@ class UiBrowserTest {
         assertEquals(FAILED, fill("broken"));
         assertEquals(COMPLETED, fill("flaky"));
 
-        WebElement error = driver.findElement(By.cssSelector("details.task[data-task='broken'] pre.task-error"));
-        assertTrue(error.isDisplayed(), "a failed task's error is open to read");
-        assertTrue(error.getText().contains(SCRIPT_ERROR), error.getText());
+        // The page redraws as the database changes, so each read finds its elements afresh (await retries a
+        // read that a redraw made stale).
+        By brokenError = By.cssSelector("details.task[data-task='broken'] pre.task-error");
+        Boolean shown = await(d -> d.findElement(brokenError).isDisplayed());
+        assertTrue(shown, "a failed task's error is open to read");
+        String errorText = await(d -> d.findElement(brokenError).getText());
+        assertTrue(errorText.contains(SCRIPT_ERROR), errorText);
         assertEquals(true, js("return window.pwned === undefined"), "the error's script never ran");
         assertEquals(1L, js("return document.scripts.length"));
 
-        List<String> attempts = new ArrayList<>();
         driver.findElement(By.cssSelector("details.task[data-task='flaky'] > summary")).click();
-        for (WebElement tr : driver.findElements(By.cssSelector("details.task[data-task='flaky'] table.attempts tr"))) {
-            attempts.add(tr.getText());
-        }
+        List<String> attempts = await(d -> {
+            List<String> rows = new ArrayList<>();
+            for (WebElement tr : d.findElements(By.cssSelector("details.task[data-task='flaky'] table.attempts tr"))) {
+                rows.add(tr.getText());
+            }
+            return rows;
+        });
         assertEquals(3, attempts.size(), attempts.toString());
         assertTrue(attempts.get(1).contains("Retried") && attempts.get(1).contains("connection reset"), attempts.get(1));
         assertTrue(attempts.get(2).contains("Completed"), attempts.get(2));
