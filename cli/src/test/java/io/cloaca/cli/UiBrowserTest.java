@@ -197,7 +197,11 @@ class UiBrowserTest {
         assertEquals(true, js("return window.pwned === undefined"), "the error's script never ran");
         assertEquals(1L, js("return document.scripts.length"));
 
-        driver.findElement(By.cssSelector("details.task[data-task='flaky'] > summary")).click();
+        By flakySummary = By.cssSelector("details.task[data-task='flaky'] > summary");
+        await(d -> {
+            d.findElement(flakySummary).click();
+            return true;
+        });
         List<String> attempts = await(d -> {
             List<String> rows = new ArrayList<>();
             for (WebElement tr : d.findElements(By.cssSelector("details.task[data-task='flaky'] table.attempts tr"))) {
@@ -208,7 +212,10 @@ class UiBrowserTest {
         assertEquals(3, attempts.size(), attempts.toString());
         assertTrue(attempts.get(1).contains("Retried") && attempts.get(1).contains("connection reset"), attempts.get(1));
         assertTrue(attempts.get(2).contains("Completed"), attempts.get(2));
-        driver.findElement(By.cssSelector("details.task[data-task='flaky'] > summary")).click();
+        await(d -> {
+            d.findElement(flakySummary).click();
+            return true;
+        });
 
         Path shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
         Files.copy(shot, Path.of("target", "ui-execution.png"), StandardCopyOption.REPLACE_EXISTING);
