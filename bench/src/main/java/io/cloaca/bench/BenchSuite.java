@@ -17,11 +17,8 @@ import java.util.List;
  */
 public final class BenchSuite {
 
-    /**
-     * Commits the engine makes per execution, read from its code (ExecutionStore): one to create the
-     * execution, one to claim the root, then one per task finish (which also claims a chain's next task).
-     * Used to size the latency baselines ("the raw database doing the same number of commits").
-     */
+    // Commits the engine makes per execution, read from its code (ExecutionStore), to size the latency
+    // baselines ("the raw database doing the same number of commits").
     /** Create (which also claims the root when a worker is free) and finish. */
     static final int COMMITS_ONE_TASK = 2;
     /** Create (claiming the root), then one finish per task (which claims the successor). */
@@ -143,16 +140,15 @@ public final class BenchSuite {
             row(report, setup, Figure.JAVA_ONE_THROUGHPUT_ONE_CLIENT, javaOneClient.median(),
                     javaOneClient.describe(), "raw " + Format.rate(rawTasks, "tasks"),
                     Format.percent(javaOneClient.median(), rawTasks));
+            double oneCpu = javaOne.medianCpuMicrosPerTask();
             row(report, setup, Figure.JAVA_ONE_VS_ENGINE_ROWS, javaOne.median(),
-                    Format.rate(javaOne.median(), "tasks") + ", " + Format.micros(javaOne.medianCpuMicrosPerTask())
-                            + " CPU/task", "same rows " + Format.rate(rowsTasks, "tasks") + ", "
-                            + Format.micros(rowsCpu) + " CPU/task", Format.percent(javaOne.median(), rowsTasks)
-                            + " (CPU " + Format.times(javaOne.medianCpuMicrosPerTask(), rowsCpu) + ")");
+                    Format.rate(javaOne.median(), "tasks") + ", " + Format.micros(oneCpu) + " CPU/task",
+                    "same rows " + Format.rate(rowsTasks, "tasks") + ", " + Format.micros(rowsCpu) + " CPU/task",
+                    Format.percent(javaOne.median(), rowsTasks) + " (CPU " + Format.times(oneCpu, rowsCpu) + ")");
             row(report, setup, Figure.JAVA_CHAIN_THROUGHPUT, javaChain.median(),
                     javaChain.describe(), "raw " + Format.rate(rawTasks, "tasks"),
                     Format.percent(javaChain.median(), rawTasks));
 
-            double oneCpu = javaOne.medianCpuMicrosPerTask();
             double chainCpu = javaChain.medianCpuMicrosPerTask();
             row(report, setup, Figure.MACHINE_CPU_PER_TASK, oneCpu, Format.micros(oneCpu) + " / "
                     + Format.micros(chainCpu), "raw " + Format.micros(rawCpu), Format.times(oneCpu, rawCpu) + " / "

@@ -33,8 +33,9 @@ final class Format {
         return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.1fx", ratio);
     }
 
-    /** Microseconds, e.g. "880 us"; "unknown" for NaN (a figure this machine cannot measure). */
+    /** Microseconds, e.g. "880 us"; for NaN, a machine CPU figure that needs Linux's /proc/stat, which says so. */
     static String micros(double micros) {
-        return Double.isNaN(micros) ? "unknown" : String.format(Locale.ROOT, "%,.0f us", micros);
+        return Double.isNaN(micros) ? "unknown (needs Linux's /proc/stat)"
+                : String.format(Locale.ROOT, "%,.0f us", micros);
     }
 }

@@ -55,26 +55,32 @@ final class RawEngineRows {
     /** {@code workflows} 1-task workflows' rows written by {@code threads} workers. */
     Throughput throughput(int workflows, int threads) throws Exception {
         return RawWorkers.run(backend, setup, workflows, threads, 2, (c, lock) -> {
-            PreparedStatement[] statements = {c.prepareStatement(createExecution), c.prepareStatement(createTask),
-                    c.prepareStatement(completeTask), c.prepareStatement(completeExecution)};
+            Statements statements = new Statements(c.prepareStatement(createExecution),
+                    c.prepareStatement(createTask), c.prepareStatement(completeTask),
+                    c.prepareStatement(completeExecution));
             return i -> runWorkflow(c, lock, statements);
         });
     }
 
-    private static void runWorkflow(Connection c, ReentrantLock lock, PreparedStatement[] statements)
+    /** One worker's prepared statements, in the order a workflow uses them. */
+    private record Statements(PreparedStatement createExecution, PreparedStatement createTask,
+                              PreparedStatement completeTask, PreparedStatement completeExecution) {
+    }
+
+    private static void runWorkflow(Connection c, ReentrantLock lock, Statements statements)
             throws SQLException {
         String executionId = RowIds.next();
         String taskId = RowIds.next();
         String token = RowIds.next();
         long now = System.currentTimeMillis();
         RawWorkers.transaction(c, lock, null, () -> {
-            PreparedStatement execution = statements[0];
+            PreparedStatement execution = statements.createExecution();
             execution.setString(1, executionId);
             execution.setString(2, "{}");
             execution.setLong(3, now);
             execution.setLong(4, now);
             execution.executeUpdate();
-            PreparedStatement task = statements[1];
+            PreparedStatement task = statements.createTask();
             task.setString(1, taskId);
             task.setString(2, executionId);
             task.setString(3, token);
@@ -84,13 +90,13 @@ final class RawEngineRows {
             task.executeUpdate();
         });
         RawWorkers.transaction(c, lock, null, () -> {
-            PreparedStatement task = statements[2];
+            PreparedStatement task = statements.completeTask();
             task.setString(1, "{}");
             task.setLong(2, now);
             task.setLong(3, now);
             task.setString(4, taskId);
             task.setString(5, token);
-            PreparedStatement execution = statements[3];
+            PreparedStatement execution = statements.completeExecution();
             execution.setString(1, "{}");
             execution.setLong(2, now);
             execution.setLong(3, now);

@@ -7,6 +7,7 @@ import io.cloaca.engine.cron.CronSchedule;
 import io.cloaca.engine.cron.CronStore;
 import io.cloaca.engine.cron.Rfc3339;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,7 +26,7 @@ import java.util.concurrent.Callable;
         subcommands = {SchedulesCommand.List.class, SchedulesCommand.Show.class, SchedulesCommand.History.class})
 final class SchedulesCommand implements Callable<Integer> {
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     ReadOptions source = new ReadOptions();
 
     @Option(names = "--enabled", description = "Only enabled schedules.")
@@ -43,7 +44,7 @@ final class SchedulesCommand implements Callable<Integer> {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the schedules, by workflow name.")
     static final class List implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
+        @Mixin
         ReadOptions source = new ReadOptions();
 
         @Option(names = "--enabled", description = "Only enabled schedules.")
@@ -79,7 +80,7 @@ final class SchedulesCommand implements Callable<Integer> {
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one schedule.")
     static final class Show implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
+        @Mixin
         ReadOptions source = new ReadOptions();
 
         @Parameters(paramLabel = "SCHEDULE_ID")
@@ -107,7 +108,7 @@ final class SchedulesCommand implements Callable<Integer> {
     @Command(name = "history", mixinStandardHelpOptions = true,
             description = "The instants a schedule claimed, newest first, with the execution each started.")
     static final class History implements Callable<Integer> {
-        @picocli.CommandLine.Mixin
+        @Mixin
         ReadOptions source = new ReadOptions();
 
         @Parameters(paramLabel = "SCHEDULE_ID")
