@@ -71,6 +71,7 @@ def _import(module):
 
 _run_main = _forward("cloaca._launcher", "_run_main")
 _run_pytest = _forward("cloaca._launcher", "_run_pytest")
+_import_as_worker = _forward("cloaca._launcher", "_import_as_worker")
 _repl_push = _forward("cloaca._repl", "_repl_push")
 _repl_reset = _forward("cloaca._repl", "_repl_reset")
 _repl_complete = _forward("cloaca._repl", "_repl_complete")

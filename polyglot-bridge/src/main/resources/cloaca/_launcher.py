@@ -42,15 +42,8 @@ def _run_main(script, source=None):
     KeyboardInterrupt, as the python command exits after Ctrl-C). With ``source`` (a script read from
     stdin, ``cloaca run -``) runs that text as ``python -`` does: ``script`` names it in tracebacks
     and the working folder goes first on ``sys.path``."""
-    import os
-    import runpy
     try:
-        if source is None:
-            sys.path.insert(0, os.path.dirname(script))
-            runpy.run_path(script, run_name="__main__")
-        else:
-            sys.path.insert(0, "")
-            _exec_as_main(compile(source, script, "exec"))
+        _run_as("__main__", script, source)
         return 0
     except SystemExit as e:
         # Returned, not re-raised: GraalPy reports a SystemExit that reaches the host as status 1
@@ -64,17 +57,48 @@ def _run_main(script, source=None):
         sys.stderr.flush()
 
 
-def _exec_as_main(code):
-    """Runs ``code`` in a fresh ``__main__`` module, put back afterwards as ``runpy.run_path`` does."""
-    import types
-    main = types.ModuleType("__main__")
-    main.__file__ = code.co_filename
-    saved = sys.modules.get("__main__")
-    sys.modules["__main__"] = main
+def _import_as_worker(script, source=None):
+    """Runs ``script`` (or ``source``, read from stdin) in a worker thread's own interpreter, as module
+    ``__cloaca_worker__``: its tasks and workflows are declared again there and its main block is skipped.
+    Returns None, or what stopped the import (SystemExit included) as one line."""
+    import traceback
     try:
-        exec(code, main.__dict__)
+        _run_as("__cloaca_worker__", script, source)
+        return None
+    except BaseException as e:
+        return "".join(traceback.format_exception_only(type(e), e)).strip()
     finally:
-        sys.modules["__main__"] = saved
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def _run_as(name, script, source):
+    """Runs file ``script`` as module ``name``, its folder first on ``sys.path``; or, given ``source``,
+    that text under the file name ``script``, the working folder first on ``sys.path``."""
+    import os
+    import runpy
+    if source is None:
+        sys.path.insert(0, os.path.dirname(script))
+        runpy.run_path(script, run_name=name)
+    else:
+        sys.path.insert(0, "")
+        _exec_as(name, compile(source, script, "exec"))
+
+
+def _exec_as(name, code):
+    """Runs ``code`` in a fresh module ``name``, the one before put back afterwards as ``runpy.run_path`` does."""
+    import types
+    module = types.ModuleType(name)
+    module.__file__ = code.co_filename
+    saved = sys.modules.get(name)
+    sys.modules[name] = module
+    try:
+        exec(code, module.__dict__)
+    finally:
+        if saved is None:
+            del sys.modules[name]
+        else:
+            sys.modules[name] = saved
 
 
 def _run_pytest(args_json, extra_path_json):

@@ -43,6 +43,13 @@ final class RunCommand implements Callable<Integer> {
             + "(JAVA_HOME); on other JDKs one line says so and Python is interpreted."})
     boolean jit;
 
+    @Option(names = "--python-contexts", paramLabel = "N", description = {"Run Python tasks in up to N interpreters "
+            + "of their own, one per worker thread, so that CPU-bound tasks use several cores (default 0: every "
+            + "task in the script's interpreter, one at a time, as upstream). Each imports the script as module "
+            + "__cloaca_worker__ on its thread's first task: open runners under if __name__ == \"__main__\":, and "
+            + "module-level state is per interpreter."})
+    int pythonContexts;
+
     @Option(names = "--progress", description = {"Show task progress on stderr: each task's end with its time, and "
             + "on a terminal a live line with a bar, running/done/failed/retrying counts. Without it the output is the "
             + "script's own, as upstream's."})
@@ -88,10 +95,14 @@ final class RunCommand implements Callable<Integer> {
         argv.add(script.toString());
         argv.addAll(args);
         boolean useJit = jit || jitFromEnvironment();
+        if (pythonContexts < 0) {
+            throw new ParameterException(spec.commandLine(), "--python-contexts must be 0 or more, not " + pythonContexts);
+        }
         EngineWarmUp.start();
         // Ctrl-C raises KeyboardInterrupt in the script, as under CPython; runners then stop through
         // __exit__ or when the runtime closes.
         PythonRuntime.Builder builder = PythonRuntime.builder().arguments(argv).keyboardInterrupts(true).jit(useJit)
+                .workerContexts(pythonContexts)
                 .terminal(invocation.terminal()).onSecondInterrupt(invocation.onSecondInterrupt());
         if (invocation.remote()) {
             builder.environment(invocation.environment()).workingDirectory(invocation.workingDirectory())

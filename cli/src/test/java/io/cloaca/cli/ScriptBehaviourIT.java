@@ -57,6 +57,33 @@ class ScriptBehaviourIT {
     }
 
     @Test
+    void python_contexts_run_tasks_in_interpreters_that_import_the_script_without_its_main_block() throws Exception {
+        Path script = write("workers.py", """
+                import cloaca
+
+                @cloaca.task(id="where")
+                def where(context):
+                    print(f"task in {__name__}")
+                    return context
+
+                with cloaca.WorkflowBuilder("w") as builder:
+                    builder.add_task("where")
+
+                if __name__ == "__main__":
+                    with cloaca.DefaultRunner(":memory:") as runner:
+                        print(runner.execute("w", cloaca.Context()).status)
+                """);
+        CloacaProcess.Result r = CloacaProcess.run(Map.of(), "run", "--python-contexts", "2", script.toString());
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("task in __cloaca_worker__\nCompleted\n", r.stdout(), r::toString);
+
+        r = CloacaProcess.run(Map.of(), "run", "--python-contexts", "-1", script.toString());
+        assertEquals(2, r.exitCode(), r::toString);
+        assertTrue(r.stderr().startsWith("--python-contexts must be 0 or more, not -1"), r::toString);
+        assertEquals("", r.stdout(), r::toString);
+    }
+
+    @Test
     void sys_argv_is_the_script_path_then_the_arguments() throws Exception {
         Path script = write("args.py", """
                 import sys

@@ -49,12 +49,38 @@ public final class CloacaHost {
     private final Map<String, TriggerDefinition> triggers = new ConcurrentHashMap<>();
     /** Runners opened by the script and not shut down, which a trigger defined later joins too. */
     private final List<Runner> live = new CopyOnWriteArrayList<>();
+    /** The worker threads' interpreters that run this host's tasks when they can, or null. */
+    private final WorkerContexts workers;
+    /**
+     * In a worker's interpreter: where its task callables go, by namespace; null in the script's own. A
+     * worker's host registers nothing and opens no runner: the script's interpreter does that.
+     */
+    private final Map<String, Value> workerInvokers;
 
-    CloacaHost(RunnerFactory runners, PythonErrors errors, KeyboardInterrupts interrupts) {
-        this.registry = runners.registry();
+    CloacaHost(RunnerFactory runners, PythonErrors errors, KeyboardInterrupts interrupts, WorkerContexts workers) {
+        this(runners.registry(), runners, errors, interrupts, workers, null);
+    }
+
+    private CloacaHost(WorkflowRegistry registry, RunnerFactory runners, PythonErrors errors,
+                       KeyboardInterrupts interrupts, WorkerContexts workers, Map<String, Value> workerInvokers) {
+        this.registry = registry;
         this.runners = runners;
         this.errors = errors;
         this.interrupts = interrupts;
+        this.workers = workers;
+        this.workerInvokers = workerInvokers;
+    }
+
+    /** The host of a worker thread's interpreter, which records each task callable the script declares in {@code invokers}. */
+    static CloacaHost forWorker(PythonErrors errors, Map<String, Value> invokers) {
+        return new CloacaHost(new WorkflowRegistry(), null, errors, null, null, invokers);
+    }
+
+    private void refuseInWorker(String what) {
+        if (workerInvokers != null) {
+            throw errors.raise("RuntimeError", what + " cannot be opened in a worker thread's interpreter (cloaca run "
+                    + "--python-contexts): open it under if __name__ == \"__main__\":");
+        }
     }
 
     /**
@@ -83,9 +109,14 @@ public final class CloacaHost {
                     deps.add(TaskNamespace.parse(depList.getArrayElement(d).asString()));
                 }
                 Value rule = spec.getArrayElement(4);
-                builder.add(new TaskDefinition(TaskNamespace.parse(spec.getArrayElement(0).asString()), deps,
+                String namespace = spec.getArrayElement(0).asString();
+                Value invoker = spec.getArrayElement(3);
+                if (workerInvokers != null) {
+                    workerInvokers.put(namespace, invoker);
+                }
+                builder.add(new TaskDefinition(TaskNamespace.parse(namespace), deps,
                         retryPolicy(readJson(spec.getArrayElement(2).asString())),
-                        new PythonTaskBody(spec.getArrayElement(3), errors),
+                        new PythonTaskBody(namespace, invoker, errors, workers),
                         rule.isNull() ? TriggerRule.ALWAYS : TriggerRule.fromJson(readJson(rule.asString()))));
             }
             return new WorkflowHandle(builder.build());
@@ -122,6 +153,9 @@ public final class CloacaHost {
     /** Makes {@code workflow} runnable under {@code name}, replacing any earlier one. */
     @HostAccess.Export
     public void registerWorkflow(String name, WorkflowHandle workflow) {
+        if (workerInvokers != null) {
+            return;
+        }
         registry.register(name, workflow.workflow());
     }
 
@@ -138,6 +172,9 @@ public final class CloacaHost {
     @HostAccess.Export
     public void defineTrigger(String name, String workflowName, String pollInterval, String cron, String timezone,
                               boolean allowConcurrent, Value poller) {
+        if (workerInvokers != null) {
+            return; // the script's interpreter polls it
+        }
         TriggerDefinition trigger;
         try {
             PythonTriggerPoll poll = new PythonTriggerPoll(name, poller);
@@ -185,6 +222,7 @@ public final class CloacaHost {
      */
     @HostAccess.Export
     public RunnerHandle createRunner(String url, String configJson) {
+        refuseInWorker("A DefaultRunner");
         try {
             return opened(runners.open(url, runnerConfig(configJson)));
         } catch (CloacaException e) {
@@ -201,6 +239,7 @@ public final class CloacaHost {
      */
     @HostAccess.Export
     public RunnerHandle createSchemaRunner(String url, String schema, String configJson) {
+        refuseInWorker("A DefaultRunner");
         RunnerConfig config;
         try {
             Identifiers.schema(schema);

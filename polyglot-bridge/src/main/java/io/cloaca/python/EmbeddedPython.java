@@ -56,7 +56,7 @@ public final class EmbeddedPython {
     /** The body of the Python task declared with id {@code taskId}, or empty if no loaded file declares it. */
     public Optional<TaskBody> task(String taskId) {
         Value invoker = cloaca.getMember("_embedded_task").execute(taskId);
-        return invoker.isNull() ? Optional.empty() : Optional.of(new PythonTaskBody(invoker, errors));
+        return invoker.isNull() ? Optional.empty() : Optional.of(new PythonTaskBody(taskId, invoker, errors, null));
     }
 
     /** Ids of the Python tasks declared so far, sorted. */

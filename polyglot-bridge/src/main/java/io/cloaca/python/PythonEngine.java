@@ -33,6 +33,15 @@ final class PythonEngine {
         return jit ? Compiling.ENGINE : Interpreting.ENGINE;
     }
 
+    /**
+     * A new engine of the caller's own, which it must close. Contexts on one shared engine run Python
+     * 1.4-1.9x slower each while several are busy at once (docs/benchmarks.md, "Parallel Python"), so a
+     * context meant to run beside others gets its own.
+     */
+    static Engine create(boolean jit) {
+        return jit ? builder().build() : interpreting();
+    }
+
     /** Whether this JVM runs the optimizing Truffle runtime (JVMCI plus the Graal compiler). */
     static boolean optimizingRuntime() {
         return !INTERPRETED.equals(Compiling.ENGINE.getImplementationName());

@@ -3,6 +3,7 @@ package io.cloaca.python;
 import io.cloaca.engine.execution.RunnerFactory;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.graalvm.polyglot.Context;
+import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.EnvironmentAccess;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.PolyglotAccess;
@@ -20,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * One Python interpreter with the {@code cloaca} module installed, plus the workflow registry its
@@ -93,6 +95,8 @@ public final class PythonRuntime implements AutoCloseable {
     /** Whether the last script ended with an uncaught KeyboardInterrupt. */
     private volatile boolean interrupted;
     private final boolean jit;
+    /** The worker threads' own interpreters, or null with {@link Builder#workerContexts} 0. */
+    private final WorkerContexts workers;
 
     /**
      * System property by which a launcher that chose not to start the JVM with the Graal compiler says
@@ -111,8 +115,28 @@ public final class PythonRuntime implements AutoCloseable {
         if (b.keyboardInterrupts) {
             interrupts.takeOverFromHost();
         }
+        this.workers = b.workerContexts > 0 ? new WorkerContexts(b.workerContexts, jit,
+                (engine, out, err) -> newContext(b, engine, false, out, err), b.out, b.err) : null;
+        this.context = newContext(b, PythonEngine.get(jit), true, b.out, b.err);
+        try {
+            this.cloaca = install(context, errors -> new CloacaHost(runners, errors, interrupts, workers));
+            if (b.keyboardInterrupts) {
+                interrupts.takeOverFromPython(new PythonErrors(cloaca));
+            }
+        } catch (RuntimeException e) {
+            interrupts.release();
+            context.close(true);
+            throw e;
+        }
+    }
+
+    /**
+     * A context with this runtime's sandbox and settings. Only the script's own ({@code main}) reads stdin
+     * and may take Ctrl-C.
+     */
+    private static Context newContext(Builder b, Engine engine, boolean main, OutputStream out, OutputStream err) {
         Context.Builder contextBuilder = Context.newBuilder("python")
-                .engine(PythonEngine.get(jit))
+                .engine(engine)
                 .allowHostAccess(HostAccess.newBuilder(HostAccess.EXPLICIT).allowListAccess(true).allowMapAccess(true)
                         .build())
                 .allowHostClassLookup(name -> false)
@@ -125,9 +149,9 @@ public final class PythonRuntime implements AutoCloseable {
                 .arguments("python", b.arguments.toArray(String[]::new))
                 // Without keyboardInterrupts, Ctrl-C belongs to the embedding application (the JVM's
                 // shutdown hooks); with it, GraalPy's handler raises KeyboardInterrupt, fronted by ours.
-                .option("python.InstallSignalHandlers", String.valueOf(b.keyboardInterrupts))
-                .out(b.out)
-                .err(b.err);
+                .option("python.InstallSignalHandlers", String.valueOf(main && b.keyboardInterrupts))
+                .out(out)
+                .err(err);
         if (b.terminal) {
             // GraalPy's isatty() for the standard streams answers with this option (experimental in 25.0);
             // set only when true, its default being false.
@@ -139,23 +163,25 @@ public final class PythonRuntime implements AutoCloseable {
         if (b.workingDirectory != null) {
             contextBuilder.currentWorkingDirectory(b.workingDirectory);
         }
-        if (b.in != null) {
+        if (!main) {
+            contextBuilder.in(InputStream.nullInputStream());
+        } else if (b.in != null) {
             contextBuilder.in(b.in);
         }
-        this.context = contextBuilder.build();
-        try {
-            PackageSources sources = new PackageSources();
-            this.cloaca = context.eval("python", INSTALL).execute("cloaca", sources, initSource(sources));
-            PythonErrors errors = new PythonErrors(cloaca);
-            cloaca.getMember("_bind").execute(new CloacaHost(runners, errors, interrupts));
-            if (b.keyboardInterrupts) {
-                interrupts.takeOverFromPython(errors);
-            }
-        } catch (RuntimeException e) {
-            interrupts.release();
-            context.close(true);
-            throw e;
-        }
+        return contextBuilder.build();
+    }
+
+    /**
+     * Installs the {@code cloaca} package in {@code context} and binds it to the host that {@code host}
+     * makes for the package's error raiser.
+     *
+     * @return the package module
+     */
+    static Value install(Context context, Function<PythonErrors, CloacaHost> host) {
+        PackageSources sources = new PackageSources();
+        Value cloaca = context.eval("python", INSTALL).execute("cloaca", sources, initSource(sources));
+        cloaca.getMember("_bind").execute(host.apply(new PythonErrors(cloaca)));
+        return cloaca;
     }
 
     public static Builder builder() {
@@ -261,6 +287,9 @@ public final class PythonRuntime implements AutoCloseable {
     }
 
     private int runMain(Object... args) {
+        if (workers != null) {
+            workers.imports(args);
+        }
         int status = callExitingFunction("_run_main", args);
         interrupted = status == KEYBOARD_INTERRUPT_STATUS;
         return status;
@@ -348,6 +377,9 @@ public final class PythonRuntime implements AutoCloseable {
             interrupts.stopAfterInterrupt(runners.openRunners());
         }
         runners.close();
+        if (workers != null) {
+            workers.close();
+        }
         try {
             context.close(true);
         } catch (PolyglotException | IllegalStateException ignored) {
@@ -373,6 +405,7 @@ public final class PythonRuntime implements AutoCloseable {
         private OutputStream err = System.err;
         private boolean keyboardInterrupts;
         private boolean jit;
+        private int workerContexts;
         private boolean terminal;
         private Map<String, String> environment;
         private Path workingDirectory;
@@ -473,6 +506,27 @@ public final class PythonRuntime implements AutoCloseable {
          */
         public Builder jit(boolean jit) {
             this.jit = jit;
+            return this;
+        }
+
+        /**
+         * Runs Python tasks in up to {@code count} interpreters of their own, one per worker thread, each
+         * on a polyglot engine of its own, besides the script's (default: 0, every task in the script's
+         * interpreter, as upstream does). CPU-bound task bodies then run in parallel instead of taking turns
+         * on one GIL. Each of these interpreters imports the script that {@link #runScript} or
+         * {@link #runSource} runs, as module {@code __cloaca_worker__}, when its thread first runs a task
+         * (seconds, once), and runs that module's functions for the tasks it declares: module-level state
+         * is per interpreter, and runners must be opened under {@code if __name__ == "__main__":}. A script
+         * that cannot be imported so, and any task it does not declare at import, runs in the script's
+         * interpreter (one line on {@link #err} says why, once).
+         *
+         * @throws IllegalArgumentException if {@code count} is negative
+         */
+        public Builder workerContexts(int count) {
+            if (count < 0) {
+                throw new IllegalArgumentException("workerContexts must be 0 or more, not " + count);
+            }
+            this.workerContexts = count;
             return this;
         }
 

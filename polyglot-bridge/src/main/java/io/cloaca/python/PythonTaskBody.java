@@ -15,15 +15,23 @@ import org.graalvm.polyglot.Value;
  * (the fastest conversion measured, and Python always gets real dicts and lists). The shim's invoker
  * catches the function's exceptions itself and answers {@code {"ok": false, "error": ..., "details":
  * traceback}}, so no Python exception object has to be read from Java.
+ *
+ * <p>With worker interpreters ({@link WorkerContexts}), a worker thread calls its own interpreter's
+ * function for the same task namespace, and the script's own when its interpreter has none.
  */
 final class PythonTaskBody implements TaskBody {
 
+    private final String namespace;
     private final Value invoker;
     private final PythonErrors errors;
+    private final WorkerContexts workers;
 
-    PythonTaskBody(Value invoker, PythonErrors errors) {
+    /** @param workers the worker interpreters, or null to call {@code invoker} always */
+    PythonTaskBody(String namespace, Value invoker, PythonErrors errors, WorkerContexts workers) {
+        this.namespace = namespace;
         this.invoker = invoker;
         this.errors = errors;
+        this.workers = workers;
     }
 
     /** Outside a runner: the function gets a handle that holds no slot (see {@link TaskBody#withHandle}). */
@@ -40,7 +48,18 @@ final class PythonTaskBody implements TaskBody {
     /** The shim passes the handle on only to functions that take one. */
     @Override
     public Context run(Context input, TaskHandle handle) throws TaskFailedException {
-        String reply = invoker.execute(input.toJson(), new PythonTaskHandle(handle, errors)).asString();
+        WorkerContexts.Worker worker = workers == null ? null : workers.acquire(namespace).orElse(null);
+        String reply;
+        if (worker == null) {
+            reply = invoker.execute(input.toJson(), new PythonTaskHandle(handle, errors)).asString();
+        } else {
+            try {
+                reply = worker.invokers().get(namespace).execute(input.toJson(),
+                        new PythonTaskHandle(handle, worker.errors())).asString();
+            } finally {
+                workers.release(worker);
+            }
+        }
         JsonNode answer;
         try {
             answer = Context.JSON.readTree(reply);
