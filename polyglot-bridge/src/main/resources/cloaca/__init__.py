@@ -79,6 +79,7 @@ _repl_open_runner = _forward("cloaca._repl", "_repl_open_runner")
 _load_file = _forward("cloaca._embedding", "_load_file")
 _embedded_task = _forward("cloaca._embedding", "_embedded_task")
 _embedded_task_ids = _forward("cloaca._embedding", "_embedded_task_ids")
+_load_file_in_worker = _forward("cloaca._embedding", "_load_file_in_worker")
 
 
 def __getattr__(name):

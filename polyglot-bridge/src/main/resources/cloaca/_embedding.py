@@ -67,3 +67,12 @@ def _load_file(source, filename):
             line = e.lineno
         return _failure(e, filename, line)
     return None
+
+
+def _load_file_in_worker(source, filename):
+    """``_load_file`` in a worker thread's interpreter: None, or the failure as one line."""
+    failure = _load_file(source, filename)
+    if failure is None:
+        return None
+    failure = json.loads(failure)
+    return f"{failure['type']}: {failure['message']}"

@@ -3,24 +3,24 @@ package io.cloaca.bench;
 import io.cloaca.python.PythonRuntime;
 import org.graalvm.polyglot.Value;
 
+import io.cloaca.engine.context.Context;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * CPU-bound Python (issue 12 items 1 and 2): one pure-Python body (an arithmetic loop and a recursive
  * {@code fib(22)}) timed call by call, under {@code python3}, GraalPy interpreted and GraalPy JIT-compiled,
- * all in this run; then two worker threads calling it in one context (one GIL) against a context each
- * on the shared engine. Each call is timed inside Python with {@code time.perf_counter}, the same way
- * in every runtime.
+ * all in this run, each call timed inside Python with {@code time.perf_counter}, the same way in every
+ * runtime; then a workflow of tasks calling it on 2 workers, in the script's interpreter alone against
+ * worker interpreters ({@code cloaca run --python-contexts}).
  */
 final class PythonCpuBench {
 
@@ -70,14 +70,53 @@ final class PythonCpuBench {
         };
     }
 
-    /** Calls per worker thread in the parallel measurement, after each context's warm-up. */
-    private int parallelCalls(boolean jit) {
+    /** Tasks of the parallel measurement's workflow, each one call of the body. */
+    private int parallelTasks(boolean jit) {
         return switch (scale) {
-            case FULL -> jit ? 400 : 12;
-            case QUICK -> jit ? 150 : 6;
-            case SMOKE -> 1;
+            case FULL -> jit ? 400 : 16;
+            case QUICK -> jit ? 150 : 8;
+            case SMOKE -> 2;
         };
     }
+
+    /** Executions of that workflow per runtime: the first includes the worker interpreters' start. */
+    private int parallelRounds() {
+        return switch (scale) {
+            case FULL -> 5;
+            case QUICK -> 3;
+            case SMOKE -> 2;
+        };
+    }
+
+    /**
+     * The parallel measurement's script: a workflow of independent tasks that each call the body once,
+     * run on 2 workers {@code rounds} times; each execution's seconds go to the JSON file {@code argv[3]}.
+     */
+    static final String PARALLEL_SCRIPT = BODY + """
+
+            import json, sys, time
+            import cloaca
+
+            with cloaca.WorkflowBuilder("cpu") as builder:
+                for i in range(int(sys.argv[1])):
+                    @cloaca.task(id=f"cpu{i}")
+                    def cpu(context):
+                        body()
+                        return context
+
+            if __name__ == "__main__":
+                config = cloaca.DefaultRunnerConfig(max_concurrent_tasks=2)
+                with cloaca.DefaultRunner.with_config(":memory:", config) as runner:
+                    seconds = []
+                    for _ in range(int(sys.argv[2])):
+                        start = time.perf_counter()
+                        result = runner.execute("cpu", cloaca.Context())
+                        if result.status != "Completed":
+                            raise RuntimeError(f"the cpu workflow ended {result.status}: {result.error_message}")
+                        seconds.append(time.perf_counter() - start)
+                with open(sys.argv[3], "w") as out:
+                    json.dump(seconds, out)
+            """;
 
     void run(BenchReport report) throws Exception {
         String jitMissing = PythonRuntime.jitUnavailableReason();
@@ -115,27 +154,27 @@ final class PythonCpuBench {
         if (jitMissing == null) {
             parallel.add(parallel(true));
         }
-        report.table(new BenchReport.Table("Python CPU-bound body on 2 worker threads: one context vs a context per "
-                + "worker (shared engine), calls/s", new String[] {"Runtime", "1 thread, one context",
-                "2 threads, one context (one GIL): before / after", "2 threads, a context each",
-                "Context each vs the better one-context figure"}, parallel));
+        report.table(new BenchReport.Table("Python CPU-bound tasks on 2 workers: the script's interpreter alone vs "
+                + "worker interpreters (`run --python-contexts 2`), tasks/s", new String[] {"Runtime",
+                "One interpreter (one GIL)", "Worker interpreters, first execution (their start included)",
+                "Worker interpreters, warm", "Workers vs one interpreter (warm / first)"}, parallel));
 
         report.note("Python CPU-bound body: `fib(22)` plus a 100,000-step arithmetic loop, each call timed with "
                 + "time.perf_counter inside the runtime; warm = best of the last " + BEST_OF + " of "
                 + calls(false) + " calls (JIT: of " + calls(true) + " calls, the first ones being its warm-up). "
                 + "On a JVM that can compile, GraalPy interpreted is an engine with engine.Compilation=false beside "
                 + "the JIT's.");
-        report.note("Parallel Python: 2 Java threads each call the body " + parallelCalls(false)
-                + " times (JIT: " + parallelCalls(true) + ") after a warm-up, either on one context or on one "
-                + "context each; the clock runs from both starting to both finishing. One context is measured before "
-                + "and again after the contexts each (a later runtime finds more of the engine's code compiled); the "
-                + "ratio divides by the better of the two. The 1-thread column is one thread making the same number "
-                + "of calls on the warm context alone.");
+        report.note("Parallel Python: a workflow of " + parallelTasks(false) + " independent tasks (JIT: "
+                + parallelTasks(true) + "), each one call of the body, executed " + parallelRounds() + " times on a "
+                + "`:memory:` runner with max_concurrent_tasks=2, in a runtime without worker interpreters and in one "
+                + "with 2 (PythonRuntime.Builder.workerContexts, as `cloaca run --python-contexts 2`); warm = the best "
+                + "of the executions after the first. Each worker interpreter starts on its first task, on an engine "
+                + "of its own, and imports the script.");
     }
 
-    private static String callRate(double perSecond) {
-        return perSecond < 10 ? String.format(java.util.Locale.ROOT, "%.2f calls/s", perSecond)
-                : Format.rate(perSecond, "calls");
+    private static String taskRate(double perSecond) {
+        return perSecond < 10 ? String.format(java.util.Locale.ROOT, "%.2f tasks/s", perSecond)
+                : Format.rate(perSecond, "tasks");
     }
 
     private static String warm(double[] ms) {
@@ -229,57 +268,39 @@ final class PythonCpuBench {
         }
     }
 
-    /** Calls/s of 2 threads on one context, of 2 threads on a context each, and the ratio. */
+    /** Tasks/s of the workflow in one interpreter, with worker interpreters (first and warm), and the ratios. */
     private String[] parallel(boolean jit) throws Exception {
         String label = jit ? "GraalPy JIT" : "GraalPy interpreted";
-        int calls = parallelCalls(jit);
-        int warmUp = jit ? calls(true) : 2;
-        step.accept("2 workers, " + label + ": one context");
-        double alone;
-        double shared;
-        try (PythonRuntime one = runtime(jit)) {
-            Value timed = one.eval("timed");
-            timed.execute(warmUp);
-            long start = System.nanoTime();
-            timed.execute(calls);
-            alone = calls / ((System.nanoTime() - start) / 1e9);
-            shared = twoThreads(timed, timed, calls);
-        }
-        step.accept("2 workers, " + label + ": a context per worker");
-        double perWorker;
-        try (PythonRuntime a = runtime(jit); PythonRuntime b = runtime(jit)) {
-            Value ta = a.eval("timed");
-            Value tb = b.eval("timed");
-            twoThreads(ta, tb, warmUp);
-            perWorker = twoThreads(ta, tb, calls);
-        }
-        // One context again: a runtime made later finds more of the shared engine's code compiled, which
-        // favours whatever is measured last. The ratio takes the better one-context figure.
-        step.accept("2 workers, " + label + ": one context, again");
-        double sharedAfter;
-        try (PythonRuntime one = runtime(jit)) {
-            Value timed = one.eval("timed");
-            timed.execute(warmUp);
-            sharedAfter = twoThreads(timed, timed, calls);
-        }
-        return new String[] {label, callRate(alone), callRate(shared) + " / " + callRate(sharedAfter),
-                callRate(perWorker), String.format(java.util.Locale.ROOT, "%.2fx",
-                perWorker / Math.max(shared, sharedAfter))};
+        step.accept("2 workers, " + label + ": the script's interpreter alone");
+        double[] one = executions(jit, 0);
+        step.accept("2 workers, " + label + ": 2 worker interpreters");
+        double[] workers = executions(jit, 2);
+        int tasks = parallelTasks(jit);
+        double oneRate = tasks / warmest(one);
+        double firstRate = tasks / workers[0];
+        double warmRate = tasks / warmest(workers);
+        return new String[] {label, taskRate(oneRate), taskRate(firstRate), taskRate(warmRate),
+                String.format(java.util.Locale.ROOT, "%.2fx / %.2fx", warmRate / oneRate, firstRate / oneRate)};
     }
 
-    /** Calls per second of two threads each calling {@code timed(calls)} on its function at once. */
-    private static double twoThreads(Value first, Value second, int calls) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            long start = System.nanoTime();
-            Future<?> a = pool.submit(() -> first.execute(calls));
-            Future<?> b = pool.submit(() -> second.execute(calls));
-            a.get();
-            b.get();
-            return 2.0 * calls / ((System.nanoTime() - start) / 1e9);
+    /** Seconds of each execution of the parallel script's workflow. */
+    private double[] executions(boolean jit, int workerContexts) throws Exception {
+        Path results = Files.createTempFile("cloaca-bench-parallel", ".json");
+        try (PythonRuntime python = PythonRuntime.builder().jit(jit).workerContexts(workerContexts).out(progress)
+                .err(progress).arguments(List.of("<bench>", Integer.toString(parallelTasks(jit)),
+                        Integer.toString(parallelRounds()), results.toString())).build()) {
+            int status = python.runSource(PARALLEL_SCRIPT, "<bench>");
+            if (status != 0) {
+                throw new IllegalStateException("the parallel Python script exited " + status + " (its error is above)");
+            }
+            return Context.JSON.readValue(Files.readString(results), double[].class);
         } finally {
-            pool.shutdown();
-            pool.awaitTermination(1, TimeUnit.MINUTES);
+            Files.deleteIfExists(results);
         }
+    }
+
+    /** The fastest execution after the first (the first, if it is the only one). */
+    private static double warmest(double[] seconds) {
+        return seconds.length == 1 ? seconds[0] : Arrays.stream(seconds, 1, seconds.length).min().orElseThrow();
     }
 }

@@ -45,8 +45,9 @@ class BenchCommandTest {
         assertTrue(report.contains("**Python CPU-bound body, ms per call (lower is better)**"), report);
         assertTrue(report.lines().anyMatch(l -> l.matches("\\| GraalPy interpreted \\| [0-9][0-9,.]* ms \\|.*")), report);
         assertTrue(report.lines().anyMatch(l -> l.startsWith("| GraalPy JIT | ")), report);
-        assertTrue(report.lines().anyMatch(l -> l.matches("\\| GraalPy interpreted \\| [0-9][0-9,.]* calls/s \\|.*")),
-                report);
+        // The parallel table: one interpreter against worker interpreters, first and warm, and the ratios.
+        assertTrue(report.lines().anyMatch(l -> l.matches("\\| GraalPy interpreted \\| [0-9][0-9,.]* tasks/s \\| "
+                + "[0-9][0-9,.]* tasks/s \\| [0-9][0-9,.]* tasks/s \\| [0-9.]+x / [0-9.]+x \\|")), report);
         for (String fact : List.of("Cores", "Java", "GraalPy", "SQLite", "Python JIT")) {
             assertTrue(report.contains("- **" + fact + "**: "), "machine fact " + fact + " missing:\n" + report);
         }

@@ -70,7 +70,8 @@ public final class Cloaca implements AutoCloseable {
         RunnerConfig config = configuration.runnerConfig();
         this.executionTimeout = config.executionTimeout();
         this.pythonSettings = PythonRuntime.builder().registry(registry).out(configuration.pythonOut)
-                .err(configuration.pythonErr).jit(configuration.pythonJit);
+                .err(configuration.pythonErr).jit(configuration.pythonJit)
+                .workerContexts(configuration.pythonContexts);
         this.runners = new RunnerFactory(registry, configuration.clock);
         try {
             this.runner = configuration.schema == null ? runners.open(configuration.database, config)

@@ -46,6 +46,7 @@ public final class CloacaConfiguration {
     OutputStream pythonOut = System.out;
     OutputStream pythonErr = System.err;
     boolean pythonJit;
+    int pythonContexts;
     private final RunnerConfig.Builder runner = RunnerConfig.builder();
     // Kept here too: start() checks them against each other under this API's names.
     private Duration leaseDuration = DEFAULT_LEASE_DURATION;
@@ -179,6 +180,23 @@ public final class CloacaConfiguration {
      */
     public CloacaConfiguration pythonJit(boolean jit) {
         this.pythonJit = jit;
+        return this;
+    }
+
+    /**
+     * Python tasks run in up to {@code count} interpreters of their own besides the one {@code python().load}
+     * runs files in, so CPU-bound Python tasks use several cores instead of taking turns on one GIL
+     * (default: 0, every Python task in that one interpreter). Each starts, on a task's first need, in
+     * about two seconds of CPU and loads the same files in the same order: module-level state is per
+     * interpreter. A file that cannot be loaded there turns them off, with one line on {@link #pythonErr}.
+     *
+     * @throws IllegalArgumentException if {@code count} is negative
+     */
+    public CloacaConfiguration pythonContexts(int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("pythonContexts must be 0 or more, not " + count);
+        }
+        this.pythonContexts = count;
         return this;
     }
 

@@ -30,22 +30,27 @@ public final class EmbeddedPython {
 
     private final Value cloaca;
     private final PythonErrors errors;
+    private final WorkerContexts workers;
 
     public EmbeddedPython(PythonRuntime runtime) {
         // An expression: evaluating it in __main__ leaves no name behind there.
         this.cloaca = runtime.eval("__import__('cloaca')");
         this.errors = new PythonErrors(cloaca);
+        this.workers = runtime.workers();
     }
 
     /**
      * Runs {@code source} as the module of file {@code fileName} (its workflows and tasks register as
-     * the file runs).
+     * the file runs); worker interpreters load it too, before their next task.
      *
      * @return the failure, or empty when the file ran to its end
      */
     public Optional<LoadFailure> load(String fileName, String source) {
         Value answer = cloaca.getMember("_load_file").execute(source, fileName);
         if (answer.isNull()) {
+            if (workers != null) {
+                workers.file(fileName, source);
+            }
             return Optional.empty();
         }
         JsonNode failure = readJson(answer.asString());
@@ -56,7 +61,8 @@ public final class EmbeddedPython {
     /** The body of the Python task declared with id {@code taskId}, or empty if no loaded file declares it. */
     public Optional<TaskBody> task(String taskId) {
         Value invoker = cloaca.getMember("_embedded_task").execute(taskId);
-        return invoker.isNull() ? Optional.empty() : Optional.of(new PythonTaskBody(taskId, invoker, errors, null));
+        return invoker.isNull() ? Optional.empty() : Optional.of(new PythonTaskBody(WorkerContexts.embeddedTask(taskId), invoker,
+                errors, workers));
     }
 
     /** Ids of the Python tasks declared so far, sorted. */

@@ -26,7 +26,8 @@ import java.util.function.Function;
 /**
  * One Python interpreter with the {@code cloaca} module installed, plus the workflow registry its
  * scripts fill. Task functions registered by a script are called from the engine's worker threads;
- * GraalPy's GIL serialises the Python parts.
+ * GraalPy's GIL serialises the Python parts, unless {@link Builder#workerContexts} gives tasks
+ * interpreters of their own.
  *
  * <p>Sandbox: host access only to {@code @HostAccess.Export} members, no Java class lookup, no native
  * extensions, no subprocesses; file IO, threads and environment variables are allowed, as under CPython.
@@ -259,6 +260,11 @@ public final class PythonRuntime implements AutoCloseable {
         interrupts.deliver();
     }
 
+    /** The worker threads' interpreters, or null without {@link Builder#workerContexts}. */
+    WorkerContexts workers() {
+        return workers;
+    }
+
     /** The polyglot context, for embedding code that wants to evaluate Python directly. */
     public Context context() {
         return context;
@@ -288,7 +294,7 @@ public final class PythonRuntime implements AutoCloseable {
 
     private int runMain(Object... args) {
         if (workers != null) {
-            workers.imports(args);
+            workers.script(args);
         }
         int status = callExitingFunction("_run_main", args);
         interrupted = status == KEYBOARD_INTERRUPT_STATUS;

@@ -16,19 +16,20 @@ import org.graalvm.polyglot.Value;
  * catches the function's exceptions itself and answers {@code {"ok": false, "error": ..., "details":
  * traceback}}, so no Python exception object has to be read from Java.
  *
- * <p>With worker interpreters ({@link WorkerContexts}), a worker thread calls its own interpreter's
- * function for the same task namespace, and the script's own when its interpreter has none.
+ * <p>With worker interpreters ({@link WorkerContexts}), a call runs the same task's function in a borrowed
+ * worker interpreter, or in the script's when none is free or has it.
  */
 final class PythonTaskBody implements TaskBody {
 
-    private final String namespace;
+    /** The task's key among the worker interpreters' callables: its namespace, or an embedded task's id. */
+    private final String key;
     private final Value invoker;
     private final PythonErrors errors;
     private final WorkerContexts workers;
 
     /** @param workers the worker interpreters, or null to call {@code invoker} always */
-    PythonTaskBody(String namespace, Value invoker, PythonErrors errors, WorkerContexts workers) {
-        this.namespace = namespace;
+    PythonTaskBody(String key, Value invoker, PythonErrors errors, WorkerContexts workers) {
+        this.key = key;
         this.invoker = invoker;
         this.errors = errors;
         this.workers = workers;
@@ -48,13 +49,13 @@ final class PythonTaskBody implements TaskBody {
     /** The shim passes the handle on only to functions that take one. */
     @Override
     public Context run(Context input, TaskHandle handle) throws TaskFailedException {
-        WorkerContexts.Worker worker = workers == null ? null : workers.acquire(namespace).orElse(null);
+        WorkerContexts.Worker worker = workers == null ? null : workers.acquire(key).orElse(null);
         String reply;
         if (worker == null) {
             reply = invoker.execute(input.toJson(), new PythonTaskHandle(handle, errors)).asString();
         } else {
             try {
-                reply = worker.invokers().get(namespace).execute(input.toJson(),
+                reply = worker.invoker(key).execute(input.toJson(),
                         new PythonTaskHandle(handle, worker.errors())).asString();
             } finally {
                 workers.release(worker);

@@ -43,9 +43,71 @@ final class WorkerContexts implements AutoCloseable {
         Context create(Engine engine, OutputStream out, OutputStream err);
     }
 
-    /** A worker's interpreter: its Python callables for the tasks the script declared, by namespace. */
-    record Worker(Engine engine, Context context, PythonErrors errors, Map<String, Value> invokers) {
-        void close() {
+    /**
+     * What every worker interpreter runs, in order, before its first task: a function of the {@code cloaca}
+     * package answering None, or what went wrong.
+     *
+     * @param what      names it in the line that turns the workers off
+     * @param arguments the function's
+     */
+    private record Load(String what, String function, Object... arguments) {
+    }
+
+    /** A worker's interpreter, used by one thread at a time (it is borrowed). */
+    static final class Worker {
+        private final Engine engine;
+        private final Context context;
+        private final Value cloaca;
+        private final PythonErrors errors;
+        /** Task callables by key: what the loads declared, and embedded tasks once looked up. */
+        private final Map<String, Value> invokers;
+        private final HeldOutput out;
+        private final HeldOutput err;
+        /** How many of {@link #loads} this interpreter has run. */
+        private int loaded;
+
+        private Worker(Engine engine, Context context, Value cloaca, Map<String, Value> invokers, HeldOutput out,
+                       HeldOutput err) {
+            this.engine = engine;
+            this.context = context;
+            this.cloaca = cloaca;
+            this.errors = new PythonErrors(cloaca);
+            this.invokers = invokers;
+            this.out = out;
+            this.err = err;
+        }
+
+        PythonErrors errors() {
+            return errors;
+        }
+
+        /** The callable of the task under {@code key}, or null if this interpreter has none. */
+        Value invoker(String key) {
+            Value invoker = invokers.get(key);
+            if (invoker == null && key.startsWith(EMBEDDED)) {
+                invoker = cloaca.getMember("_embedded_task").execute(key.substring(EMBEDDED.length()));
+                if (invoker.isNull()) {
+                    return null;
+                }
+                invokers.put(key, invoker);
+            }
+            return invoker;
+        }
+
+        /** Runs a load with its output held back (it was shown when the script's interpreter ran it). */
+        private String run(Load load) {
+            out.hold();
+            err.hold();
+            try {
+                Value failure = cloaca.getMember(load.function()).execute(load.arguments());
+                return failure.isNull() ? null : failure.asString();
+            } finally {
+                out.release();
+                err.release();
+            }
+        }
+
+        private void close() {
             try {
                 context.close(true);
             } catch (PolyglotException | IllegalStateException ignored) {
@@ -54,6 +116,9 @@ final class WorkerContexts implements AutoCloseable {
             engine.close(true);
         }
     }
+
+    /** Key prefix of a task that a Java application took by id ({@code Cloaca.python().task(id)}). */
+    private static final String EMBEDDED = "embedded task ";
 
     private final int limit;
     private final boolean jit;
@@ -66,8 +131,7 @@ final class WorkerContexts implements AutoCloseable {
     private final Queue<Worker> idle = new ConcurrentLinkedQueue<>();
     /** The interpreter each thread last used, which it takes again when it is idle. */
     private final ThreadLocal<Worker> last = new ThreadLocal<>();
-    /** The arguments of {@code cloaca._launcher._import_as_worker}: the script's file name and source or null. */
-    private volatile Object[] script;
+    private final List<Load> loads = new CopyOnWriteArrayList<>();
     /** Why worker interpreters are off, or null. */
     private volatile String off;
 
@@ -80,18 +144,29 @@ final class WorkerContexts implements AutoCloseable {
         this.err = err;
     }
 
-    /** The script the worker interpreters import: the arguments {@code _run_main} was given. */
-    void imports(Object[] runMainArguments) {
-        script = runMainArguments.clone();
+    /** The script that {@code _run_main} runs with these arguments: workers import it as {@value #MODULE}. */
+    void script(Object[] runMainArguments) {
+        loads.add(new Load("the script could not be imported as " + MODULE, "_import_as_worker",
+                runMainArguments.clone()));
+    }
+
+    /** A workflow file a Java application loaded: workers load it too, as a module named after the file. */
+    void file(String fileName, String source) {
+        loads.add(new Load(fileName + " could not be loaded", "_load_file_in_worker", source, fileName));
+    }
+
+    /** The key of a task that a Java application took by id from the loaded files. */
+    static String embeddedTask(String taskId) {
+        return EMBEDDED + taskId;
     }
 
     /**
-     * An idle worker interpreter in which the script declared the task {@code namespace}, made now if
-     * fewer than the limit exist; empty if none is free, or the task is the script's interpreter's to run.
-     * Give it back with {@link #release} when the call returns.
+     * An idle worker interpreter that has the task under {@code key} (a namespace, or
+     * {@link #embeddedTask}), made now if fewer than the limit exist; empty if none is free, or the task
+     * is the script's interpreter's to run. Give it back with {@link #release} when the call returns.
      */
-    Optional<Worker> acquire(String namespace) {
-        if (off != null || script == null) {
+    Optional<Worker> acquire(String key) {
+        if (off != null || loads.isEmpty()) {
             return Optional.empty();
         }
         Worker preferred = last.get();
@@ -102,7 +177,7 @@ final class WorkerContexts implements AutoCloseable {
                 return Optional.empty();
             }
         }
-        if (!worker.invokers().containsKey(namespace)) {
+        if (!catchUp(worker) || worker.invoker(key) == null) {
             release(worker);
             return Optional.empty();
         }
@@ -115,7 +190,21 @@ final class WorkerContexts implements AutoCloseable {
         idle.add(worker);
     }
 
-    /** A new interpreter that imported the script, or null at the limit or if it could not. */
+    /** Runs the loads {@code worker} has not run yet; false (and workers off) if one fails. */
+    private boolean catchUp(Worker worker) {
+        while (worker.loaded < loads.size()) {
+            Load load = loads.get(worker.loaded);
+            String failure = worker.run(load);
+            if (failure != null) {
+                turnOff(load.what() + " (" + failure + ")");
+                return false;
+            }
+            worker.loaded++;
+        }
+        return true;
+    }
+
+    /** A new interpreter, or null at the limit or if it could not start. */
     private Worker make() {
         if (made.incrementAndGet() > limit) {
             made.decrementAndGet();
@@ -123,30 +212,18 @@ final class WorkerContexts implements AutoCloseable {
         }
         Engine engine = PythonEngine.create(jit);
         Map<String, Value> invokers = new ConcurrentHashMap<>();
-        // The import's own output (a module-level print) was shown when the script ran; tasks' output is not held back.
         HeldOutput heldOut = new HeldOutput(out);
         HeldOutput heldErr = new HeldOutput(err);
-        Worker worker = null;
         try {
             Context context = contexts.create(engine, heldOut, heldErr);
             Value cloaca = PythonRuntime.install(context, errors -> CloacaHost.forWorker(errors, invokers));
-            worker = new Worker(engine, context, new PythonErrors(cloaca), invokers);
+            Worker worker = new Worker(engine, context, cloaca, invokers, heldOut, heldErr);
             workers.add(worker);
-            Value failure = cloaca.getMember("_import_as_worker").execute(script);
-            if (!failure.isNull()) {
-                turnOff("the script could not be imported as " + MODULE + " (" + failure.asString() + ")");
-                return null;
-            }
             return worker;
         } catch (PolyglotException | IllegalStateException e) {
             turnOff("a worker's interpreter could not start (" + e.getMessage() + ")");
-            if (worker == null) {
-                engine.close(true);
-            }
+            engine.close(true);
             return null;
-        } finally {
-            heldOut.release();
-            heldErr.release();
         }
     }
 
@@ -176,13 +253,17 @@ final class WorkerContexts implements AutoCloseable {
         workers.clear();
     }
 
-    /** A stream that drops what is written until released, then passes it on. */
+    /** A stream that passes what is written on, except while held, when it drops it. */
     private static final class HeldOutput extends OutputStream {
         private final OutputStream target;
-        private volatile boolean released;
+        private volatile boolean released = true;
 
         HeldOutput(OutputStream target) {
             this.target = target;
+        }
+
+        void hold() {
+            released = false;
         }
 
         void release() {

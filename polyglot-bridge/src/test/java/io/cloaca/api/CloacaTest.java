@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,6 +103,52 @@ class CloacaTest {
         assertEquals("HI ADA!", mixed.context().getString("message"));
         assertEquals(7, mixed.context().getInt("length"));
         assertEquals(List.of("compose", "shout", "count"), mixed.tasks().stream().map(TaskResult::name).toList());
+    }
+
+    /** A file whose every load (one per interpreter) leaves a file named by that interpreter's token in {@code tokens}. */
+    private static String tokenFile(String taskId, Path tokens) {
+        return """
+                import os, uuid
+                import cloaca
+
+                TOKEN = uuid.uuid4().hex
+                open(os.path.join(%s, TOKEN), "w").close()
+                print("loaded")
+
+                @cloaca.task(id="%s")
+                def where(context):
+                    context.set("token", TOKEN)
+                    return context
+                """.formatted("'" + tokens + "'", taskId);
+    }
+
+    @Test
+    void python_contexts_run_python_tasks_in_interpreters_that_load_the_same_files() throws Exception {
+        Path tokens = Files.createDirectories(dir.resolve("tokens"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        cloaca = Cloaca.configure().database("sqlite://" + dir.resolve("app.db")).maxConcurrentTasks(2)
+                .pythonContexts(2).pythonOut(out).start();
+        cloaca.python().load(file("first.py", tokenFile("first", tokens)));
+        String main;
+        try (var listed = Files.list(tokens)) {
+            main = listed.map(p -> p.getFileName().toString()).reduce((a, b) -> a + "," + b).orElseThrow();
+        }
+        cloaca.register(Workflow.named("one").task("first", cloaca.python().task("first")).build());
+        String worker = cloaca.execute("one").context().getString("token");
+        assertNotEquals(main, worker, "the task ran in a worker interpreter, not the one files load in");
+
+        // A file loaded after the workers started is loaded there too before their next task.
+        cloaca.python().load(file("second.py", tokenFile("second", tokens)));
+        cloaca.register(Workflow.named("two").task("second", cloaca.python().task("second")).build());
+        String second = cloaca.execute("two").context().getString("token");
+        assertNotEquals(main, second);
+        try (var listed = Files.list(tokens)) {
+            assertTrue(listed.map(p -> p.getFileName().toString()).toList().containsAll(List.of(worker, second)));
+        }
+        // The workers' loads print nothing: each file's line shows once, from its load in the main interpreter.
+        assertEquals("loaded\nloaded\n", out.toString(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("pythonContexts must be 0 or more, not -1", assertThrows(IllegalArgumentException.class,
+                () -> Cloaca.configure().pythonContexts(-1)).getMessage());
     }
 
     @Test

@@ -18,6 +18,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.Collectors;
 
 /**
@@ -70,6 +72,13 @@ final class Maintenance {
     private final Loop watchLoop;
     private ScheduledFuture<?> heartbeatLoop;
     private MaintenanceRounds rounds;
+    /**
+     * Held shared by a background loop while it runs, and exclusively by {@link #stop()}: cancelling a
+     * loop does not wait for a run in flight, which would then meet the pool that shutdown closes next.
+     */
+    private final ReadWriteLock running = new ReentrantReadWriteLock();
+    /** Set by {@link #stop()}; guarded by {@link #running}. */
+    private boolean stopped;
 
     Maintenance(Runner runner) {
         this.runner = runner;
@@ -113,6 +122,9 @@ final class Maintenance {
         if (rounds != null) {
             rounds.leave(this);
         }
+        running.writeLock().lock();
+        stopped = true;
+        running.writeLock().unlock();
     }
 
     /** How many background rounds have failed so far. */
@@ -151,7 +163,11 @@ final class Maintenance {
             if ((runner.isShutDown() && !loop.duringShutdown) || (loop.backOff && !loop.backoff.due())) {
                 return;
             }
+            running.readLock().lock();
             try {
+                if (stopped) {
+                    return;
+                }
                 loop.body.run();
                 int ended = loop.backoff.succeeded();
                 if (ended > 0) {
@@ -162,6 +178,8 @@ final class Maintenance {
                 LOG.warn("Runner {}: {} failed ({} in a row, {} background failure(s) so far); next try in {} ms",
                         runner.runnerId(), loop.name, loop.backoff.failuresInARow(), failures.incrementAndGet(),
                         loop.backOff ? pause.toMillis() : loop.interval.toMillis(), e);
+            } finally {
+                running.readLock().unlock();
             }
         };
     }
