@@ -20,11 +20,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Interpreters for the worker threads ({@link PythonRuntime.Builder#workerContexts}): up to a limit, each
- * on a polyglot engine of its own, importing the script as module {@value #MODULE} when first made, then
- * running the Python tasks the script declared. One interpreter has one GIL, so without them Python task
- * bodies take turns; with them, CPU-bound bodies run on all cores. Engines are not shared because
- * contexts sharing one ran each call 1.4-1.9x slower while another was busy (docs/benchmarks.md,
- * "Parallel Python").
+ * on a polyglot engine of its own, which imports the script as module {@value #MODULE} (or loads the files
+ * a Java application loaded, in the same order) before its first task, then runs the Python tasks they
+ * declared. One interpreter has one GIL, so without them Python task bodies take turns; with them,
+ * CPU-bound bodies run on all cores. Engines are not shared because contexts sharing one ran each call
+ * 1.4-1.9x slower while another was busy (docs/benchmarks.md, "Parallel Python").
  *
  * <p>A task's call borrows an idle interpreter, the one its thread used last if it can, so that a thread
  * mostly keeps to one; when none is idle and the limit is reached, the call runs in the script's
