@@ -61,8 +61,8 @@ public final class EmbeddedPython {
     /** The body of the Python task declared with id {@code taskId}, or empty if no loaded file declares it. */
     public Optional<TaskBody> task(String taskId) {
         Value invoker = cloaca.getMember("_embedded_task").execute(taskId);
-        return invoker.isNull() ? Optional.empty() : Optional.of(new PythonTaskBody(WorkerContexts.embeddedTask(taskId), invoker,
-                errors, workers));
+        return invoker.isNull() ? Optional.empty()
+                : Optional.of(new PythonTaskBody(WorkerContexts.embeddedTask(taskId), invoker, errors, workers));
     }
 
     /** Ids of the Python tasks declared so far, sorted. */

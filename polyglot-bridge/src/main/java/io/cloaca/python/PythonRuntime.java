@@ -516,15 +516,16 @@ public final class PythonRuntime implements AutoCloseable {
         }
 
         /**
-         * Runs Python tasks in up to {@code count} interpreters of their own, one per worker thread, each
-         * on a polyglot engine of its own, besides the script's (default: 0, every task in the script's
-         * interpreter, as upstream does). CPU-bound task bodies then run in parallel instead of taking turns
-         * on one GIL. Each of these interpreters imports the script that {@link #runScript} or
-         * {@link #runSource} runs, as module {@code __cloaca_worker__}, when its thread first runs a task
-         * (seconds, once), and runs that module's functions for the tasks it declares: module-level state
-         * is per interpreter, and runners must be opened under {@code if __name__ == "__main__":}. A script
-         * that cannot be imported so, and any task it does not declare at import, runs in the script's
-         * interpreter (one line on {@link #err} says why, once).
+         * Runs Python tasks in up to {@code count} interpreters of their own, each on a polyglot engine of
+         * its own, besides the script's (default: 0, every task in the script's interpreter, as upstream
+         * does). CPU-bound task bodies then run in parallel instead of taking turns on one GIL. A task's
+         * call borrows an idle one, made when none is idle and fewer than {@code count} exist (a second or
+         * two, once each); with none to borrow, it runs in the script's interpreter. Each imports the script
+         * that {@link PythonRuntime#runScript} or {@link PythonRuntime#runSource} runs, as module
+         * {@code __cloaca_worker__}, and runs that module's functions for the tasks it declares:
+         * module-level state is per interpreter, and runners must be opened under
+         * {@code if __name__ == "__main__":}. A script that cannot be imported so, and any task it does not
+         * declare at import, runs in the script's interpreter (one line on {@link #err} says why, once).
          *
          * @throws IllegalArgumentException if {@code count} is negative
          */

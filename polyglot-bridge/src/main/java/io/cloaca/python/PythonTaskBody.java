@@ -51,13 +51,11 @@ final class PythonTaskBody implements TaskBody {
     public Context run(Context input, TaskHandle handle) throws TaskFailedException {
         WorkerContexts.Worker worker = workers == null ? null : workers.acquire(key).orElse(null);
         String reply;
-        if (worker == null) {
-            reply = invoker.execute(input.toJson(), new PythonTaskHandle(handle, errors)).asString();
-        } else {
-            try {
-                reply = worker.invoker(key).execute(input.toJson(),
-                        new PythonTaskHandle(handle, worker.errors())).asString();
-            } finally {
+        try {
+            reply = (worker == null ? invoker : worker.invoker(key)).execute(input.toJson(),
+                    new PythonTaskHandle(handle, worker == null ? errors : worker.errors())).asString();
+        } finally {
+            if (worker != null) {
                 workers.release(worker);
             }
         }
