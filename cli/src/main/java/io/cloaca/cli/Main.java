@@ -34,7 +34,11 @@ public final class Main implements Runnable {
                 return type == RunCommand.class ? (K) new RunCommand(invocation) : defaults.create(type);
             }
         });
+        // What follows `run`'s script belongs to the script (as after `python script.py`), and what follows
+        // `test`'s first argument to pytest. The other commands take their options anywhere, as most
+        // command lines do: `cloaca executions ID --json` and `cloaca tenants create acme acme_user -d URL`.
         cli.setStopAtPositional(true);
+        cli.getSubcommands().forEach((name, sub) -> sub.setStopAtPositional(name.equals("run") || name.equals("test")));
         // pytest's own options (-x, -k ...) are passed through; only a leading -h/--help is cloaca's.
         cli.getSubcommands().get("test").setUnmatchedOptionsArePositionalParams(true);
         CommandLine.IParameterExceptionHandler usageError = cli.getParameterExceptionHandler();

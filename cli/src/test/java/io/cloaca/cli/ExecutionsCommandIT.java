@@ -37,6 +37,11 @@ class ExecutionsCommandIT {
         assertTrue(tasks.stdout().lines().anyMatch(l -> l.startsWith("fetch_rates") && l.contains("Completed")
                 && l.contains("3/3") && l.contains("attempt 2 failed: Python task execution failed: ConnectionError")),
                 tasks::toString);
+
+        // Options may follow the execution id too.
+        CloacaProcess.Result after = CloacaProcess.run(Map.of(), "executions", executionId, "--database", url);
+        assertEquals(0, after.exitCode(), after::toString);
+        assertEquals(tasks.stdout(), after.stdout(), after::toString);
     }
 
     /**
