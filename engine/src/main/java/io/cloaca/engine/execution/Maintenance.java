@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,6 +64,8 @@ final class Maintenance {
     private final AtomicLong failures = new AtomicLong();
     /** Owners the watch found without their lock, and when it first did (runner clock); guarded by this. */
     private final Map<String, Long> firstSeenFree = new HashMap<>();
+    /** Gone owners this runner has swept for and that are still recorded (claims it cannot take); guarded by this. */
+    private final Set<String> sweptFor = new HashSet<>();
     private final EndedElsewhereChecks endedElsewhere = new EndedElsewhereChecks();
     /** Empty polls in a row, up to 4: the next poll comes after 2^idlePolls poll intervals. */
     private volatile int idlePolls;
@@ -291,13 +294,19 @@ final class Maintenance {
     }
 
     /**
-     * Sweeps now if a process holding claims here is gone; otherwise does nothing more than one query
-     * (and a probe of the owners' locks when other processes hold claims).
+     * Sweeps now if a process that takes claims here is gone; otherwise does nothing more than one query
+     * (and a probe of the owners' locks when other processes take claims here). After the sweep, the gone
+     * owners with no claim left are forgotten by the schema; one whose claims this runner cannot recover
+     * (workflows it does not have) stays recorded, and this runner does not sweep for it again.
      *
      * @return claims examined, recovered, abandoned by the sweep, all 0 when none was needed
      */
     private int[] watchOwners() {
-        Set<String> others = store.otherClaimOwners(runner.registry().names(), runner.liveness().owner());
+        Set<String> others = store.claimOwnersOtherThan(runner.liveness().owner());
+        synchronized (this) {
+            sweptFor.retainAll(others);
+            others.removeAll(sweptFor);
+        }
         if (others.isEmpty()) {
             return new int[3];
         }
@@ -307,7 +316,12 @@ final class Maintenance {
         }
         LOG.info("Runner {}: the process(es) of claim owner(s) {} are gone; recovering their claims now",
                 runner.runnerId(), gone);
-        return sweep();
+        int[] swept = sweep();
+        store.forgetClaimOwners(gone);
+        synchronized (this) {
+            sweptFor.addAll(gone);
+        }
+        return swept;
     }
 
     /**

@@ -93,6 +93,8 @@ public final class Runner implements AutoCloseable {
         this.clock = clock;
         this.onShutdown = onShutdown;
         this.claimant = new Claimant(runnerId, resources.liveness.owner(), config.leaseDuration().toMillis());
+        // Before any claim: other processes' owner watches learn of this one from the schema's record.
+        store.registerClaimOwner(claimant.owner(), clock.millis());
         this.executor = new TaskExecutor(store, registry, config, claimant, clock, resources.timers, resources.deadlines,
                 this::enqueue, this::takeQueued, this::onFinish, closed::get, listeners);
         this.lane = new WorkerPool.Lane(executor);
@@ -373,8 +375,8 @@ public final class Runner implements AutoCloseable {
 
     /**
      * Runs one owner watch now, as the background loop does every two seconds: one query for the
-     * liveness owners of other processes' claims on this runner's workflows, a probe of their locks, and
-     * a sweep only if one of them is gone. The report's sweep counts are 0 when no sweep was needed.
+     * liveness owners of the other processes recorded as taking claims in this runner's schema, a probe
+     * of their locks, and a sweep only if one of them is gone. The report's sweep counts are 0 when no sweep was needed.
      * For tests that show a running process takes over a dead peer's claims without waiting for a sweep.
      *
      * @throws CloacaException ILLEGAL_STATE once shutdown has begun; STORAGE when the database fails

@@ -74,6 +74,14 @@ final class ExecutionCreation {
                     ps.setNull(i++, java.sql.Types.BIGINT);
                 }
                 ps.setLong(i++, now);
+                // The Ready queue's columns (StoreTables.ENQUEUE): set for a Ready root, NULL otherwise.
+                if (status == TaskStatus.Ready) {
+                    ps.setInt(i++, 1);
+                    ps.setLong(i++, now);
+                } else {
+                    ps.setNull(i++, java.sql.Types.SMALLINT);
+                    ps.setNull(i++, java.sql.Types.BIGINT);
+                }
                 ps.setString(i++, dependencies);
                 return i;
             });
@@ -125,10 +133,10 @@ final class ExecutionCreation {
     /** One INSERT of {@code rows} task rows. */
     private Pipeline.Step insertTaskRows(List<Pipeline.Binder> rows) {
         String values = String.join(", ", Collections.nCopies(rows.size(),
-                "(?, ?, ?, ?, 1, ?, ?, ?, ?, " + tables.dbNow + " + ?, ?, ?, ?)"));
+                "(?, ?, ?, ?, 1, ?, ?, ?, ?, " + tables.dbNow + " + ?, ?, ?, ?, ?, ?)"));
         return new Pipeline.Step("INSERT INTO " + tables.tasks
                 + " (id, execution_id, task_name, status, attempt, max_attempts, claimed_by, claim_owner, claim_token,"
-                + " lease_expires_at, started_at, updated_at, dependencies) VALUES " + values, (ps, index) -> {
+                + " lease_expires_at, started_at, updated_at, queued, queued_at, dependencies) VALUES " + values, (ps, index) -> {
                     int i = index;
                     for (Pipeline.Binder row : rows) {
                         i = row.bind(ps, i);

@@ -46,6 +46,7 @@ public final class ExecutionStore {
     private final TaskClaims claims;
     private final TaskCompletion completion;
     private final OrphanRecovery recovery;
+    private final ClaimOwners owners;
     private final ExecutionQueries queries;
     private final ExecutionHistory history;
 
@@ -65,6 +66,7 @@ public final class ExecutionStore {
         this.creation = new ExecutionCreation(tables, propagation);
         this.completion = new TaskCompletion(tables, claims, propagation);
         this.recovery = new OrphanRecovery(tables, propagation);
+        this.owners = new ClaimOwners(tables);
         this.queries = new ExecutionQueries(tables);
         this.history = ExecutionHistory.retrying(database, schema);
     }
@@ -235,12 +237,29 @@ public final class ExecutionStore {
     }
 
     /**
-     * The liveness owners other than {@code self} that hold Running claims on executions of the named
-     * workflows: the cheap question (one query on the index of Running tasks) a running process asks
-     * every few seconds to learn of a dead peer without a full sweep.
+     * Records that the process of liveness owner {@code owner} takes claims in this schema, so that the
+     * owner watches of other processes look at it ({@link #claimOwnersOtherThan}); a runner does this as
+     * it starts, before its first claim. A no-op when already recorded.
      */
-    public Set<String> otherClaimOwners(Collection<String> workflowNames, String self) {
-        return recovery.otherClaimOwners(workflowNames, self);
+    public void registerClaimOwner(String owner, long now) {
+        owners.register(owner, now);
+    }
+
+    /**
+     * The liveness owners other than {@code self} recorded as taking claims here: the cheap question (a
+     * table of a few rows) a running process asks every few seconds to learn of a dead peer without a
+     * full sweep.
+     */
+    public Set<String> claimOwnersOtherThan(String self) {
+        return owners.others(self);
+    }
+
+    /**
+     * Forgets the recorded owners among {@code gone} (whose process is gone) that no Running claim names
+     * any more; returns how many. Called after a sweep has recovered their claims.
+     */
+    public int forgetClaimOwners(Collection<String> gone) {
+        return owners.forget(gone);
     }
 
     /**

@@ -34,16 +34,11 @@ final class OrphanRecovery {
             return List.of();
         }
         return tables.database.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT t.id, t.execution_id, " + tables.workflowNameOf("t")
-                    + ", t.task_name, t.claimed_by, t.claim_owner, t.claim_token, t.recovery_attempts, CASE WHEN"
-                    + " t.lease_expires_at < " + tables.dbNow + " THEN 1 ELSE 0 END FROM " + tables.tasks
-                    + " t WHERE t.status = 'Running' AND (t.lease_expires_at < " + tables.dbNow
-                    + " OR (t.claim_owner IS NOT NULL AND t.claim_owner <> ?)) AND "
-                    + tables.ofWorkflows("t", workflowNames.size()))) {
+            try (PreparedStatement ps = c.prepareStatement(suspectsSql(workflowNames.size()))) {
                 int i = tables.bindNow(ps, 1);
+                i = Rows.bind(ps, i, workflowNames);
                 i = tables.bindNow(ps, i);
-                ps.setString(i++, self);
-                Rows.bind(ps, i, workflowNames);
+                ps.setString(i, self);
                 return Rows.list(ps, rs -> new ExecutionStore.OrphanedTask(rs.getString(1), rs.getString(2),
                         rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
                         rs.getInt(8), rs.getInt(9) == 1));
@@ -51,20 +46,27 @@ final class OrphanRecovery {
         });
     }
 
-    /** See {@link ExecutionStore#otherClaimOwners}. */
-    Set<String> otherClaimOwners(Collection<String> workflowNames, String self) {
-        if (workflowNames.isEmpty()) {
-            return Set.of();
-        }
-        return tables.database.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT DISTINCT t.claim_owner FROM " + tables.tasks
-                    + " t WHERE t.status = 'Running' AND t.claim_owner IS NOT NULL AND t.claim_owner <> ? AND "
-                    + tables.ofWorkflows("t", workflowNames.size()))) {
-                ps.setString(1, self);
-                Rows.bind(ps, 2, workflowNames);
-                return new HashSet<>(Rows.list(ps, rs -> rs.getString(1)));
-            }
-        });
+    /** The sweep's statement: the database's time, {@code workflows} names, the time again, this process's owner. */
+    String suspectsSql(int workflows) {
+        return "SELECT t.id, t.execution_id, e.workflow_name, t.task_name, t.claimed_by, t.claim_owner, t.claim_token,"
+                + " t.recovery_attempts, CASE WHEN t.lease_expires_at < " + tables.dbNow + " THEN 1 ELSE 0 END"
+                + runningClaimsOf(workflows) + " AND (t.lease_expires_at < " + tables.dbNow
+                + " OR (t.claim_owner IS NOT NULL AND t.claim_owner <> ?))";
+    }
+
+    /**
+     * FROM and WHERE for the Running task rows ({@code t}) of the Running executions ({@code e}) of
+     * {@code workflows} workflows, whose names are bound first. There is no index of claims or leases:
+     * it would make every claim and outcome write index entries (V7__hot_task_updates.sql), so these
+     * rows are reached through the index of executions by status and workflow and the key of each one's
+     * task rows: the cost grows with the executions in progress, not with the history. A task left
+     * Running in an execution that has ended (one failed for its version while a sibling ran) is not among
+     * them: that execution's result is final, and re-running the task would change nothing.
+     */
+    private String runningClaimsOf(int workflows) {
+        return " FROM " + tables.executions + " e JOIN " + tables.tasks + " t ON t.execution_id = e.id WHERE e.status = '"
+                + ExecutionStatus.Running + "' AND e.workflow_name IN (" + Rows.marks(workflows) + ") AND t.status = '"
+                + TaskStatus.Running + "'";
     }
 
     /**
@@ -89,10 +91,12 @@ final class OrphanRecovery {
         return tables.database.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + RECOVER.set()
                     + ", claimed_by = NULL, claim_owner = NULL, claim_token = NULL, lease_expires_at = NULL,"
-                    + " started_at = NULL, recovery_attempts = recovery_attempts + 1, updated_at = ?"
+                    + " started_at = NULL, recovery_attempts = recovery_attempts + 1, " + StoreTables.ENQUEUE
+                    + ", updated_at = ?"
                     + orphanCondition(RECOVER, ownerGone) + " AND recovery_attempts = ?")) {
                 ps.setLong(1, now);
-                int i = bindOrphan(ps, 2, orphan, ownerGone);
+                ps.setLong(2, now);
+                int i = bindOrphan(ps, 3, orphan, ownerGone);
                 ps.setInt(i, orphan.recoveries());
                 return Rows.changedOne(ps.executeUpdate(), "recovering task " + orphan.taskId());
             }

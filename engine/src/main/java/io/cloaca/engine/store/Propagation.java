@@ -226,10 +226,11 @@ final class Propagation {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + READY.set()
-                + ", updated_at = ? WHERE id = ? AND " + READY.guard())) {
+                + ", " + StoreTables.ENQUEUE + ", updated_at = ? WHERE id = ? AND " + READY.guard())) {
             for (String id : ids) {
                 ps.setLong(1, now);
-                ps.setString(2, id);
+                ps.setLong(2, now);
+                ps.setString(3, id);
                 ps.addBatch();
             }
             int[] counts = ps.executeBatch();

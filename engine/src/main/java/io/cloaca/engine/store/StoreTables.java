@@ -26,10 +26,22 @@ final class StoreTables {
     static final String EXECUTION_COLUMNS = "id, workflow_name, workflow_version, status, initial_context, "
             + "final_context, error_message, started_at, completed_at";
 
+    /**
+     * SET items that put a task in the Ready queue, with one parameter: the time it joins, which orders the
+     * queue. Every write of status Ready carries them (and no other): the poll reads their partial index,
+     * and a check on the table refuses a row where they disagree with the status (V7__hot_task_updates.sql).
+     * The flag is what the index's predicate tests: an equality the planner rates as selective even on a
+     * table without statistics, which {@code queued_at IS NOT NULL} is not.
+     */
+    static final String ENQUEUE = "queued = 1, queued_at = ?";
+    /** SET items that take a task out of the Ready queue; every move from Ready carries them. */
+    static final String DEQUEUE = "queued = NULL, queued_at = NULL";
+
     final Database database;
     final String executions;
     final String tasks;
     final String attempts;
+    final String claimOwners;
     /** SQL for the database's time in epoch millis, with one parameter bound by {@link #bindNow}. */
     final String dbNow;
     private final Clock clock;
@@ -41,6 +53,7 @@ final class StoreTables {
         this.executions = prefix + "workflow_executions";
         this.tasks = prefix + "task_executions";
         this.attempts = prefix + "task_attempts";
+        this.claimOwners = prefix + "claim_owners";
         this.dbNow = database.dialect().nowMillis();
     }
 
@@ -69,7 +82,7 @@ final class StoreTables {
      * PostgreSQL could on the empty tables of a new schema (the plan it then keeps): each poll read the
      * whole history.
      */
-    String workflowNameOf(String alias) {
+    private String workflowNameOf(String alias) {
         return "(SELECT e.workflow_name FROM " + executions + " e WHERE e.id = " + alias + ".execution_id)";
     }
 

@@ -132,8 +132,8 @@ final class TaskClaims {
     /** The claim's UPDATE up to its WHERE, whose first parameter must be the task's id (see {@link #bindMarkRunning}). */
     private String markRunningHead(StatusMove move) {
         return "UPDATE " + tables.tasks + " SET " + move.set() + ", claimed_by = ?, claim_owner = ?, claim_token = ?,"
-                + " lease_expires_at = " + tables.dbNow + " + ?, started_at = ?, retry_at = NULL, updated_at = ?"
-                + " WHERE ";
+                + " lease_expires_at = " + tables.dbNow + " + ?, started_at = ?, retry_at = NULL, "
+                + StoreTables.DEQUEUE + ", updated_at = ? WHERE ";
     }
 
     private int bindMarkRunning(PreparedStatement ps, int index, String taskId, Claimant.Claim claim, long now)
@@ -165,10 +165,11 @@ final class TaskClaims {
             for (List<ClaimedTask> chunk : Rows.chunks(List.copyOf(tasks))) {
                 try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + RELEASE.set()
                         + ", claimed_by = NULL, claim_owner = NULL, claim_token = NULL, lease_expires_at = NULL,"
-                        + " started_at = NULL, updated_at = ? WHERE id IN (" + heldRowsSql(RELEASE.guard(), chunk.size())
-                        + ")")) {
+                        + " started_at = NULL, " + StoreTables.ENQUEUE + ", updated_at = ? WHERE id IN ("
+                        + heldRowsSql(RELEASE.guard(), chunk.size()) + ")")) {
                     ps.setLong(1, now);
-                    bindHeldRows(ps, 2, chunk);
+                    ps.setLong(2, now);
+                    bindHeldRows(ps, 3, chunk);
                     released += ps.executeUpdate();
                 }
             }
@@ -192,7 +193,7 @@ final class TaskClaims {
         return Rows.bind(ps, i, claims.stream().map(ClaimedTask::token).toList());
     }
 
-    /** Ready, due tasks of the named workflows, oldest first. */
+    /** Ready, due tasks of the named workflows, longest queued first (see {@link StoreTables#ENQUEUE}). */
     List<String> findReadyTasks(Collection<String> workflowNames, long now, int limit) {
         if (workflowNames.isEmpty() || limit < 1) {
             return List.of();
@@ -208,8 +209,7 @@ final class TaskClaims {
 
     /** The poll's statement: due time, then {@code workflows} names, then the limit. */
     String findReadySql(int workflows) {
-        return "SELECT t.id FROM " + tables.tasks + " t WHERE t.status = 'Ready' AND (t.retry_at IS NULL OR t.retry_at <= ?)"
-                + " AND " + tables.ofWorkflows("t", workflows) + " ORDER BY t.updated_at LIMIT ?";
+        return "SELECT t.id FROM " + tables.tasks + " t WHERE t.queued = 1 AND (t.retry_at IS NULL OR t.retry_at <= ?) AND " + tables.ofWorkflows("t", workflows) + " ORDER BY t.queued_at LIMIT ?";
     }
 
     /**

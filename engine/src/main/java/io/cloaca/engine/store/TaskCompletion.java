@@ -368,13 +368,14 @@ final class TaskCompletion {
         Long retriedStart = startedAt(c, task.taskId());
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + RETRY.set()
                 + ", attempt = attempt + 1, retry_at = ?, last_error = ?, error_details = ?, started_at = NULL,"
-                + " updated_at = ?" + OWNED + RETRY.guard() + " AND claim_token = ?")) {
+                + " " + StoreTables.ENQUEUE + ", updated_at = ?" + OWNED + RETRY.guard() + " AND claim_token = ?")) {
             ps.setLong(1, r.retryAt());
             ps.setString(2, r.error());
             ps.setString(3, r.details());
             ps.setLong(4, now);
-            ps.setString(5, task.taskId());
-            ps.setString(6, task.token());
+            ps.setLong(5, now);
+            ps.setString(6, task.taskId());
+            ps.setString(7, task.token());
             boolean recorded = Rows.changedOne(ps.executeUpdate(), "recording the outcome of task " + task.taskId());
             if (recorded) {
                 recordRetriedAttempt(c, task, retriedStart, r.error(), now);
@@ -432,7 +433,7 @@ final class TaskCompletion {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + FAIL_WAITING.set()
-                    + ", last_error = ?, completed_at = ?, updated_at = ? WHERE execution_id = ? AND "
+                    + ", last_error = ?, completed_at = ?, " + StoreTables.DEQUEUE + ", updated_at = ? WHERE execution_id = ? AND "
                     + FAIL_WAITING.guard())) {
                 ps.setString(1, error);
                 ps.setLong(2, now);

@@ -114,6 +114,8 @@ class DeadPeerRecoveryTest {
         // its claim.
         Runner runner = runner(clock, false, RunnerConfig.DEFAULT);
         String id = onlyExecution(runner);
+        ExecutionStore store = new ExecutionStore(runner.database(), runner.schema(), clock);
+        assertEquals(2, store.claimOwnersOtherThan("").size(), "both processes are recorded as taking claims");
 
         MaintenanceReport alive = runner.watchClaimOwnersOnce();
         assertEquals(0, alive.examined(), "a live peer's claim is not even swept: " + alive);
@@ -132,6 +134,7 @@ class DeadPeerRecoveryTest {
         }
         assertEquals(1, round.recovered(), "the watch swept the dead peer's claim: " + round);
         assertTakenOverOnce(runner, id);
+        assertEquals(1, store.claimOwnersOtherThan("").size(), "the dead peer is forgotten, this process stays");
     }
 
 
@@ -147,6 +150,7 @@ class DeadPeerRecoveryTest {
         ExecutionStore store = new ExecutionStore(runner.database(), runner.schema(), clock);
         String held = store.createExecution(id, HoldingRunnerProcess.WORKFLOW, workflow, "{}", clock.millis()).get(0);
         Claimant peer = new Claimant("peer-runner", Long.toString(key), Duration.ofSeconds(60).toMillis());
+        store.registerClaimOwner(peer.owner(), clock.millis()); // as the peer's runner does when it starts
         assertTrue(store.claim(held, peer, clock.millis()).isPresent());
 
         // Its liveness connection is cut: the lock is free for a moment.

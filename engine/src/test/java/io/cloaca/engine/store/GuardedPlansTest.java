@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with the backlog or the history. PostgreSQL's are made on freshly migrated, empty tables (as a new
  * schema's first executions make them, and as the server then keeps them): a status move must find its
  * row by key, not scan the rows in the guarded status (the partial index of Ready rows for a claim, the
- * status index for the end of an execution). The poll for Ready work must start from the Ready rows on
- * both databases, never from the executions of the polled workflows.
+ * status index for the end of an execution). The poll for Ready work must start from the Ready queue's
+ * index on both databases, never from the executions of the polled workflows; the sweep, which no index
+ * of task rows serves, must start from the Running executions, never scan the task table.
  */
 class GuardedPlansTest {
 
@@ -57,7 +58,7 @@ class GuardedPlansTest {
                 st.execute("SET plan_cache_mode = force_generic_plan");
                 st.execute("PREPARE poll(bigint, text, int) AS " + sql);
                 String plan = explain(st, "EXPLAIN EXECUTE poll(0, 'w', 4)");
-                assertTrue(plan.contains("idx_task_executions_ready") && !plan.contains("Seq Scan on workflow_executions")
+                assertTrue(plan.contains("idx_task_executions_queue") && !plan.contains("Seq Scan on workflow_executions")
                         && !plan.contains("idx_workflow_executions_name"), plan);
             }
         }
@@ -72,10 +73,49 @@ class GuardedPlansTest {
                 // SQLite plans every statement afresh, from its own estimates (no statistics are gathered).
                 String plan = explain(st, "EXPLAIN QUERY PLAN " + pollSql(db, null).replaceFirst("\\?", "0")
                         .replaceFirst("\\?", "'w'").replaceFirst("\\?", "4"));
-                assertTrue(plan.contains("idx_task_executions_ready") && !plan.contains("idx_workflow_executions_name"),
+                assertTrue(plan.contains("idx_task_executions_queue") && !plan.contains("idx_workflow_executions_name"),
                         plan);
             }
         }
+    }
+
+    @Test
+    void the_sweep_starts_from_the_running_executions_on_postgresql() throws SQLException {
+        String schema = TestDatabases.newSchemaName();
+        try (Database db = Database.open(DatabaseUrl.parse(TestDatabases.PG_URL + "?schema=" + schema), 2, true)) {
+            db.migrate(schema);
+            String sql = sweepSql(db, schema);
+            for (int n = 1; sql.contains("?"); n++) {
+                sql = sql.replaceFirst("\\?", "\\$" + n);
+            }
+            try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+                st.execute("SET plan_cache_mode = force_generic_plan");
+                st.execute("PREPARE sweep(bigint, text, bigint, text) AS " + sql);
+                String plan = explain(st, "EXPLAIN EXECUTE sweep(0, 'w', 0, 'me')");
+                // No index holds Running tasks (V7__hot_task_updates.sql): a scan of the task table would read
+                // the whole history at every sweep.
+                assertTrue(plan.contains("idx_workflow_executions_status") && !plan.contains("Seq Scan on task_executions"),
+                        plan);
+            }
+        }
+    }
+
+    @Test
+    void the_sweep_starts_from_the_running_executions_on_sqlite(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws SQLException {
+        try (Database db = Database.open(DatabaseUrl.parse("sqlite://" + dir.resolve("plans.db")), 2, true)) {
+            db.migrate(null);
+            String sql = sweepSql(db, null).replaceFirst("\\?", "0").replaceFirst("\\?", "'w'")
+                    .replaceFirst("\\?", "0").replaceFirst("\\?", "'me'");
+            try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+                String plan = explain(st, "EXPLAIN QUERY PLAN " + sql);
+                assertTrue(plan.contains("idx_workflow_executions_status") && !plan.contains("SCAN t"), plan);
+            }
+        }
+    }
+
+    private static String sweepSql(Database db, String schema) {
+        return new OrphanRecovery(new StoreTables(db, schema, java.time.Clock.systemUTC()), null).suspectsSql(1);
     }
 
     private static String pollSql(Database db, String schema) {
