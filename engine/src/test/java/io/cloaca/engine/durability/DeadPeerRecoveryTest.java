@@ -140,6 +140,41 @@ class DeadPeerRecoveryTest {
 
 
     @Test
+    void a_gone_owner_with_claims_no_runner_here_can_take_stays_recorded_and_the_watch_sweeps_for_it_once() {
+        Runner runner = runner(clock, false, RunnerConfig.DEFAULT);
+        ExecutionStore store = new ExecutionStore(runner.database(), runner.schema(), clock);
+        var known = runner.registry().get(HoldingRunnerProcess.WORKFLOW);
+        var elsewhere = io.cloaca.engine.workflow.Workflow.builder("elsewhere").task("only", ctx -> ctx).build();
+        // An owner no process holds: a lock key nobody took (PostgreSQL), a lock file that does not exist (SQLite).
+        String owner = TestDatabases.postgres() ? Long.toString(ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE))
+                : UUID.randomUUID().toString();
+        Claimant gone = new Claimant("gone-runner", owner, Duration.ofSeconds(60).toMillis());
+        store.registerClaimOwner(owner, clock.millis());
+        claimNew(store, "elsewhere", elsewhere, gone);
+        claimNew(store, HoldingRunnerProcess.WORKFLOW, known, gone);
+
+        // Seen gone (for the relock window on PostgreSQL, on the test's clock), then swept for.
+        MaintenanceReport round = runner.watchClaimOwnersOnce();
+        for (int second = 0; round.recovered() == 0 && second < 30; second++) {
+            clock.advance(Duration.ofSeconds(1));
+            round = runner.watchClaimOwnersOnce();
+        }
+        assertEquals(1, round.recovered(), "the claim of a workflow this runner has is taken over: " + round);
+        assertTrue(store.claimOwnersOtherThan("").contains(owner), "its other claim is left: it stays recorded");
+
+        // A claim in its name found later is not swept for by the watch again, only by the periodic sweep.
+        claimNew(store, HoldingRunnerProcess.WORKFLOW, known, gone);
+        clock.advance(Duration.ofSeconds(5));
+        assertEquals(0, runner.watchClaimOwnersOnce().examined(), "the watch swept for this owner once");
+        assertEquals(1, runner.runMaintenanceOnce().recovered(), "the sweep still finds its claims");
+    }
+
+    private void claimNew(ExecutionStore store, String name, io.cloaca.engine.workflow.Workflow workflow, Claimant as) {
+        String root = store.createExecution(UUID.randomUUID().toString(), name, workflow, "{}", clock.millis()).get(0);
+        assertTrue(store.claim(root, as, clock.millis()).isPresent());
+    }
+
+    @Test
     void a_peer_that_lost_only_its_postgresql_liveness_connection_keeps_its_claims_while_it_locks_again()
             throws Exception {
         Assumptions.assumeTrue(TestDatabases.postgres(), "OS file locks (SQLite) are never lost by a live process");
