@@ -56,10 +56,8 @@ final class ClaimOwners {
             int forgotten = 0;
             for (List<String> chunk : Rows.chunks(List.copyOf(gone))) {
                 try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + tables.claimOwners + " WHERE owner IN ("
-                        + Rows.marks(chunk.size()) + ") AND NOT EXISTS (SELECT 1 FROM " + tables.executions + " e JOIN "
-                        + tables.tasks + " t ON t.execution_id = e.id WHERE e.status = '" + ExecutionStatus.Running
-                        + "' AND t.status = '" + TaskStatus.Running + "' AND t.claim_owner = " + tables.claimOwners
-                        + ".owner)")) {
+                        + Rows.marks(chunk.size()) + ") AND NOT EXISTS (SELECT 1" + tables.runningClaims(0)
+                        + " AND t.claim_owner = " + tables.claimOwners + ".owner)")) {
                     Rows.bind(ps, 1, chunk);
                     forgotten += ps.executeUpdate();
                 }

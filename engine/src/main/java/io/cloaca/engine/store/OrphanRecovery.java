@@ -5,9 +5,7 @@ import io.cloaca.engine.workflow.Workflow;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Claims whose runner may be gone: finding them (lease expired on the database's clock, or held by
@@ -50,24 +48,10 @@ final class OrphanRecovery {
     String suspectsSql(int workflows) {
         return "SELECT t.id, t.execution_id, e.workflow_name, t.task_name, t.claimed_by, t.claim_owner, t.claim_token,"
                 + " t.recovery_attempts, CASE WHEN t.lease_expires_at < " + tables.dbNow + " THEN 1 ELSE 0 END"
-                + runningClaimsOf(workflows) + " AND (t.lease_expires_at < " + tables.dbNow
+                + tables.runningClaims(workflows) + " AND (t.lease_expires_at < " + tables.dbNow
                 + " OR (t.claim_owner IS NOT NULL AND t.claim_owner <> ?))";
     }
 
-    /**
-     * FROM and WHERE for the Running task rows ({@code t}) of the Running executions ({@code e}) of
-     * {@code workflows} workflows, whose names are bound first. There is no index of claims or leases:
-     * it would make every claim and outcome write index entries (V7__hot_task_updates.sql), so these
-     * rows are reached through the index of executions by status and workflow and the key of each one's
-     * task rows: the cost grows with the executions in progress, not with the history. A task left
-     * Running in an execution that has ended (one failed for its version while a sibling ran) is not among
-     * them: that execution's result is final, and re-running the task would change nothing.
-     */
-    private String runningClaimsOf(int workflows) {
-        return " FROM " + tables.executions + " e JOIN " + tables.tasks + " t ON t.execution_id = e.id WHERE e.status = '"
-                + ExecutionStatus.Running + "' AND e.workflow_name IN (" + Rows.marks(workflows) + ") AND t.status = '"
-                + TaskStatus.Running + "'";
-    }
 
     /**
      * The condition under which an orphan may be taken: the same claim (token; claims older than tokens

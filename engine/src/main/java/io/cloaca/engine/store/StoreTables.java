@@ -75,20 +75,30 @@ final class StoreTables {
     }
 
     /**
-     * The workflow name of the execution of task row {@code alias}: a correlated subquery rather than a
-     * join, for the statements that look for task rows of the registered workflows (the poll for Ready
-     * work, the sweep and the owner watch). The execution's key is then the only way to it. Joined,
-     * SQLite planned those statements from every execution of the workflows (by the name index) and
-     * PostgreSQL could on the empty tables of a new schema (the plan it then keeps): each poll read the
-     * whole history.
+     * The task row {@code alias} is of one of {@code count} workflows, whose names are bound in order: the
+     * execution's workflow name by a correlated subquery rather than a join, for the poll for Ready work,
+     * which starts from the Ready queue's index. The execution's key is then the only way to it. Joined,
+     * SQLite planned the poll from every execution of the workflows (by the name index) and PostgreSQL
+     * could on the empty tables of a new schema (the plan it then keeps): each poll read the whole history.
      */
-    private String workflowNameOf(String alias) {
-        return "(SELECT e.workflow_name FROM " + executions + " e WHERE e.id = " + alias + ".execution_id)";
+    String ofWorkflows(String alias, int count) {
+        return "(SELECT e.workflow_name FROM " + executions + " e WHERE e.id = " + alias + ".execution_id) IN ("
+                + Rows.marks(count) + ")";
     }
 
-    /** The task row {@code alias} is of one of {@code count} workflows, whose names are bound in order. */
-    String ofWorkflows(String alias, int count) {
-        return workflowNameOf(alias) + " IN (" + Rows.marks(count) + ")";
+    /**
+     * FROM and WHERE for the Running task rows ({@code t}) of the Running executions ({@code e}), of
+     * {@code workflows} workflows whose names are bound first, or of any workflow when 0. There is no index
+     * of claims or leases: it would make every claim and outcome write index entries
+     * (V7__hot_task_updates.sql), so these rows are reached through the index of executions by status and
+     * workflow and the key of each one's task rows: the cost grows with the executions in progress, not
+     * with the history. A task left Running in an execution that has ended (one failed for its version
+     * while a sibling ran) is not among them: that execution's result is final.
+     */
+    String runningClaims(int workflows) {
+        return " FROM " + executions + " e JOIN " + tasks + " t ON t.execution_id = e.id WHERE e.status = '"
+                + ExecutionStatus.Running + "'" + (workflows == 0 ? "" : " AND e.workflow_name IN ("
+                + Rows.marks(workflows) + ")") + " AND t.status = '" + TaskStatus.Running + "'";
     }
 
     /**

@@ -209,7 +209,8 @@ final class TaskClaims {
 
     /** The poll's statement: due time, then {@code workflows} names, then the limit. */
     String findReadySql(int workflows) {
-        return "SELECT t.id FROM " + tables.tasks + " t WHERE t.queued = 1 AND (t.retry_at IS NULL OR t.retry_at <= ?) AND " + tables.ofWorkflows("t", workflows) + " ORDER BY t.queued_at LIMIT ?";
+        return "SELECT t.id FROM " + tables.tasks + " t WHERE t.queued = 1 AND (t.retry_at IS NULL OR t.retry_at <= ?)"
+                + " AND " + tables.ofWorkflows("t", workflows) + " ORDER BY t.queued_at LIMIT ?";
     }
 
     /**
