@@ -51,8 +51,8 @@ final class RunCommand implements Callable<Integer> {
     int pythonContexts;
 
     @Option(names = "--progress", description = {"Show task progress on stderr: each task's end with its time, and "
-            + "on a terminal a live line with a bar, running/done/failed/retrying counts. Without it the output is the "
-            + "script's own, as upstream's."})
+            + "on a terminal a live line with a bar, running/done/failed/retrying counts. Without it stderr holds the "
+            + "script's output and the engine's warnings only (a task that failed, work recovered)."})
     boolean progress;
 
     @Option(names = "--no-daemon", description = {"Run in this process, not in the background runtime (also "
