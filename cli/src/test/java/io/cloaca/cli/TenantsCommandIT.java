@@ -130,10 +130,40 @@ class TenantsCommandIT {
 
             CloacaProcess.Result removed = cloaca("tenants", "remove", "--database", pg.url(), schema, role);
             assertEquals(0, removed.exitCode(), removed::toString);
+            assertEquals("removed schema " + schema + " and role " + role, removed.stdout().strip());
             assertFalse(schemaExists(schema));
             assertFalse(roleExists(role));
             CloacaProcess.Result after = cloaca("tenants", "list", "--database", pg.url());
             assertFalse(after.stdout().contains(schema), after::toString);
+        } finally {
+            pg.dropSchemas(List.of(schema));
+        }
+    }
+
+    @Test
+    void remove_names_what_it_dropped_and_what_was_not_there() throws Exception {
+        String schema = newName("it_tenant_");
+        String role = newName("it_role_");
+        CloacaProcess.Result neither = cloaca("tenants", "remove", "--database", pg.url(), schema, role);
+        assertEquals(0, neither.exitCode(), neither::toString);
+        assertEquals("nothing to remove: no schema " + schema + " and no role " + role, neither.stdout().strip());
+
+        try (Connection c = pg.connect(pg.name()); Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE " + role);
+        }
+        CloacaProcess.Result roleOnly = cloaca("tenants", "remove", "--database", pg.url(), schema, role);
+        assertEquals(0, roleOnly.exitCode(), roleOnly::toString);
+        assertEquals("removed role " + role + "; there was no schema " + schema, roleOnly.stdout().strip());
+        assertFalse(roleExists(role));
+
+        try (Connection c = pg.connect(pg.name()); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA " + schema);
+        }
+        try {
+            CloacaProcess.Result schemaOnly = cloaca("tenants", "remove", "--database", pg.url(), schema, role);
+            assertEquals(0, schemaOnly.exitCode(), schemaOnly::toString);
+            assertEquals("removed schema " + schema + "; there was no role " + role, schemaOnly.stdout().strip());
+            assertFalse(schemaExists(schema));
         } finally {
             pg.dropSchemas(List.of(schema));
         }
