@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
         subcommands = {TenantsCommand.List.class, TenantsCommand.Create.class, TenantsCommand.Remove.class})
 final class TenantsCommand implements Callable<Integer> {
 
-    private static final String SQLITE_REFUSED = "tenants need PostgreSQL (a schema and a login role each); "
-            + "SQLite has neither: give a postgresql:// URL";
+    private static final String POSTGRES_ONLY = "tenants need PostgreSQL (a schema and a login role each,"
+            + " which SQLite lacks)";
 
     @Override
     public Integer call() {
@@ -61,7 +61,7 @@ final class TenantsCommand implements Callable<Integer> {
                 Identifiers.role(user);
             }
             // Opening the database first reports an unreachable server or a refused login in the pool's words.
-            try (ReadDatabase db = ReadDatabase.open(options.database, null, SQLITE_REFUSED)) {
+            try (ReadDatabase db = ReadDatabase.open(options.database, null, POSTGRES_ONLY)) {
                 return body.run(db, new TenantAdmin(((DatabaseUrl.Postgres) db.database().url()).toUrlString()));
             }
         } catch (ReadDatabase.Refused e) {

@@ -226,9 +226,20 @@ class TenantsCommandIT {
     @Test
     void sqlite_and_unreachable_databases_are_one_line_errors() throws Exception {
         Path file = dir.resolve("local.db");
-        CloacaProcess.Result sqlite = cloaca("tenants", "list", "--database", "sqlite://" + file);
-        assertOneLineError(sqlite, 2, "tenants need PostgreSQL");
+        String onlyPostgres = "tenants need PostgreSQL (a schema and a login role each, which SQLite lacks); ";
+        String accepted = " is not a PostgreSQL URL; accepted: postgresql://user:password@host:port/database"
+                + " or postgres://...";
+        for (String url : List.of("sqlite://" + file, file.toString(), ":memory:")) {
+            CloacaProcess.Result sqlite = cloaca("tenants", "list", "--database", url);
+            assertOneLineError(sqlite, 2, onlyPostgres + "'" + url + "'" + accepted);
+        }
         assertFalse(Files.exists(file));
+        // Not the general list of database URLs, which offers SQLite forms that tenants refuse.
+        CloacaProcess.Result mysql = cloaca("tenants", "list", "-d", "mysql://admin:secret@x/db");
+        assertOneLineError(mysql, 2, "cloaca tenants list: " + onlyPostgres + "'mysql://admin:***@x/db'" + accepted);
+        assertFalse(mysql.stderr().contains("sqlite") || mysql.stderr().contains("secret"), mysql::toString);
+        CloacaProcess.Result noDatabase = cloaca("tenants", "list", "-d", "postgresql://127.0.0.1:1");
+        assertOneLineError(noDatabase, 2, "Database name is required in URL path");
 
         CloacaProcess.Result unreachable = cloaca("tenants", "create", "--database",
                 "postgresql://postgres@127.0.0.1:1/postgres", "acme", "acme_user");
