@@ -48,6 +48,10 @@ public final class CronRule {
     public static final String ACCEPTED = "5 fields (minute hour day-of-month month day-of-week), 6 fields "
             + "(seconds first) or an alias such as @daily";
 
+    /** The aliases {@link #nicknames} gives the parser, in the order an unknown alias's message lists them. */
+    public static final List<String> ALIASES = List.of("@yearly", "@annually", "@monthly", "@weekly", "@daily",
+            "@midnight", "@hourly");
+
     private static final CronParser FIVE_FIELDS = new CronParser(nicknames(CronDefinitionBuilder.defineCron()
             .withMinutes().withValidRange(0, 59).withStrictRange().and()
             .withHours().withValidRange(0, 23).withStrictRange().and()
@@ -98,7 +102,12 @@ public final class CronRule {
         }
         String trimmed = expression.trim();
         int fields = trimmed.split("\\s+").length;
-        CronParser parser = trimmed.startsWith("@") || fields == 5 ? FIVE_FIELDS : fields == 6 ? SIX_FIELDS : null;
+        boolean alias = fields == 1 && trimmed.startsWith("@");
+        if (alias && !ALIASES.contains(trimmed)) {
+            // cron-utils would count it as one field of five, contradicting the alias the help offers.
+            throw invalid("unknown cron alias '" + trimmed + "'; accepted: " + String.join(", ", ALIASES));
+        }
+        CronParser parser = alias || fields == 5 ? FIVE_FIELDS : fields == 6 ? SIX_FIELDS : null;
         if (parser == null) {
             throw invalid("cron expression '" + expression + "' has " + fields + " field(s); expected " + ACCEPTED);
         }

@@ -105,6 +105,25 @@ class CronRuleTest {
     }
 
     @Test
+    void an_unknown_alias_lists_the_aliases_and_every_listed_alias_parses() {
+        String accepted = "; accepted: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly";
+        for (String alias : List.of("@sometimes", "@reboot", "@DAILY", "@")) {
+            assertEquals("Invalid cron expression or timezone: unknown cron alias '" + alias + "'" + accepted,
+                    assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> CronRule.parse(alias, "UTC")).getMessage());
+        }
+        for (String alias : CronRule.ALIASES) {
+            assertEquals(alias, CronRule.parse(" " + alias + " ", "UTC").expression());
+        }
+        // Other malformed expressions keep the field-count message, without cron-utils' "N parts but we expect".
+        for (String expression : List.of("@daily 5", "*", "* * * * * * *", "@every 5m")) {
+            String message = assertCloaca(CloacaException.Kind.INVALID_ARGUMENT,
+                    () -> CronRule.parse(expression, "UTC")).getMessage();
+            assertTrue(message.startsWith("Invalid cron expression or timezone: cron expression '" + expression
+                    + "' has ") && message.endsWith(" field(s); expected " + CronRule.ACCEPTED), message);
+        }
+    }
+
+    @Test
     void local_times_are_matched_in_the_schedule_zone() {
         CronRule rule = CronRule.parse("0 9 * * *", "America/New_York");
         Instant next = rule.nextAfter(Instant.parse("2026-06-01T00:00:00Z"));
