@@ -108,6 +108,23 @@ def test_an_invalid_expression_is_a_value_error(cron_runner, scheduled, expressi
     assert cron_runner.list_cron_schedules() == []
 
 
+def test_an_unknown_alias_lists_the_aliases_the_engine_supports(cron_runner, scheduled):
+    with pytest.raises(ValueError) as e:
+        cron_runner.register_cron_workflow(scheduled, "@sometimes", "UTC")
+    assert str(e.value) == ("Failed to register cron workflow: Configuration error: Invalid cron expression or"
+                            " timezone: unknown cron alias '@sometimes'; accepted: @yearly, @annually, @monthly,"
+                            " @weekly, @daily, @midnight, @hourly")
+    assert cron_runner.list_cron_schedules() == []
+
+
+@pytest.mark.parametrize("zone", ["EST", "MST", "HST", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT", "UTC", "GMT"])
+def test_iana_names_java_lacks_as_region_ids_are_zones_too(cron_runner, scheduled, zone):
+    sid = cron_runner.register_cron_workflow(scheduled, "0 9 * * *", zone)
+    assert cron_runner.get_cron_schedule(sid)["timezone"] == zone
+    cron_runner.update_cron_schedule(sid, "0 10 * * *", zone)
+    assert cron_runner.get_cron_schedule(sid)["timezone"] == zone
+
+
 def test_bad_zones_ids_workflows_times_and_limits_are_value_errors(cron_runner, scheduled):
     with pytest.raises(ValueError, match="unknown time zone 'Mars/Olympus'; expected an IANA name"):
         cron_runner.register_cron_workflow(scheduled, "* * * * *", "Mars/Olympus")

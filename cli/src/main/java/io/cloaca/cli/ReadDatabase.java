@@ -31,19 +31,22 @@ record ReadDatabase(Database database, String schema) implements AutoCloseable {
     /**
      * As {@link #open(String, String)}, for commands that need PostgreSQL (roles, schemas).
      *
-     * @param sqliteRefusal what to say (exit code 2) when the URL is a SQLite one; null accepts SQLite
+     * @param postgresOnly why the command needs PostgreSQL, said (exit code 2) with the PostgreSQL forms
+     *                     when the URL is anything else; null accepts SQLite too
      */
-    static ReadDatabase open(String database, String schema, String sqliteRefusal) throws Refused {
+    static ReadDatabase open(String database, String schema, String postgresOnly) throws Refused {
         String url = database != null ? database : System.getenv("DATABASE_URL");
         if (url == null || url.isBlank()) {
             throw new Refused("give --database URL or set DATABASE_URL", 2);
         }
+        if (postgresOnly != null && !DatabaseUrl.isPostgres(url)) {
+            // Judged before parsing, so the accepted forms listed are this command's, not every database's.
+            throw new Refused(postgresOnly + "; '" + DatabaseUrl.redactAny(url.trim()) + "' is not a PostgreSQL URL;"
+                    + " accepted: " + DatabaseUrl.POSTGRES_ACCEPTED, 2);
+        }
         DatabaseUrl parsed;
         try {
             parsed = DatabaseUrl.parse(url);
-            if (sqliteRefusal != null && parsed instanceof DatabaseUrl.Sqlite) {
-                throw new Refused(sqliteRefusal, 2);
-            }
             if (schema != null) {
                 if (!(parsed instanceof DatabaseUrl.Postgres)) {
                     throw new Refused("--schema needs a PostgreSQL URL; a SQLite database has no schemas", 2);

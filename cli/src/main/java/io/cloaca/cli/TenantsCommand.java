@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
         subcommands = {TenantsCommand.List.class, TenantsCommand.Create.class, TenantsCommand.Remove.class})
 final class TenantsCommand implements Callable<Integer> {
 
-    private static final String SQLITE_REFUSED = "tenants need PostgreSQL (a schema and a login role each); "
-            + "SQLite has neither: give a postgresql:// URL";
+    private static final String POSTGRES_ONLY = "tenants need PostgreSQL (a schema and a login role each,"
+            + " which SQLite lacks)";
 
     @Override
     public Integer call() {
@@ -61,7 +61,7 @@ final class TenantsCommand implements Callable<Integer> {
                 Identifiers.role(user);
             }
             // Opening the database first reports an unreachable server or a refused login in the pool's words.
-            try (ReadDatabase db = ReadDatabase.open(options.database, null, SQLITE_REFUSED)) {
+            try (ReadDatabase db = ReadDatabase.open(options.database, null, POSTGRES_ONLY)) {
                 return body.run(db, new TenantAdmin(((DatabaseUrl.Postgres) db.database().url()).toUrlString()));
             }
         } catch (ReadDatabase.Refused e) {
@@ -129,7 +129,8 @@ final class TenantsCommand implements Callable<Integer> {
 
     @Command(name = "remove", mixinStandardHelpOptions = true,
             description = {"Drop schema SCHEMA with all it holds, then role USER with what it owns in this database.",
-                    "Either may be missing already; removing twice is harmless."})
+                    "Either may be missing already; removing twice is harmless (exit code 0)."
+                            + " Prints which of the two were removed and which were not there."})
     static final class Remove implements Callable<Integer> {
         @Mixin
         Admin admin = new Admin();
@@ -140,11 +141,23 @@ final class TenantsCommand implements Callable<Integer> {
         @Parameters(index = "1", paramLabel = "USER")
         String user;
 
+        /** Names what was dropped and what was already absent: exit 0 either way, removal being idempotent. */
+        String removal(TenantAdmin.Removed removed) {
+            String s = "schema " + schema;
+            String r = "role " + user;
+            if (removed.schema() && removed.role()) {
+                return "removed " + s + " and " + r;
+            }
+            if (removed.schema() || removed.role()) {
+                return "removed " + (removed.schema() ? s : r) + "; there was no " + (removed.schema() ? r : s);
+            }
+            return "nothing to remove: no " + s + " and no " + r;
+        }
+
         @Override
         public Integer call() {
             return run("remove", admin, schema, user, (db, tenants) -> {
-                tenants.removeTenant(schema, user);
-                System.out.println("removed schema " + schema + " and role " + user + " (those that existed)");
+                System.out.println(removal(tenants.removeTenant(schema, user)));
                 return 0;
             });
         }

@@ -23,6 +23,7 @@ class SchedulesCommandIT {
             with cloaca.DefaultRunner(os.environ["DATABASE_URL"]) as r:
                 sid = r.register_cron_workflow("nightly", "* * * * * *", "UTC")
                 r.register_cron_workflow("nightly", "30 2 * * *", "Europe/Berlin")
+                r.register_cron_workflow("nightly", "45 3 * * *", "EST")
                 while len(r.get_cron_execution_history(sid)) < 2:
                     time.sleep(0.05)
                 r.set_cron_schedule_enabled(sid, False)
@@ -47,6 +48,9 @@ class SchedulesCommandIT {
                 list::toString);
         assertTrue(list.stdout().lines().anyMatch(l -> l.contains("30 2 * * *") && l.contains("Europe/Berlin")
                 && l.contains(" yes ")), list::toString);
+        // EST (IANA's fixed -05:00) reads back under the name it was registered with: 03:45 EST is 08:45 UTC.
+        assertTrue(list.stdout().lines().anyMatch(l -> l.contains("45 3 * * *") && l.contains(" EST ")
+                && l.contains(" yes ") && l.endsWith("T08:45:00+00:00")), list::toString);
 
         CloacaProcess.Result bare = CloacaProcess.run(Map.of(), "schedules", "--database", url);
         assertEquals(0, bare.exitCode(), bare::toString);

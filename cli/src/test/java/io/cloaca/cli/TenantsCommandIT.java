@@ -130,10 +130,40 @@ class TenantsCommandIT {
 
             CloacaProcess.Result removed = cloaca("tenants", "remove", "--database", pg.url(), schema, role);
             assertEquals(0, removed.exitCode(), removed::toString);
+            assertEquals("removed schema " + schema + " and role " + role, removed.stdout().strip());
             assertFalse(schemaExists(schema));
             assertFalse(roleExists(role));
             CloacaProcess.Result after = cloaca("tenants", "list", "--database", pg.url());
             assertFalse(after.stdout().contains(schema), after::toString);
+        } finally {
+            pg.dropSchemas(List.of(schema));
+        }
+    }
+
+    @Test
+    void remove_names_what_it_dropped_and_what_was_not_there() throws Exception {
+        String schema = newName("it_tenant_");
+        String role = newName("it_role_");
+        CloacaProcess.Result neither = cloaca("tenants", "remove", "--database", pg.url(), schema, role);
+        assertEquals(0, neither.exitCode(), neither::toString);
+        assertEquals("nothing to remove: no schema " + schema + " and no role " + role, neither.stdout().strip());
+
+        try (Connection c = pg.connect(pg.name()); Statement st = c.createStatement()) {
+            st.execute("CREATE ROLE " + role);
+        }
+        CloacaProcess.Result roleOnly = cloaca("tenants", "remove", "--database", pg.url(), schema, role);
+        assertEquals(0, roleOnly.exitCode(), roleOnly::toString);
+        assertEquals("removed role " + role + "; there was no schema " + schema, roleOnly.stdout().strip());
+        assertFalse(roleExists(role));
+
+        try (Connection c = pg.connect(pg.name()); Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA " + schema);
+        }
+        try {
+            CloacaProcess.Result schemaOnly = cloaca("tenants", "remove", "--database", pg.url(), schema, role);
+            assertEquals(0, schemaOnly.exitCode(), schemaOnly::toString);
+            assertEquals("removed schema " + schema + "; there was no role " + role, schemaOnly.stdout().strip());
+            assertFalse(schemaExists(schema));
         } finally {
             pg.dropSchemas(List.of(schema));
         }
@@ -196,9 +226,20 @@ class TenantsCommandIT {
     @Test
     void sqlite_and_unreachable_databases_are_one_line_errors() throws Exception {
         Path file = dir.resolve("local.db");
-        CloacaProcess.Result sqlite = cloaca("tenants", "list", "--database", "sqlite://" + file);
-        assertOneLineError(sqlite, 2, "tenants need PostgreSQL");
+        String onlyPostgres = "tenants need PostgreSQL (a schema and a login role each, which SQLite lacks); ";
+        String accepted = " is not a PostgreSQL URL; accepted: postgresql://user:password@host:port/database"
+                + " or postgres://...";
+        for (String url : List.of("sqlite://" + file, file.toString(), ":memory:")) {
+            CloacaProcess.Result sqlite = cloaca("tenants", "list", "--database", url);
+            assertOneLineError(sqlite, 2, onlyPostgres + "'" + url + "'" + accepted);
+        }
         assertFalse(Files.exists(file));
+        // Not the general list of database URLs, which offers SQLite forms that tenants refuse.
+        CloacaProcess.Result mysql = cloaca("tenants", "list", "-d", "mysql://admin:secret@x/db");
+        assertOneLineError(mysql, 2, "cloaca tenants list: " + onlyPostgres + "'mysql://admin:***@x/db'" + accepted);
+        assertFalse(mysql.stderr().contains("sqlite") || mysql.stderr().contains("secret"), mysql::toString);
+        CloacaProcess.Result noDatabase = cloaca("tenants", "list", "-d", "postgresql://127.0.0.1:1");
+        assertOneLineError(noDatabase, 2, "Database name is required in URL path");
 
         CloacaProcess.Result unreachable = cloaca("tenants", "create", "--database",
                 "postgresql://postgres@127.0.0.1:1/postgres", "acme", "acme_user");

@@ -27,6 +27,12 @@ import java.util.Set;
  * A validated cron expression in an IANA time zone, and the instants it fires at. Parsing and matching
  * are cron-utils'; this class only adds the forms upstream accepts and the daylight-saving rule.
  *
+ * <p>Zones: every name of the IANA tz database that java.time knows ({@link ZoneId#getAvailableZoneIds()}),
+ * plus {@code EST}, {@code MST} and {@code HST}, which IANA also lists but java.time keeps only in
+ * {@link ZoneId#SHORT_IDS}, mapped to the fixed offsets IANA gives them (-05:00, -07:00, -10:00, no
+ * daylight saving). The other short ids there ({@code PST}, {@code IST}, ...) are not IANA names and are
+ * refused. The name is kept as given ({@link #timezone()}), so it reads back as it was registered.
+ *
  * <p>Forms: 5 fields ({@code min hour day-of-month month day-of-week}), 6 fields (seconds first), or an
  * alias ({@code @yearly @annually @monthly @weekly @daily @midnight @hourly}). Lists, ranges, steps,
  * month and weekday names, {@code L}, {@code W}, {@code LW} and {@code #}; when both day fields are
@@ -48,6 +54,10 @@ public final class CronRule {
     public static final String ACCEPTED = "5 fields (minute hour day-of-month month day-of-week), 6 fields "
             + "(seconds first) or an alias such as @daily";
 
+    /** The aliases {@link #nicknames} gives the parser, in the order an unknown alias's message lists them. */
+    public static final List<String> ALIASES = List.of("@yearly", "@annually", "@monthly", "@weekly", "@daily",
+            "@midnight", "@hourly");
+
     private static final CronParser FIVE_FIELDS = new CronParser(nicknames(CronDefinitionBuilder.defineCron()
             .withMinutes().withValidRange(0, 59).withStrictRange().and()
             .withHours().withValidRange(0, 23).withStrictRange().and()
@@ -65,14 +75,18 @@ public final class CronRule {
             .supportsHash().supportsL().withStrictRange().and()
             .instance());
     private static final Set<String> ZONES = ZoneId.getAvailableZoneIds();
+    /** IANA names that java.time has only as {@link ZoneId#SHORT_IDS}, which map them to IANA's fixed offsets. */
+    private static final Set<String> FIXED_OFFSET_ZONES = Set.of("EST", "MST", "HST");
 
     private final String expression;
+    private final String timezone;
     private final ZoneId zone;
     private final ExecutionTime times;
     private final boolean fixedHours;
 
-    private CronRule(String expression, ZoneId zone, Cron cron) {
+    private CronRule(String expression, String timezone, ZoneId zone, Cron cron) {
         this.expression = expression;
+        this.timezone = timezone;
         this.zone = zone;
         this.times = ExecutionTime.forCron(cron);
         FieldExpression hours = cron.retrieve(CronFieldName.HOUR).getExpression();
@@ -98,7 +112,12 @@ public final class CronRule {
         }
         String trimmed = expression.trim();
         int fields = trimmed.split("\\s+").length;
-        CronParser parser = trimmed.startsWith("@") || fields == 5 ? FIVE_FIELDS : fields == 6 ? SIX_FIELDS : null;
+        boolean alias = fields == 1 && trimmed.startsWith("@");
+        if (alias && !ALIASES.contains(trimmed)) {
+            // cron-utils would count it as one field of five, contradicting the alias the help offers.
+            throw invalid("unknown cron alias '" + trimmed + "'; accepted: " + String.join(", ", ALIASES));
+        }
+        CronParser parser = alias || fields == 5 ? FIVE_FIELDS : fields == 6 ? SIX_FIELDS : null;
         if (parser == null) {
             throw invalid("cron expression '" + expression + "' has " + fields + " field(s); expected " + ACCEPTED);
         }
@@ -109,19 +128,22 @@ public final class CronRule {
             throw invalid("cron expression '" + expression + "': " + e.getMessage().replace("Failed to parse cron expression. ", "")
                     + "; expected " + ACCEPTED);
         }
-        CronRule rule = new CronRule(trimmed, zone, cron);
+        CronRule rule = new CronRule(trimmed, timezone, zone, cron);
         if (rule.times.nextExecution(ZonedDateTime.now(ZoneOffset.UTC).withNano(0)).isEmpty()) {
             throw invalid("cron expression '" + expression + "' never fires");
         }
         return rule;
     }
 
-    /** @throws CloacaException INVALID_ARGUMENT unless {@code timezone} is an IANA zone name */
+    /** @throws CloacaException INVALID_ARGUMENT unless {@code timezone} is an IANA zone name (see the class comment) */
     public static ZoneId zone(String timezone) {
-        if (timezone == null || !ZONES.contains(timezone)) {
-            throw invalid("unknown time zone '" + timezone + "'; expected an IANA name such as 'UTC' or 'Europe/Berlin'");
+        if (timezone != null && ZONES.contains(timezone)) {
+            return ZoneId.of(timezone);
         }
-        return ZoneId.of(timezone);
+        if (timezone != null && FIXED_OFFSET_ZONES.contains(timezone)) {
+            return ZoneId.of(timezone, ZoneId.SHORT_IDS);
+        }
+        throw invalid("unknown time zone '" + timezone + "'; expected an IANA name such as 'UTC' or 'Europe/Berlin'");
     }
 
     private static CloacaException invalid(String detail) {
@@ -130,6 +152,11 @@ public final class CronRule {
 
     public String expression() {
         return expression;
+    }
+
+    /** The zone's name as given, which {@link #zone()}'s id may not be ({@code EST} is {@code -05:00} there). */
+    public String timezone() {
+        return timezone;
     }
 
     public ZoneId zone() {
@@ -213,6 +240,6 @@ public final class CronRule {
 
     @Override
     public String toString() {
-        return expression + " (" + zone + ")";
+        return expression + " (" + timezone + ")";
     }
 }

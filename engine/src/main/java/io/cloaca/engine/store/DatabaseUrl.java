@@ -26,8 +26,14 @@ import static io.cloaca.engine.store.PostgresUrlParser.encode;
  */
 public sealed interface DatabaseUrl {
 
+    /** The forms of a PostgreSQL URL, for messages of what needs PostgreSQL. */
+    String POSTGRES_ACCEPTED = "postgresql://user:password@host:port/database or postgres://...";
+
     String ACCEPTED = "postgresql://user:password@host:port/database, postgres://..., "
             + "sqlite://path/to/file.db, a file path, or :memory:";
+
+    /** The schemes {@link #parse} reads as PostgreSQL, also after a {@code jdbc:} prefix. */
+    List<String> POSTGRES_SCHEMES = List.of("postgresql://", "postgres://");
 
     /** The URL with any password replaced by {@code ***}, for messages and logs. */
     String redacted();
@@ -151,7 +157,7 @@ public sealed interface DatabaseUrl {
             // A JDBC URL pasted from a Java configuration names the same database.
             return parse(trimmed.substring("jdbc:".length()));
         }
-        for (String scheme : new String[] {"postgresql://", "postgres://"}) {
+        for (String scheme : POSTGRES_SCHEMES) {
             if (lower.startsWith(scheme)) {
                 return PostgresUrlParser.parse(trimmed, scheme.length());
             }
@@ -180,6 +186,13 @@ public sealed interface DatabaseUrl {
             throw CloacaException.invalidArgument("SQLite URL '" + trimmed + "' names no file; accepted: " + ACCEPTED);
         }
         return new Sqlite(Path.of(path));
+    }
+
+    /** Whether {@code url} has a PostgreSQL scheme, so that {@link #parse} would read it (or refuse it) as one. */
+    static boolean isPostgres(String url) {
+        String lower = url == null ? "" : url.trim().toLowerCase(Locale.ROOT);
+        String withoutJdbc = lower.startsWith("jdbc:") ? lower.substring("jdbc:".length()) : lower;
+        return POSTGRES_SCHEMES.stream().anyMatch(withoutJdbc::startsWith);
     }
 
     /** Hides anything between {@code ://user:} and the last {@code @}, and the value of a {@code password=} parameter. */

@@ -69,10 +69,16 @@ public final class TenantAdmin {
      * Drops schema {@code schema} with everything in it, then role {@code username}, in one transaction.
      * Missing ones are skipped, so removing twice is harmless; any other refusal is reported and
      * nothing is dropped.
+     *
+     * @return which of the two existed, and so were dropped
      */
-    public void removeTenant(String schema, String username) {
+    public Removed removeTenant(String schema, String username) {
         Identifiers.schema(schema);
         Identifiers.role(username);
-        store.dropTenant(schema, username);
+        return store.dropTenant(schema, username);
+    }
+
+    /** What {@link #removeTenant} found and dropped: the schema, the role, both or neither. */
+    public record Removed(boolean schema, boolean role) {
     }
 }

@@ -3,6 +3,7 @@ package io.cloaca.engine.tenancy;
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.store.SqlWork;
 import org.postgresql.PGConnection;
 
 import java.sql.Connection;
@@ -50,20 +51,25 @@ final class TenantStore {
         });
     }
 
-    /** Drops the schema with everything in it, then the role if it exists. */
-    void dropTenant(String schema, String username) {
-        transaction(c -> {
-            execute(c, "DROP SCHEMA IF EXISTS " + Identifiers.quote(schema) + " CASCADE");
-            if (roleExists(c, username)) {
+    /** Drops the schema with everything in it, then the role, each if it exists; says which existed. */
+    TenantAdmin.Removed dropTenant(String schema, String username) {
+        return transaction(c -> {
+            boolean hadSchema = exists(c, "SELECT 1 FROM pg_namespace WHERE nspname = ?", schema);
+            if (hadSchema) {
+                execute(c, "DROP SCHEMA " + Identifiers.quote(schema) + " CASCADE");
+            }
+            boolean hadRole = exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", username);
+            if (hadRole) {
                 execute(c, "DROP OWNED BY " + Identifiers.quote(username));
                 execute(c, "DROP ROLE " + Identifiers.quote(username));
             }
+            return new TenantAdmin.Removed(hadSchema, hadRole);
         });
     }
 
-    private static boolean roleExists(Connection c, String role) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
-            ps.setString(1, role);
+    private static boolean exists(Connection c, String sql, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, name);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next();
             }
@@ -102,6 +108,13 @@ final class TenantStore {
     }
 
     private void transaction(SqlSteps steps) {
+        transaction(c -> {
+            steps.run(c);
+            return null;
+        });
+    }
+
+    private <T> T transaction(SqlWork<T> steps) {
         Properties props = new Properties();
         if (admin.user() != null) {
             props.setProperty("user", admin.user());
@@ -111,10 +124,7 @@ final class TenantStore {
         }
         props.setProperty("connectTimeout", "10");
         try (Connection c = DriverManager.getConnection(admin.jdbcUrl(), props)) {
-            Database.inTransaction(c, connection -> {
-                steps.run(connection);
-                return null;
-            });
+            return Database.inTransaction(c, steps);
         } catch (SQLException e) {
             throw CloacaException.storage(Database.rootMessage(e), e);
         }

@@ -81,6 +81,6 @@ public record TriggerDefinition(String name, String workflowName, TriggerTiming 
     }
 
     String timezone() {
-        return timing instanceof TriggerTiming.AtCron at ? at.rule().zone().getId() : null;
+        return timing instanceof TriggerTiming.AtCron at ? at.rule().timezone() : null;
     }
 }

@@ -105,6 +105,49 @@ class CronRuleTest {
     }
 
     @Test
+    void an_unknown_alias_lists_the_aliases_and_every_listed_alias_parses() {
+        String accepted = "; accepted: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly";
+        for (String alias : List.of("@sometimes", "@reboot", "@DAILY", "@")) {
+            assertEquals("Invalid cron expression or timezone: unknown cron alias '" + alias + "'" + accepted,
+                    assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> CronRule.parse(alias, "UTC")).getMessage());
+        }
+        for (String alias : CronRule.ALIASES) {
+            assertEquals(alias, CronRule.parse(" " + alias + " ", "UTC").expression());
+        }
+        // Other malformed expressions keep the field-count message, without cron-utils' "N parts but we expect".
+        for (String expression : List.of("@daily 5", "*", "* * * * * * *", "@every 5m")) {
+            String message = assertCloaca(CloacaException.Kind.INVALID_ARGUMENT,
+                    () -> CronRule.parse(expression, "UTC")).getMessage();
+            assertTrue(message.startsWith("Invalid cron expression or timezone: cron expression '" + expression
+                    + "' has ") && message.endsWith(" field(s); expected " + CronRule.ACCEPTED), message);
+        }
+    }
+
+    @Test
+    void every_iana_name_java_knows_is_a_zone_and_est_mst_hst_are_iana_fixed_offsets() {
+        for (String name : ZoneId.getAvailableZoneIds()) {
+            assertEquals(name, CronRule.parse("0 9 * * *", name).timezone());
+        }
+        Instant winter = Instant.parse("2026-01-10T00:00:00Z");
+        Instant summer = Instant.parse("2026-07-10T00:00:00Z");
+        record Zone(String name, String winterNine, String summerNine) {
+        }
+        for (Zone z : List.of(new Zone("EST", "14:00", "14:00"), new Zone("MST", "16:00", "16:00"),
+                new Zone("HST", "19:00", "19:00"), new Zone("EST5EDT", "14:00", "13:00"),
+                new Zone("PST8PDT", "17:00", "16:00"), new Zone("GMT", "09:00", "09:00"))) {
+            CronRule rule = CronRule.parse("0 9 * * *", z.name());
+            assertEquals(z.name(), rule.timezone(), "the name reads back as given");
+            assertEquals(z.winterNine(), rule.nextAfter(winter).toString().substring(11, 16), z.name());
+            assertEquals(z.summerNine(), rule.nextAfter(summer).toString().substring(11, 16), z.name());
+        }
+        for (String unknown : List.of("PST", "IST", "-05:00", "UTC+1", "est", "Mars/Olympus", "")) {
+            assertEquals("Invalid cron expression or timezone: unknown time zone '" + unknown + "'; expected an IANA"
+                    + " name such as 'UTC' or 'Europe/Berlin'", assertCloaca(CloacaException.Kind.INVALID_ARGUMENT,
+                    () -> CronRule.parse("* * * * *", unknown)).getMessage());
+        }
+    }
+
+    @Test
     void local_times_are_matched_in_the_schedule_zone() {
         CronRule rule = CronRule.parse("0 9 * * *", "America/New_York");
         Instant next = rule.nextAfter(Instant.parse("2026-06-01T00:00:00Z"));

@@ -234,6 +234,31 @@ class CronSchedulesTest {
     }
 
     @Test
+    void a_zone_accepted_at_registration_is_read_back_and_fired_by_the_scheduler_of_another_runner() {
+        Runner first = runner(QUIET, echo("report"));
+        String est = first.cron().register("report", "15 5 * * *", "EST"); // IANA's fixed -05:00, no DST
+        String hst = first.cron().register("report", "0 1 * * *", "Pacific/Honolulu");
+        first.cron().update(hst, "15 0 * * *", "HST", null);
+        first.shutdown();
+
+        Runner second = runner(QUIET, echo("report"));
+        assertEquals("EST", second.cron().get(est).timezone());
+        assertEquals("HST", second.cron().get(hst).timezone());
+        clock.set(Instant.parse("2026-03-02T10:15:00Z")); // 05:15 EST and 00:15 HST
+        assertEquals(2, second.cron().runDue(), "both stored zones parse again and fire");
+        for (String id : List.of(est, hst)) {
+            CronExecution row = second.cron().history(id, 10, 0).get(0);
+            assertEquals(CronExecution.Outcome.STARTED, row.outcome(), "not disabled as unreadable");
+            assertEquals(Instant.parse("2026-03-02T10:15:00Z").toEpochMilli(), row.scheduledTime());
+            assertEquals(ExecutionStatus.Completed, result(second, row).status());
+            assertTrue(second.cron().get(id).enabled());
+        }
+        assertEquals(Instant.parse("2026-03-03T10:15:00Z").toEpochMilli(), second.cron().get(est).nextRunAt());
+        assertEquals("EST", result(second, second.cron().history(est, 1, 0).get(0)).finalContext()
+                .get("schedule_timezone").asText());
+    }
+
+    @Test
     void bad_input_gets_a_clear_error_naming_the_value() {
         Runner runner = runner(QUIET, echo("report"));
         assertTrue(assertCloaca(CloacaException.Kind.NOT_FOUND,

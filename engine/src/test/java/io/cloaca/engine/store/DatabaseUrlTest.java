@@ -72,6 +72,16 @@ class DatabaseUrlTest {
     // ---- PostgreSQL -------------------------------------------------------------------------------
 
     @Test
+    void is_postgres_tells_the_schemes_parse_reads_as_postgresql_even_when_the_rest_is_malformed() {
+        for (String url : List.of("postgresql://h/db", "postgres://h", " POSTGRES://u:p@h/db", "jdbc:postgresql://h/db")) {
+            assertTrue(DatabaseUrl.isPostgres(url), url);
+        }
+        for (String url : List.of("sqlite://x.db", "x.db", ":memory:", "mysql://h/db", "postgresql:h", "jdbc:sqlite:x")) {
+            assertFalse(DatabaseUrl.isPostgres(url), url);
+        }
+    }
+
+    @Test
     void a_full_postgresql_url_keeps_user_password_host_port_and_database() {
         DatabaseUrl.Postgres pg = postgres("postgresql://u:p@h:5433/db");
         assertEquals("h", pg.host());

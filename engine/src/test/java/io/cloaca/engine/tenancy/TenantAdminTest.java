@@ -136,10 +136,10 @@ class TenantAdminTest {
         String schema = uniqueName("gone");
         String user = schema + "_user";
         admin.createTenant(schema, user, null);
-        admin.removeTenant(schema, user);
+        assertEquals(new TenantAdmin.Removed(true, true), admin.removeTenant(schema, user));
         assertFalse(schemaExists(schema));
         assertFalse(roleExists(user));
-        admin.removeTenant(schema, user);
+        assertEquals(new TenantAdmin.Removed(false, false), admin.removeTenant(schema, user));
     }
 
     @ParameterizedTest

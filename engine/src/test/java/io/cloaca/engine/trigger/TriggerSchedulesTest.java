@@ -203,6 +203,16 @@ class TriggerSchedulesTest {
     }
 
     @Test
+    void a_cron_trigger_in_est_is_stored_under_that_name_and_polled_at_its_fixed_offset() {
+        Runner runner = runner(echo("ingest"));
+        runner.triggers().register(TriggerDefinition.cron("est", "ingest", "0 6 * * *", "EST", false,
+                TriggerResult::skip));
+        TriggerSchedule est = runner.triggers().get("est").orElseThrow();
+        assertEquals("EST", est.timezone(), "not java.time's id for it, -05:00");
+        assertEquals(Instant.parse("2026-03-02T11:00:00Z").toEpochMilli(), est.nextPollAt());
+    }
+
+    @Test
     void enabling_listing_and_bad_input() {
         Runner runner = runner(echo("ingest"));
         runner.triggers().register(TriggerDefinition.every("b_every", "ingest", "2m", false, TriggerResult::skip));
