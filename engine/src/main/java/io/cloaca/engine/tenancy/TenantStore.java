@@ -56,7 +56,8 @@ final class TenantStore {
         return transaction(c -> {
             boolean hadSchema = exists(c, "SELECT 1 FROM pg_namespace WHERE nspname = ?", schema);
             if (hadSchema) {
-                execute(c, "DROP SCHEMA " + Identifiers.quote(schema) + " CASCADE");
+                // IF EXISTS still: another admin removing the same tenant meanwhile is not a failure.
+                execute(c, "DROP SCHEMA IF EXISTS " + Identifiers.quote(schema) + " CASCADE");
             }
             boolean hadRole = exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", username);
             if (hadRole) {
