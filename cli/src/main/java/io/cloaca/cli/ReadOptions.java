@@ -43,11 +43,13 @@ class ReadOptions {
     }
 
     /**
-     * Opens the database, runs {@code reading} on it and closes it. A refused URL or a failed read becomes
-     * one line on stderr prefixed with {@code command} ("cloaca schedules list: ..."), and its exit code.
+     * Opens the database, checks that it holds cloaca tables this login may read, runs {@code reading} on
+     * it and closes it. A refused URL, absent tables or a failed read becomes one line on stderr prefixed
+     * with {@code command} ("cloaca schedules list: ..."), and its exit code.
      */
     int read(String command, Reading reading) {
         try (ReadDatabase db = ReadDatabase.open(database, schema)) {
+            db.requireTables();
             return reading.print(db, System.out);
         } catch (ReadDatabase.Refused e) {
             System.err.println(command + ": " + e.getMessage());

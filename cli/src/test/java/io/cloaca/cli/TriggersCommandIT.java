@@ -90,4 +90,11 @@ class TriggersCommandIT {
         assertEquals(1, unknown.exitCode(), unknown::toString);
         assertTrue(unknown.stderr().contains("cloaca triggers history: no trigger nope in this database"), unknown::toString);
     }
+
+    /** The same check as {@code cloaca executions}: one message and exit code for a database without cloaca tables. */
+    @Test
+    void an_empty_file_has_no_cloaca_tables_and_stays_empty() throws Exception {
+        ExecutionsCommandIT.emptyFileHasNoTablesAndStaysEmpty(dir,
+                List.of("triggers", "triggers list", "triggers show watcher", "triggers history watcher"));
+    }
 }
