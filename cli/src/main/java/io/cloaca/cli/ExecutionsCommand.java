@@ -41,6 +41,9 @@ final class ExecutionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!ReadOptions.atLeastOne("cloaca executions", "--limit", limit)) {
+            return 2;
+        }
         return source.read("cloaca executions", (db, out) -> {
             ExecutionHistory history = new ExecutionHistory(db.database(), db.schema());
             ExecutionStarters starters = new ExecutionStarters(db.database(), db.schema());

@@ -145,6 +145,11 @@ class ExecutionsCommandIT {
         assertArrayEquals(text, Files.readAllBytes(csv));
     }
 
+    @Test
+    void a_limit_below_1_is_refused_in_one_line() throws Exception {
+        limitBelowOneIsRefused(dir, "cloaca executions", "executions");
+    }
+
     /**
      * On PostgreSQL the three read commands tell a schema without cloaca tables from one whose tables the
      * login may not read (another tenant's), with one message each and exit 1; a bad schema name is exit 2.
@@ -196,6 +201,18 @@ class ExecutionsCommandIT {
         }
         assertEquals(0, Files.size(empty), "a read-only command wrote to the file");
         assertEquals(List.of(empty), siblings(empty));
+    }
+
+    /** {@code command} with {@code --limit} 0 and -3: exit 2, one line naming the option, before any database is read. */
+    static void limitBelowOneIsRefused(Path dir, String name, String... command) throws Exception {
+        for (String limit : List.of("0", "-3")) {
+            List<String> args = new java.util.ArrayList<>(List.of(command));
+            args.addAll(List.of("--database", "sqlite://" + dir.resolve("absent.db"), "--limit", limit));
+            CloacaProcess.Result r = CloacaProcess.run(Map.of(), args.toArray(String[]::new));
+            assertEquals(2, r.exitCode(), r::toString);
+            assertEquals(name + ": --limit N must be at least 1, got " + limit, r.stderr().strip(), r::toString);
+            assertEquals("", r.stdout(), r::toString);
+        }
     }
 
     /** The files whose name starts with {@code file}'s: the file and SQLite's -wal, -shm and -journal. */

@@ -85,4 +85,9 @@ class SchedulesCommandIT {
         ExecutionsCommandIT.emptyFileHasNoTablesAndStaysEmpty(dir,
                 List.of("schedules", "schedules list", "schedules show 00000000-0000-0000-0000-000000000000", "schedules history 00000000-0000-0000-0000-000000000000"));
     }
+
+    @Test
+    void a_history_limit_below_1_is_refused_in_one_line() throws Exception {
+        ExecutionsCommandIT.limitBelowOneIsRefused(dir, "cloaca schedules history", "schedules", "history", "00000000-0000-0000-0000-000000000000");
+    }
 }

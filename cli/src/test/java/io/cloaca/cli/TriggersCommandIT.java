@@ -97,4 +97,9 @@ class TriggersCommandIT {
         ExecutionsCommandIT.emptyFileHasNoTablesAndStaysEmpty(dir,
                 List.of("triggers", "triggers list", "triggers show watcher", "triggers history watcher"));
     }
+
+    @Test
+    void a_history_limit_below_1_is_refused_in_one_line() throws Exception {
+        ExecutionsCommandIT.limitBelowOneIsRefused(dir, "cloaca triggers history", "triggers", "history", "watcher");
+    }
 }
