@@ -59,6 +59,11 @@ final class UiCommand implements Callable<Integer> {
             System.err.println("cloaca ui: --port must be from 0 to 65535, got " + port);
             return 2;
         }
+        if (token != null && token.isBlank()) {
+            System.err.println("cloaca ui: --token must not be empty; give a secret, or leave --token out"
+                    + " (a random one is made up when --bind is not loopback)");
+            return 2;
+        }
         DatabaseUrl parsed;
         boolean loopback;
         try {

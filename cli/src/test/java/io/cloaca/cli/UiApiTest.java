@@ -10,6 +10,7 @@ import io.cloaca.engine.workflow.Workflow;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -244,24 +245,47 @@ class UiApiTest {
         }
     }
 
+    /** What {@code cloaca ...} run in this JVM returned and printed on stderr. */
+    private record Outcome(int code, String stderr) {
+    }
+
+    /** Runs the command line in this JVM; for {@code ui}, only what exits (a started server would serve on). */
+    private static Outcome cloaca(String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream previous = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            return new Outcome(Main.execute(args), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(previous);
+        }
+    }
+
     @Test
     void aPortInUseIsAOneLineErrorAndExit1() throws Exception {
         int port = ui.server.address().getPort();
         assertThrows(BindException.class, () -> UiServer.start(new UiServer.Options(DatabaseUrl.parse(ui.url),
                 "127.0.0.1", port, null, Duration.ofMillis(100))));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream previous = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Main.execute("ui", "--database", ui.url, "--port", String.valueOf(port));
-        } finally {
-            System.setErr(previous);
+        Outcome r = cloaca("ui", "--database", ui.url, "--port", String.valueOf(port));
+        assertEquals(1, r.code());
+        assertTrue(r.stderr().startsWith("cloaca ui: cannot listen on 127.0.0.1:" + port), r.stderr());
+        assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+    }
+
+    /** "?token=" is what any client sends: an empty token would let everyone in. */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void anEmptyTokenIsRefusedOnAnyBindAndNeverServed() {
+        for (String empty : List.of("", " ")) {
+            for (String bind : List.of("127.0.0.1", "0.0.0.0")) {
+                Outcome r = cloaca("ui", "--database", ui.url, "--port", "0", "--bind", bind, "--token", empty);
+                assertEquals(2, r.code(), bind + " " + r);
+                assertEquals("cloaca ui: --token must not be empty; give a secret, or leave --token out"
+                        + " (a random one is made up when --bind is not loopback)", r.stderr().strip());
+            }
+            assertThrows(IllegalArgumentException.class, () -> new UiServer.Options(DatabaseUrl.parse(ui.url),
+                    "127.0.0.1", 0, empty, Duration.ofMillis(100)));
         }
-        assertEquals(1, code);
-        String message = err.toString(StandardCharsets.UTF_8);
-        assertTrue(message.startsWith("cloaca ui: cannot listen on 127.0.0.1:" + port), message);
-        assertEquals(1, message.strip().lines().count(), message);
     }
 
     @Test

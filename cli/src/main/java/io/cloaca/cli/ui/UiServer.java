@@ -78,6 +78,12 @@ public final class UiServer implements AutoCloseable {
      * @param poll  how often the shared poller reads the database while a page is watching
      */
     public record Options(DatabaseUrl url, String bind, int port, String token, Duration poll) {
+        public Options {
+            // An empty token would be matched by "?token=", which any client can send.
+            if (token != null && token.isBlank()) {
+                throw new IllegalArgumentException("a token must not be empty or blank; give none for no token");
+            }
+        }
     }
 
     private UiServer(Options options, HistorySource source, HttpServer server) {
