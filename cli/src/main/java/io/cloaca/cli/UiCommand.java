@@ -50,11 +50,6 @@ final class UiCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        String url = database != null ? database : System.getenv("DATABASE_URL");
-        if (url == null || url.isBlank()) {
-            System.err.println("cloaca ui: give --database URL or set DATABASE_URL");
-            return 2;
-        }
         if (port < 0 || port > 65535) {
             System.err.println("cloaca ui: --port must be from 0 to 65535, got " + port);
             return 2;
@@ -65,24 +60,22 @@ final class UiCommand implements Callable<Integer> {
             return 2;
         }
         DatabaseUrl parsed;
-        boolean loopback;
+        InetAddress listen;
         try {
-            parsed = DatabaseUrl.parse(url);
+            parsed = ReadDatabase.url(database, schema, null);
             if (schema != null) {
-                if (!(parsed instanceof DatabaseUrl.Postgres pg)) {
-                    System.err.println("cloaca ui: --schema needs a PostgreSQL URL; SQLite has no schemas");
-                    return 2;
-                }
+                DatabaseUrl.Postgres pg = (DatabaseUrl.Postgres) parsed;
                 parsed = pg.withCredentials(pg.user(), pg.password(), schema);
             }
-            loopback = InetAddress.getByName(bind).isLoopbackAddress();
-        } catch (CloacaException e) {
+            listen = InetAddress.getByName(bind);
+        } catch (ReadDatabase.Refused e) {
             System.err.println("cloaca ui: " + e.getMessage());
-            return 2;
+            return e.exitCode;
         } catch (UnknownHostException e) {
             System.err.println("cloaca ui: --bind " + bind + " is not an address of this machine");
             return 2;
         }
+        boolean loopback = listen.isLoopbackAddress();
         String required = token != null ? token : loopback ? null : UiServer.newToken();
         UiServer server;
         try {

@@ -289,6 +289,15 @@ class UiApiTest {
     }
 
     @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aSchemaNameIsCheckedAtStartAsTheOtherReadCommandsDo() {
+        Outcome r = cloaca("ui", "--database", "postgresql://cloaca@127.0.0.1:1/nowhere", "--schema", "Bad-Name",
+                "--port", "0");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.stderr().startsWith("cloaca ui: Schema name must contain only alphanumeric characters"), r.stderr());
+    }
+
+    @Test
     void aPostgresUrlWithoutSchemaOffersTheSchemasHoldingCloacaTables() throws Exception {
         try (TestPostgres pg = TestPostgres.createDatabase()) {
             UiFixture.twoTenants(pg);
@@ -305,9 +314,32 @@ class UiApiTest {
                 assertEquals(0, json(UiFixture.get(server, "api/executions?schema=tenant_b")).get("total").asInt());
                 JsonNode noTables = json(UiFixture.get(server, "api/executions"));
                 assertTrue(noTables.get("note").asText().startsWith("No cloaca tables here yet"), noTables.toString());
+                HttpResponse<String> invalid = UiFixture.get(server, "api/executions?schema=Bad-Name");
+                assertEquals(400, invalid.statusCode());
+                assertTrue(invalid.body().contains("Query parameter 'schema': Schema name must contain only alphanumeric"),
+                        invalid.body());
                 HttpResponse<String> unrelated = UiFixture.get(server, "api/executions?schema=unrelated");
                 assertEquals(400, unrelated.statusCode());
                 assertTrue(unrelated.body().contains("no cloaca tables in schema 'unrelated'"), unrelated.body());
+            }
+        }
+    }
+
+    /** Another tenant's schema: its tables are there, and the page says the login may not read them. */
+    @Test
+    void anotherTenantsSchemaIsForbiddenNotEmpty() throws Exception {
+        try (TestPostgres pg = TestPostgres.createDatabase()) {
+            var tenants = pg.createTenants("ui_reads_", 2);
+            var mine = (DatabaseUrl.Postgres) DatabaseUrl.parse(tenants.get(0).connectionString());
+            DatabaseUrl theirs = mine.withCredentials(mine.user(), mine.password(), tenants.get(1).schemaName());
+            try (UiServer server = UiServer.start(new UiServer.Options(theirs, "127.0.0.1", 0, null,
+                    Duration.ofMillis(100)))) {
+                for (String path : List.of("api/executions", "api/executions/" + result.executionId())) {
+                    HttpResponse<String> response = UiFixture.get(server, path);
+                    assertEquals(403, response.statusCode(), path + ": " + response.body());
+                    assertEquals("Permission denied: the database login may not read the cloaca tables here",
+                            json(response).get("error").asText());
+                }
             }
         }
     }
