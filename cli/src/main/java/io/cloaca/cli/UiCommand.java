@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -92,15 +93,9 @@ final class UiCommand implements Callable<Integer> {
             System.err.println("cloaca ui: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
             return 1;
         }
-        URI address = server.address();
-        System.out.println("cloaca ui: " + server.database() + " at " + address);
-        if (required != null && token == null) {
-            System.out.println("cloaca ui: every request needs the token " + required
-                    + " (it is in the address above)");
-        }
-        System.out.println("cloaca ui: Ctrl-C stops it");
+        announce(System.out, server, listen, token == null ? required : null);
         if (open) {
-            openBrowser(address);
+            openBrowser(server.address());
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -109,6 +104,28 @@ final class UiCommand implements Callable<Integer> {
         }, "cloaca-ui-stop"));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Where the page is, on stdout: the address to open and, for a wildcard bind (whose printed address is
+     * loopback, which works only here), how to reach it from elsewhere.
+     *
+     * @param madeUpToken the token made up for this run (to point out), or null
+     */
+    static void announce(PrintStream out, UiServer server, InetAddress listen, String madeUpToken) {
+        URI address = server.address();
+        if (listen.isAnyLocalAddress()) {
+            out.println("cloaca ui: " + server.database() + " on all interfaces (" + listen.getHostAddress()
+                    + "), port " + address.getPort() + ": " + address);
+            out.println("cloaca ui: from another machine, use this machine's host name or address in place of "
+                    + address.getHost());
+        } else {
+            out.println("cloaca ui: " + server.database() + " at " + address);
+        }
+        if (madeUpToken != null) {
+            out.println("cloaca ui: every request needs the token " + madeUpToken + " (it is in the address above)");
+        }
+        out.println("cloaca ui: Ctrl-C stops it");
     }
 
     private static void openBrowser(URI address) {

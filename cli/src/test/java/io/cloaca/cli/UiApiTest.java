@@ -9,12 +9,14 @@ import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.workflow.Workflow;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -295,6 +297,40 @@ class UiApiTest {
                 "--port", "0");
         assertEquals(2, r.code(), r.toString());
         assertTrue(r.stderr().startsWith("cloaca ui: Schema name must contain only alphanumeric characters"), r.stderr());
+    }
+
+    @Test
+    void aWildcardBindPrintsTheLoopbackAddressAndHowToReachItFromElsewhere() throws Exception {
+        try (UiServer server = UiServer.start(new UiServer.Options(DatabaseUrl.parse(ui.url), "0.0.0.0", 0, "t0ken",
+                Duration.ofMillis(100)))) {
+            int port = server.address().getPort();
+            List<String> lines = announced(server, InetAddress.getByName("0.0.0.0"), "t0ken");
+            assertEquals(List.of(
+                    "cloaca ui: " + ui.url + " on all interfaces (0.0.0.0), port " + port + ": http://127.0.0.1:" + port
+                            + "/?token=t0ken",
+                    "cloaca ui: from another machine, use this machine's host name or address in place of 127.0.0.1",
+                    "cloaca ui: every request needs the token t0ken (it is in the address above)",
+                    "cloaca ui: Ctrl-C stops it"), lines);
+        }
+        InetAddress own = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                .filter(i -> { try { return i.isUp() && !i.isLoopback(); } catch (java.net.SocketException e) { return false; } })
+                .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+                .filter(a -> a instanceof java.net.Inet4Address).findFirst().orElse(null);
+        Assumptions.assumeTrue(own != null, "this machine has no IPv4 address beyond loopback");
+        try (UiServer server = UiServer.start(new UiServer.Options(DatabaseUrl.parse(ui.url), own.getHostAddress(), 0,
+                "t0ken", Duration.ofMillis(100)))) {
+            String address = "http://" + own.getHostAddress() + ":" + server.address().getPort() + "/?token=t0ken";
+            assertEquals("cloaca ui: " + ui.url + " at " + address, announced(server, own, null).get(0));
+            HttpResponse<String> info = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(address)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, info.statusCode(), "the printed address answers: " + info.body());
+        }
+    }
+
+    private static List<String> announced(UiServer server, InetAddress listen, String madeUpToken) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        UiCommand.announce(new PrintStream(out, true, StandardCharsets.UTF_8), server, listen, madeUpToken);
+        return out.toString(StandardCharsets.UTF_8).lines().toList();
     }
 
     @Test
