@@ -41,13 +41,11 @@ final class ExecutionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!ReadOptions.atLeastOne("cloaca executions", "--limit", limit)) {
+            return 2;
+        }
         return source.read("cloaca executions", (db, out) -> {
             ExecutionHistory history = new ExecutionHistory(db.database(), db.schema());
-            if (!history.hasTables()) {
-                System.err.println("cloaca executions: no cloaca tables in "
-                        + (db.schema() != null ? "schema " + db.schema() + " of " : "") + "this database");
-                return 1;
-            }
             ExecutionStarters starters = new ExecutionStarters(db.database(), db.schema());
             if (executionId != null) {
                 var execution = history.findExecution(executionId);

@@ -3,13 +3,13 @@ package io.cloaca.cli;
 import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.store.ExecutionHistory;
 import io.cloaca.engine.tenancy.Identifiers;
 
-import java.nio.file.Files;
-
 /**
- * Opens the database an operator command reads (from {@code --database} or {@code DATABASE_URL}),
- * refusing what cannot hold history: an in-memory URL, or a SQLite path with no file.
+ * Opens the database an operator command reads (from {@code --database} or {@code DATABASE_URL}), read-only
+ * (a SQLite file is never created or changed), refusing what cannot hold history: an in-memory URL, a SQLite
+ * path with no file, a file that is not a SQLite database.
  */
 record ReadDatabase(Database database, String schema) implements AutoCloseable {
 
@@ -35,6 +35,24 @@ record ReadDatabase(Database database, String schema) implements AutoCloseable {
      *                     when the URL is anything else; null accepts SQLite too
      */
     static ReadDatabase open(String database, String schema, String postgresOnly) throws Refused {
+        DatabaseUrl parsed = url(database, schema, postgresOnly);
+        try {
+            String effective = schema != null ? schema : parsed instanceof DatabaseUrl.Postgres pg ? pg.schema() : null;
+            return new ReadDatabase(Database.openReadOnly(parsed, 1), effective);
+        } catch (CloacaException e) {
+            // A missing or foreign SQLite file is "what was asked for does not exist", as no tables are.
+            throw new Refused(e.getMessage(), e.kind() == CloacaException.Kind.INVALID_ARGUMENT ? 2 : 1);
+        }
+    }
+
+    /**
+     * The URL from {@code --database} or {@code DATABASE_URL}, checked without connecting: well formed,
+     * and {@code schema} (if any) a valid schema name on PostgreSQL.
+     *
+     * @param postgresOnly why the command needs PostgreSQL, said (exit code 2) with the PostgreSQL forms
+     *                     when the URL is anything else; null accepts SQLite too
+     */
+    static DatabaseUrl url(String database, String schema, String postgresOnly) throws Refused {
         String url = database != null ? database : System.getenv("DATABASE_URL");
         if (url == null || url.isBlank()) {
             throw new Refused("give --database URL or set DATABASE_URL", 2);
@@ -44,28 +62,32 @@ record ReadDatabase(Database database, String schema) implements AutoCloseable {
             throw new Refused(postgresOnly + "; '" + DatabaseUrl.redactAny(url.trim()) + "' is not a PostgreSQL URL;"
                     + " accepted: " + DatabaseUrl.POSTGRES_ACCEPTED, 2);
         }
-        DatabaseUrl parsed;
         try {
-            parsed = DatabaseUrl.parse(url);
+            DatabaseUrl parsed = DatabaseUrl.parse(url);
             if (schema != null) {
                 if (!(parsed instanceof DatabaseUrl.Postgres)) {
                     throw new Refused("--schema needs a PostgreSQL URL; a SQLite database has no schemas", 2);
                 }
                 Identifiers.schema(schema);
             }
+            return parsed;
         } catch (CloacaException e) {
             throw new Refused(e.getMessage(), 2);
         }
-        if (parsed instanceof DatabaseUrl.Sqlite sqlite && (sqlite.inMemory() || !Files.isRegularFile(sqlite.file()))) {
-            throw new Refused(sqlite.inMemory()
-                    ? "an in-memory database belongs to the process that made it; give a file or PostgreSQL URL"
-                    : "no SQLite database at " + sqlite.file(), 2);
-        }
-        try {
-            String effective = schema != null ? schema : parsed instanceof DatabaseUrl.Postgres pg ? pg.schema() : null;
-            return new ReadDatabase(Database.open(parsed, 1, true), effective);
-        } catch (CloacaException e) {
-            throw new Refused(e.getMessage(), 1);
+    }
+
+    /**
+     * Refuses (exit 1) a database or schema whose cloaca tables are absent, or that this login may not
+     * read, before a command's queries would fail with the server's words for either.
+     */
+    void requireTables() throws Refused {
+        String where = (schema != null ? "schema " + schema + " of " : "") + "this database";
+        switch (new ExecutionHistory(database, schema).tables()) {
+            case ABSENT -> throw new Refused("no cloaca tables in " + where, 1);
+            case NOT_READABLE -> throw new Refused("permission denied: this login may not read the cloaca tables in "
+                    + where, 1);
+            case READABLE -> {
+            }
         }
     }
 

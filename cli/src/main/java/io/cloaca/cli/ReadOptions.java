@@ -37,17 +37,31 @@ class ReadOptions {
         int print(S store, PrintStream out) throws JsonProcessingException;
     }
 
+    /**
+     * Whether count option {@code option} ({@code --limit N}) is at least 1; if not, says so on stderr in one
+     * line, and the command exits 2 without opening the database.
+     */
+    static boolean atLeastOne(String command, String option, int value) {
+        if (value >= 1) {
+            return true;
+        }
+        System.err.println(command + ": " + option + " N must be at least 1, got " + value);
+        return false;
+    }
+
     /** As {@link #read(String, Reading)}, with a store made by {@code store} from the opened database. */
     <S> int read(String command, Function<ReadDatabase, S> store, StoreReading<S> reading) {
         return read(command, (db, out) -> reading.print(store.apply(db), out));
     }
 
     /**
-     * Opens the database, runs {@code reading} on it and closes it. A refused URL or a failed read becomes
-     * one line on stderr prefixed with {@code command} ("cloaca schedules list: ..."), and its exit code.
+     * Opens the database, checks that it holds cloaca tables this login may read, runs {@code reading} on
+     * it and closes it. A refused URL, absent tables or a failed read becomes one line on stderr prefixed
+     * with {@code command} ("cloaca schedules list: ..."), and its exit code.
      */
     int read(String command, Reading reading) {
         try (ReadDatabase db = ReadDatabase.open(database, schema)) {
+            db.requireTables();
             return reading.print(db, System.out);
         } catch (ReadDatabase.Refused e) {
             System.err.println(command + ": " + e.getMessage());

@@ -119,12 +119,15 @@ final class SchedulesCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            if (!ReadOptions.atLeastOne("cloaca schedules history", "--limit", limit)) {
+                return 2;
+            }
             return source.read("cloaca schedules history", SchedulesCommand::store, (store, out) -> {
                 if (!validId(id) || store.find(id.toLowerCase()).isEmpty()) {
                     System.err.println("cloaca schedules history: no schedule " + id + " in this database");
                     return 1;
                 }
-                java.util.List<CronExecution> rows = store.history(id.toLowerCase(), Math.max(0, limit), 0);
+                java.util.List<CronExecution> rows = store.history(id.toLowerCase(), limit, 0);
                 if (source.json) {
                     out.println(Context.JSON.writeValueAsString(rows.stream().map(CronJson::execution).toList()));
                     return 0;

@@ -123,12 +123,15 @@ final class TriggersCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
+            if (!ReadOptions.atLeastOne("cloaca triggers history", "--limit", limit)) {
+                return 2;
+            }
             return source.read("cloaca triggers history", TriggersCommand::store, (store, out) -> {
                 if (store.find(name).isEmpty()) {
                     System.err.println("cloaca triggers history: no trigger " + name + " in this database");
                     return 1;
                 }
-                java.util.List<TriggerExecution> rows = store.history(name, Math.max(0, limit), 0);
+                java.util.List<TriggerExecution> rows = store.history(name, limit, 0);
                 if (source.json) {
                     out.println(Context.JSON.writeValueAsString(rows.stream().map(TriggerJson::execution).toList()));
                     return 0;

@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -50,34 +51,32 @@ final class UiCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        String url = database != null ? database : System.getenv("DATABASE_URL");
-        if (url == null || url.isBlank()) {
-            System.err.println("cloaca ui: give --database URL or set DATABASE_URL");
-            return 2;
-        }
         if (port < 0 || port > 65535) {
             System.err.println("cloaca ui: --port must be from 0 to 65535, got " + port);
             return 2;
         }
+        if (token != null && token.isBlank()) {
+            System.err.println("cloaca ui: --token must not be empty; give a secret, or leave --token out"
+                    + " (a random one is made up when --bind is not loopback)");
+            return 2;
+        }
         DatabaseUrl parsed;
-        boolean loopback;
+        InetAddress listen;
         try {
-            parsed = DatabaseUrl.parse(url);
+            parsed = ReadDatabase.url(database, schema, null);
             if (schema != null) {
-                if (!(parsed instanceof DatabaseUrl.Postgres pg)) {
-                    System.err.println("cloaca ui: --schema needs a PostgreSQL URL; SQLite has no schemas");
-                    return 2;
-                }
+                DatabaseUrl.Postgres pg = (DatabaseUrl.Postgres) parsed;
                 parsed = pg.withCredentials(pg.user(), pg.password(), schema);
             }
-            loopback = InetAddress.getByName(bind).isLoopbackAddress();
-        } catch (CloacaException e) {
+            listen = InetAddress.getByName(bind);
+        } catch (ReadDatabase.Refused e) {
             System.err.println("cloaca ui: " + e.getMessage());
-            return 2;
+            return e.exitCode;
         } catch (UnknownHostException e) {
             System.err.println("cloaca ui: --bind " + bind + " is not an address of this machine");
             return 2;
         }
+        boolean loopback = listen.isLoopbackAddress();
         String required = token != null ? token : loopback ? null : UiServer.newToken();
         UiServer server;
         try {
@@ -94,15 +93,9 @@ final class UiCommand implements Callable<Integer> {
             System.err.println("cloaca ui: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
             return 1;
         }
-        URI address = server.address();
-        System.out.println("cloaca ui: " + server.database() + " at " + address);
-        if (required != null && token == null) {
-            System.out.println("cloaca ui: every request needs the token " + required
-                    + " (it is in the address above)");
-        }
-        System.out.println("cloaca ui: Ctrl-C stops it");
+        announce(System.out, server, listen, token == null ? required : null);
         if (open) {
-            openBrowser(address);
+            openBrowser(server.address());
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -111,6 +104,28 @@ final class UiCommand implements Callable<Integer> {
         }, "cloaca-ui-stop"));
         stopped.await();
         return 0;
+    }
+
+    /**
+     * Where the page is, on stdout: the address to open and, for a wildcard bind (whose printed address is
+     * loopback, which works only here), how to reach it from elsewhere.
+     *
+     * @param madeUpToken the token made up for this run (to point out), or null
+     */
+    static void announce(PrintStream out, UiServer server, InetAddress listen, String madeUpToken) {
+        URI address = server.address();
+        if (listen.isAnyLocalAddress()) {
+            out.println("cloaca ui: " + server.database() + " on all interfaces (" + listen.getHostAddress()
+                    + "), port " + address.getPort() + ": " + address);
+            out.println("cloaca ui: from another machine, use this machine's host name or address in place of "
+                    + address.getHost());
+        } else {
+            out.println("cloaca ui: " + server.database() + " at " + address);
+        }
+        if (madeUpToken != null) {
+            out.println("cloaca ui: every request needs the token " + madeUpToken + " (it is in the address above)");
+        }
+        out.println("cloaca ui: Ctrl-C stops it");
     }
 
     private static void openBrowser(URI address) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,6 +42,7 @@ class SchedulesCommandIT {
         CloacaProcess.Result run = CloacaProcess.run(Map.of("DATABASE_URL", url), "run", script.toString());
         assertEquals(0, run.exitCode(), run::toString);
         String id = run.stdout().strip();
+        byte[] written = Files.readAllBytes(dir.resolve("cron.db"));
 
         CloacaProcess.Result list = CloacaProcess.run(Map.of(), "schedules", "list", "--database", url);
         assertEquals(0, list.exitCode(), list::toString);
@@ -78,5 +80,18 @@ class SchedulesCommandIT {
         CloacaProcess.Result unknown = CloacaProcess.run(Map.of(), "schedules", "show", "--database", url, "nope");
         assertEquals(1, unknown.exitCode(), unknown::toString);
         assertTrue(unknown.stderr().contains("no schedule nope in this database"), unknown::toString);
+        assertArrayEquals(written, Files.readAllBytes(dir.resolve("cron.db")), "reading changed the database file");
+    }
+
+    /** The same check as {@code cloaca executions}: one message and exit code for a database without cloaca tables. */
+    @Test
+    void an_empty_file_has_no_cloaca_tables_and_stays_empty() throws Exception {
+        ExecutionsCommandIT.emptyFileHasNoTablesAndStaysEmpty(dir,
+                List.of("schedules", "schedules list", "schedules show 00000000-0000-0000-0000-000000000000", "schedules history 00000000-0000-0000-0000-000000000000"));
+    }
+
+    @Test
+    void a_history_limit_below_1_is_refused_in_one_line() throws Exception {
+        ExecutionsCommandIT.limitBelowOneIsRefused(dir, "cloaca schedules history", "schedules", "history", "00000000-0000-0000-0000-000000000000");
     }
 }

@@ -1,6 +1,8 @@
 package io.cloaca.cli;
 
 import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.tenancy.TenantAdmin;
+import io.cloaca.engine.tenancy.TenantCredentials;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,6 +30,8 @@ final class TestPostgres implements AutoCloseable {
 
     private final DatabaseUrl.Postgres server;
     private final String database;
+    /** Roles {@link #createTenants} made: roles outlive the database, so {@link #close()} drops them. */
+    private final List<String> tenantRoles = new ArrayList<>();
 
     private TestPostgres(DatabaseUrl.Postgres server, String database) {
         this.server = server;
@@ -185,9 +189,26 @@ final class TestPostgres implements AutoCloseable {
         }
     }
 
-    /** Drops the database, closing any connection a script left open. */
+    /**
+     * Makes {@code count} tenants as {@code cloaca tenants create} does, each a role and a schema of one name
+     * ({@code prefix}, a letter, a random part), in the order returned; {@link #close()} drops them.
+     */
+    List<TenantCredentials> createTenants(String prefix, int count) {
+        TenantAdmin admin = new TenantAdmin(url());
+        String random = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        List<TenantCredentials> tenants = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String name = prefix + (char) ('a' + i) + "_" + random;
+            tenantRoles.add(name);
+            tenants.add(admin.createTenant(name, name, null));
+        }
+        return tenants;
+    }
+
+    /** Drops the database, closing any connection a script left open, and the roles of its tenants. */
     @Override
     public void close() throws SQLException {
+        dropRoles(tenantRoles);
         try (Connection c = connect(server.database()); Statement st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
         }

@@ -90,4 +90,16 @@ class TriggersCommandIT {
         assertEquals(1, unknown.exitCode(), unknown::toString);
         assertTrue(unknown.stderr().contains("cloaca triggers history: no trigger nope in this database"), unknown::toString);
     }
+
+    /** The same check as {@code cloaca executions}: one message and exit code for a database without cloaca tables. */
+    @Test
+    void an_empty_file_has_no_cloaca_tables_and_stays_empty() throws Exception {
+        ExecutionsCommandIT.emptyFileHasNoTablesAndStaysEmpty(dir,
+                List.of("triggers", "triggers list", "triggers show watcher", "triggers history watcher"));
+    }
+
+    @Test
+    void a_history_limit_below_1_is_refused_in_one_line() throws Exception {
+        ExecutionsCommandIT.limitBelowOneIsRefused(dir, "cloaca triggers history", "triggers", "history", "watcher");
+    }
 }

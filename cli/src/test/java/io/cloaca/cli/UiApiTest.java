@@ -9,11 +9,14 @@ import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.workflow.Workflow;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -244,24 +247,90 @@ class UiApiTest {
         }
     }
 
+    /** What {@code cloaca ...} run in this JVM returned and printed on stderr. */
+    private record Outcome(int code, String stderr) {
+    }
+
+    /** Runs the command line in this JVM; for {@code ui}, only what exits (a started server would serve on). */
+    private static Outcome cloaca(String... args) {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream previous = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            return new Outcome(Main.execute(args), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(previous);
+        }
+    }
+
     @Test
     void aPortInUseIsAOneLineErrorAndExit1() throws Exception {
         int port = ui.server.address().getPort();
         assertThrows(BindException.class, () -> UiServer.start(new UiServer.Options(DatabaseUrl.parse(ui.url),
                 "127.0.0.1", port, null, Duration.ofMillis(100))));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream previous = System.err;
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = Main.execute("ui", "--database", ui.url, "--port", String.valueOf(port));
-        } finally {
-            System.setErr(previous);
+        Outcome r = cloaca("ui", "--database", ui.url, "--port", String.valueOf(port));
+        assertEquals(1, r.code());
+        assertTrue(r.stderr().startsWith("cloaca ui: cannot listen on 127.0.0.1:" + port), r.stderr());
+        assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+    }
+
+    /** "?token=" is what any client sends: an empty token would let everyone in. */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void anEmptyTokenIsRefusedOnAnyBindAndNeverServed() {
+        for (String empty : List.of("", " ")) {
+            for (String bind : List.of("127.0.0.1", "0.0.0.0")) {
+                Outcome r = cloaca("ui", "--database", ui.url, "--port", "0", "--bind", bind, "--token", empty);
+                assertEquals(2, r.code(), bind + " " + r);
+                assertEquals("cloaca ui: --token must not be empty; give a secret, or leave --token out"
+                        + " (a random one is made up when --bind is not loopback)", r.stderr().strip());
+            }
+            assertThrows(IllegalArgumentException.class, () -> new UiServer.Options(DatabaseUrl.parse(ui.url),
+                    "127.0.0.1", 0, empty, Duration.ofMillis(100)));
         }
-        assertEquals(1, code);
-        String message = err.toString(StandardCharsets.UTF_8);
-        assertTrue(message.startsWith("cloaca ui: cannot listen on 127.0.0.1:" + port), message);
-        assertEquals(1, message.strip().lines().count(), message);
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aSchemaNameIsCheckedAtStartAsTheOtherReadCommandsDo() {
+        Outcome r = cloaca("ui", "--database", "postgresql://cloaca@127.0.0.1:1/nowhere", "--schema", "Bad-Name",
+                "--port", "0");
+        assertEquals(2, r.code(), r.toString());
+        assertTrue(r.stderr().startsWith("cloaca ui: Schema name must contain only alphanumeric characters"), r.stderr());
+    }
+
+    @Test
+    void aWildcardBindPrintsTheLoopbackAddressAndHowToReachItFromElsewhere() throws Exception {
+        try (UiServer server = UiServer.start(new UiServer.Options(DatabaseUrl.parse(ui.url), "0.0.0.0", 0, "t0ken",
+                Duration.ofMillis(100)))) {
+            int port = server.address().getPort();
+            List<String> lines = announced(server, InetAddress.getByName("0.0.0.0"), "t0ken");
+            assertEquals(List.of(
+                    "cloaca ui: " + ui.url + " on all interfaces (0.0.0.0), port " + port + ": http://127.0.0.1:" + port
+                            + "/?token=t0ken",
+                    "cloaca ui: from another machine, use this machine's host name or address in place of 127.0.0.1",
+                    "cloaca ui: every request needs the token t0ken (it is in the address above)",
+                    "cloaca ui: Ctrl-C stops it"), lines);
+        }
+        InetAddress own = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                .filter(i -> { try { return i.isUp() && !i.isLoopback(); } catch (java.net.SocketException e) { return false; } })
+                .flatMap(i -> java.util.Collections.list(i.getInetAddresses()).stream())
+                .filter(a -> a instanceof java.net.Inet4Address).findFirst().orElse(null);
+        Assumptions.assumeTrue(own != null, "this machine has no IPv4 address beyond loopback");
+        try (UiServer server = UiServer.start(new UiServer.Options(DatabaseUrl.parse(ui.url), own.getHostAddress(), 0,
+                "t0ken", Duration.ofMillis(100)))) {
+            String address = "http://" + own.getHostAddress() + ":" + server.address().getPort() + "/?token=t0ken";
+            assertEquals("cloaca ui: " + ui.url + " at " + address, announced(server, own, null).get(0));
+            HttpResponse<String> info = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(address)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, info.statusCode(), "the printed address answers: " + info.body());
+        }
+    }
+
+    private static List<String> announced(UiServer server, InetAddress listen, String madeUpToken) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        UiCommand.announce(new PrintStream(out, true, StandardCharsets.UTF_8), server, listen, madeUpToken);
+        return out.toString(StandardCharsets.UTF_8).lines().toList();
     }
 
     @Test
@@ -281,9 +350,32 @@ class UiApiTest {
                 assertEquals(0, json(UiFixture.get(server, "api/executions?schema=tenant_b")).get("total").asInt());
                 JsonNode noTables = json(UiFixture.get(server, "api/executions"));
                 assertTrue(noTables.get("note").asText().startsWith("No cloaca tables here yet"), noTables.toString());
+                HttpResponse<String> invalid = UiFixture.get(server, "api/executions?schema=Bad-Name");
+                assertEquals(400, invalid.statusCode());
+                assertTrue(invalid.body().contains("Query parameter 'schema': Schema name must contain only alphanumeric"),
+                        invalid.body());
                 HttpResponse<String> unrelated = UiFixture.get(server, "api/executions?schema=unrelated");
                 assertEquals(400, unrelated.statusCode());
                 assertTrue(unrelated.body().contains("no cloaca tables in schema 'unrelated'"), unrelated.body());
+            }
+        }
+    }
+
+    /** Another tenant's schema: its tables are there, and the page says the login may not read them. */
+    @Test
+    void anotherTenantsSchemaIsForbiddenNotEmpty() throws Exception {
+        try (TestPostgres pg = TestPostgres.createDatabase()) {
+            var tenants = pg.createTenants("ui_reads_", 2);
+            var mine = (DatabaseUrl.Postgres) DatabaseUrl.parse(tenants.get(0).connectionString());
+            DatabaseUrl theirs = mine.withCredentials(mine.user(), mine.password(), tenants.get(1).schemaName());
+            try (UiServer server = UiServer.start(new UiServer.Options(theirs, "127.0.0.1", 0, null,
+                    Duration.ofMillis(100)))) {
+                for (String path : List.of("api/executions", "api/executions/" + result.executionId())) {
+                    HttpResponse<String> response = UiFixture.get(server, path);
+                    assertEquals(403, response.statusCode(), path + ": " + response.body());
+                    assertEquals("Permission denied: the database login may not read the cloaca tables here",
+                            json(response).get("error").asText());
+                }
             }
         }
     }

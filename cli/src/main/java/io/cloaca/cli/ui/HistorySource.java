@@ -6,7 +6,6 @@ import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionHistory;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -31,8 +30,7 @@ final class HistorySource implements AutoCloseable {
 
     HistorySource(DatabaseUrl url) {
         if (url instanceof DatabaseUrl.Sqlite sqlite && sqlite.inMemory()) {
-            throw CloacaException.invalidArgument("an in-memory database belongs to the process that made it;"
-                    + " give a file or PostgreSQL URL");
+            throw CloacaException.invalidArgument(Database.IN_MEMORY_IS_PRIVATE);
         }
         this.url = url;
     }
@@ -78,11 +76,7 @@ final class HistorySource implements AutoCloseable {
             throw lastFailure;
         }
         try {
-            if (url instanceof DatabaseUrl.Sqlite sqlite && !Files.isRegularFile(sqlite.file())) {
-                throw CloacaException.storage("no SQLite database at " + sqlite.file()
-                        + " yet (it appears when a runner first opens it)", null);
-            }
-            database = Database.open(url, POOL_SIZE, false);
+            database = Database.openReadOnly(url, POOL_SIZE);
             lastFailure = null;
             return database;
         } catch (CloacaException e) {

@@ -14,6 +14,7 @@ import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.ExecutionStatus;
 import io.cloaca.engine.store.TaskRecord;
 import io.cloaca.engine.store.TaskStatus;
+import io.cloaca.engine.tenancy.Identifiers;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -78,6 +79,12 @@ public final class UiServer implements AutoCloseable {
      * @param poll  how often the shared poller reads the database while a page is watching
      */
     public record Options(DatabaseUrl url, String bind, int port, String token, Duration poll) {
+        public Options {
+            // An empty token would be matched by "?token=", which any client can send.
+            if (token != null && token.isBlank()) {
+                throw new IllegalArgumentException("a token must not be empty or blank; give none for no token");
+            }
+        }
     }
 
     private UiServer(Options options, HistorySource source, HttpServer server) {
@@ -304,6 +311,11 @@ public final class UiServer implements AutoCloseable {
         }
         List<String> schemas = source.schemas();
         if (!schemas.contains(schema)) {
+            try {
+                Identifiers.schema(schema);
+            } catch (CloacaException e) {
+                throw new HttpError(400, "Query parameter 'schema': " + e.getMessage());
+            }
             throw new HttpError(400, "Query parameter 'schema': no cloaca tables in schema '" + schema + "'"
                     + (schemas.isEmpty() ? "" : "; schemas with cloaca tables: " + String.join(", ", schemas)));
         }
@@ -343,7 +355,7 @@ public final class UiServer implements AutoCloseable {
         out.put("page", page).put("limit", limit);
         ArrayNode list = out.putArray("executions");
         ArrayNode workflows = out.putArray("workflows");
-        if (!history.hasTables()) {
+        if (!present(history)) {
             out.put("total", 0);
             out.put("note", "No cloaca tables here yet: they appear when a runner first opens this database.");
             return out;
@@ -366,7 +378,7 @@ public final class UiServer implements AutoCloseable {
 
     private ObjectNode execution(String id, String schema) {
         ExecutionHistory history = source.history(schema);
-        Optional<ExecutionRecord> found = history.hasTables() ? history.findExecution(id) : Optional.empty();
+        Optional<ExecutionRecord> found = present(history) ? history.findExecution(id) : Optional.empty();
         ExecutionRecord record = found.orElseThrow(() -> new HttpError(404, "No execution " + id + " in this database"));
         ObjectNode out = JSON.createObjectNode();
         out.put("now", System.currentTimeMillis());
@@ -379,6 +391,16 @@ public final class UiServer implements AutoCloseable {
             tasks.add(taskJson(h));
         }
         return out;
+    }
+
+    /** Whether {@code history}'s tables exist; 403 when they do but the database login may not read them. */
+    private static boolean present(ExecutionHistory history) {
+        return switch (history.tables()) {
+            case ABSENT -> false;
+            case READABLE -> true;
+            case NOT_READABLE -> throw new HttpError(403,
+                    "Permission denied: the database login may not read the cloaca tables here");
+        };
     }
 
     /** @param starters the schedule or trigger that started each execution not started by a caller, by execution id */

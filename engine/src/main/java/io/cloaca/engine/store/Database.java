@@ -26,6 +26,10 @@ public final class Database implements AutoCloseable {
     /** How long a SQLite connection waits for another process's write lock before failing. */
     public static final int SQLITE_BUSY_TIMEOUT_MS = 30_000;
 
+    /** Why another process cannot read an in-memory URL. */
+    public static final String IN_MEMORY_IS_PRIVATE =
+            "an in-memory database belongs to the process that made it; give a file or PostgreSQL URL";
+
     /**
      * How long opening a PostgreSQL connection may take (TCP connect, TLS and login each), unless the
      * URL sets {@code connect_timeout}.
@@ -75,12 +79,50 @@ public final class Database implements AutoCloseable {
      */
     public static Database open(DatabaseUrl url, int poolSize, boolean sqliteDurable) {
         if (url instanceof DatabaseUrl.Sqlite sqlite) {
-            return openSqlite(sqlite, poolSize, sqliteDurable);
+            return openSqlite(sqlite, poolSize, sqliteDurable, false);
         }
         return openPostgres((DatabaseUrl.Postgres) url, poolSize);
     }
 
-    private static Database openSqlite(DatabaseUrl.Sqlite url, int poolSize, boolean durable) {
+    /**
+     * As {@link #open}, for tools that only read another process's database ({@code cloaca executions},
+     * {@code cloaca ui}): a SQLite file is opened read-only and its journal mode left as it is, so that
+     * the file is never created or changed (setting WAL mode would turn an empty file into a database).
+     * SQLite's own {@code -wal} and {@code -shm} files may appear beside a WAL database that no runner
+     * has open: a reader needs them, and only a writer may remove them. PostgreSQL opens as usual.
+     *
+     * @throws CloacaException (INVALID_ARGUMENT) for an in-memory URL (a fresh one is empty); (STORAGE)
+     *                         when the file does not exist or the server cannot be reached
+     */
+    public static Database openReadOnly(DatabaseUrl url, int poolSize) {
+        if (url instanceof DatabaseUrl.Sqlite sqlite) {
+            if (sqlite.inMemory()) {
+                throw CloacaException.invalidArgument(IN_MEMORY_IS_PRIVATE);
+            }
+            if (!Files.isRegularFile(sqlite.file())) {
+                throw CloacaException.storage("no SQLite database at " + sqlite.file()
+                        + " (a runner creates it when it first opens that URL)", null);
+            }
+            if (!sqliteHeader(sqlite.file())) {
+                throw CloacaException.storage(sqlite.file() + " is not a SQLite database", null);
+            }
+            return openSqlite(sqlite, poolSize, false, true);
+        }
+        return openPostgres((DatabaseUrl.Postgres) url, poolSize);
+    }
+
+    /** Whether {@code file} is empty (SQLite reads that as a database with nothing in it) or starts as SQLite's do. */
+    private static boolean sqliteHeader(Path file) {
+        byte[] magic = "SQLite format 3\0".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (var in = Files.newInputStream(file)) {
+            byte[] start = in.readNBytes(magic.length);
+            return start.length == 0 || java.util.Arrays.equals(start, magic);
+        } catch (IOException e) {
+            throw CloacaException.storage("Cannot read SQLite database '" + file + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static Database openSqlite(DatabaseUrl.Sqlite url, int poolSize, boolean durable, boolean readOnly) {
         Path file = url.file();
         Path temporary = null;
         if (url.inMemory()) {
@@ -102,11 +144,15 @@ public final class Database implements AutoCloseable {
             }
         }
         SQLiteConfig config = new SQLiteConfig();
-        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
         config.setBusyTimeout(SQLITE_BUSY_TIMEOUT_MS);
         config.enforceForeignKeys(true);
         config.setSynchronous(durable ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
-        config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        if (readOnly) {
+            config.setReadOnly(true);
+        } else {
+            config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+            config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        }
         // Nothing here reads generated keys; left on, the driver runs a query of its own after every INSERT.
         config.setGetGeneratedKeys(false);
         // The writers checkpoint only as a fallback: WalCheckpointer does it off the writer lane.
@@ -114,6 +160,8 @@ public final class Database implements AutoCloseable {
         SQLiteDataSource sqlite = new SQLiteDataSource(config);
         sqlite.setUrl("jdbc:sqlite:" + file);
         HikariConfig hikari = baseConfig("cloaca-sqlite", poolSize);
+        // Hikari sets every connection's read-only flag to its own, which SQLite refuses to change once open.
+        hikari.setReadOnly(readOnly);
         hikari.setDataSource(new StatementCachingDataSource(sqlite));
         return new Database(url, Dialect.SQLITE, start(hikari, "Cannot open SQLite database '" + file + "'"), temporary);
     }

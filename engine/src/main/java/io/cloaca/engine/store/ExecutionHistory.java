@@ -82,9 +82,23 @@ public final class ExecutionHistory {
     public record TaskHistory(TaskRecord task, List<String> dependencies, List<Attempt> retried) {
     }
 
-    /** Whether this database (schema) holds the engine's tables at all. */
+    /** What a login finds where the engine's tables belong. */
+    public enum Tables {
+        /** No engine tables in this database (schema), or no such schema. */
+        ABSENT,
+        /** The tables are there, but this login may not read them (another tenant's schema). */
+        NOT_READABLE,
+        READABLE
+    }
+
+    /** Whether this database (schema) holds the engine's tables at all, readable or not. */
     public boolean hasTables() {
-        return read(c -> tableExists(c, "workflow_executions"));
+        return tables() != Tables.ABSENT;
+    }
+
+    /** Whether this database (schema) holds the engine's tables, and whether this login may read them. */
+    public Tables tables() {
+        return read(c -> table(c, "workflow_executions"));
     }
 
     /**
@@ -196,7 +210,7 @@ public final class ExecutionHistory {
     public List<TaskHistory> taskHistories(String executionId) {
         return read(c -> {
             List<TaskRecord> rows = taskRows(c, executionId);
-            if (!tableExists(c, "task_attempts")) {
+            if (table(c, "task_attempts") == Tables.ABSENT) {
                 return rows.stream().map(t -> new TaskHistory(t, List.of(), List.of())).toList();
             }
             Map<String, String> dependencies = new HashMap<>();
@@ -281,10 +295,17 @@ public final class ExecutionHistory {
         });
     }
 
-    private boolean tableExists(Connection c, String table) throws SQLException {
+    /**
+     * On PostgreSQL the catalogs, not information_schema: every role may read pg_class and pg_namespace,
+     * while information_schema hides the tables a role may not read, which would make another tenant's
+     * schema look empty rather than out of bounds.
+     */
+    private Tables table(Connection c, String table) throws SQLException {
         String sql = database.dialect() == Dialect.SQLITE
-                ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-                : "SELECT 1 FROM information_schema.tables WHERE table_name = ? AND table_schema = "
+                ? "SELECT 1 = 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+                : "SELECT has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(t.oid, 'SELECT')"
+                + " FROM pg_catalog.pg_class t JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
+                + " WHERE t.relname = ? AND t.relkind IN ('r', 'p') AND n.nspname = "
                 + (schema == null ? "current_schema()" : "?");
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, table);
@@ -292,7 +313,7 @@ public final class ExecutionHistory {
                 ps.setString(2, schema);
             }
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
+                return !rs.next() ? Tables.ABSENT : rs.getBoolean(1) ? Tables.READABLE : Tables.NOT_READABLE;
             }
         }
     }
