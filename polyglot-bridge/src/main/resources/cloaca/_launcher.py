@@ -39,13 +39,13 @@ def _exit_status(code):
     return 1
 
 
-def _run_main(script, source=None):
+def _run_main(script, source=None, init_globals=None):
     """Runs ``script`` as ``__main__``; returns 0, or 1 after printing the uncaught exception (130 for
     KeyboardInterrupt, as the python command exits after Ctrl-C). With ``source`` (a script read from
     stdin, ``cloaca run -``) runs that text as ``python -`` does: ``script`` names it in tracebacks
-    and the working folder goes first on ``sys.path``."""
+    and the working folder goes first on ``sys.path``. ``init_globals``: names the module starts with."""
     try:
-        _run_as("__main__", script, source)
+        _run_as("__main__", script, source, init_globals)
         return 0
     except SystemExit as e:
         # Returned, not re-raised: GraalPy reports a SystemExit that reaches the host as status 1
@@ -74,7 +74,7 @@ def _import_as_worker(script, source=None):
         sys.stderr.flush()
 
 
-def _run_as(name, script, source):
+def _run_as(name, script, source, init_globals=None):
     """Runs file ``script`` (absolute) as module ``name``, as python3 runs the script it is given; or, given
     ``source``, that text under the file name ``script``, the working folder first on ``sys.path``."""
     if source is None:
@@ -82,7 +82,7 @@ def _run_as(name, script, source):
     else:
         sys.path.insert(0, "")
         code, file = compile(source, script, "exec"), script
-    _exec_as(name, code, file)
+    _exec_as(name, code, file, init_globals)
 
 
 def _main_code(script):
@@ -105,11 +105,12 @@ def _main_code(script):
         return compile(f.read(), script, "exec"), script
 
 
-def _exec_as(name, code, file):
-    """Runs ``code`` in a fresh module ``name`` whose ``__file__`` is ``file``, the one before put back
-    afterwards as ``runpy.run_path`` does."""
+def _exec_as(name, code, file, init_globals=None):
+    """Runs ``code`` in a fresh module ``name`` whose ``__file__`` is ``file`` (its other names from
+    ``init_globals``), the one before put back afterwards as ``runpy.run_path`` does."""
     import types
     module = types.ModuleType(name)
+    module.__dict__.update(init_globals or {})
     module.__file__ = file
     saved = sys.modules.get(name)
     sys.modules[name] = module

@@ -15,9 +15,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,7 +23,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code cloaca repl}: an interactive Python prompt with {@code cloaca} already imported, line editing
  * and history ($HOME/.cloaca_history). Runners opened at the prompt live until the session ends. Fed
- * from a pipe or file, it prints no banner or prompts and keeps no history, as {@code python < file}.
+ * from a pipe or file, it runs the whole input as one script, as {@code python < file}: no banner, prompts
+ * or history, and the first uncaught exception ends it with status 1.
  */
 @Command(name = "repl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Interactive Python with the cloaca module imported.",
@@ -68,7 +66,7 @@ final class ReplCommand implements Callable<Integer> {
             try {
                 // JLine falls back to a dumb terminal when standard input is not a terminal.
                 if (terminal instanceof DumbTerminal) {
-                    return script(python, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+                    return python.replRun(new String(System.in.readAllBytes(), StandardCharsets.UTF_8));
                 }
                 LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("cloaca")
                         .parser(ReplCompleter.parser()).completer(new ReplCompleter(python))
@@ -93,20 +91,6 @@ final class ReplCommand implements Callable<Integer> {
     private static Path historyFile() {
         String home = System.getenv("HOME");
         return Path.of(home == null || home.isBlank() ? System.getProperty("user.home") : home, HISTORY_FILE);
-    }
-
-    /** Input that is not a terminal: every line goes to the console, without prompts or history. */
-    private static int script(PythonRuntime python, BufferedReader in) throws IOException {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-            int state = python.replPush(line);
-            if (state >= 0) {
-                return state;
-            }
-            System.out.flush();
-        }
-        // Ends a block left open by the last line, as the console does at end of input.
-        int state = python.replPush("");
-        return Math.max(state, 0);
     }
 
     private static int loop(PythonRuntime python, LineReader reader) {

@@ -13,11 +13,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code cloaca repl} fed from a pipe: statements, blocks, errors, a workflow, and exit codes. */
+/**
+ * {@code cloaca repl} fed from a pipe (run as {@code python < file}: statements, blocks, a workflow, errors
+ * and exit codes) and on a terminal.
+ */
 class ReplIT {
 
     @Test
-    void the_repl_runs_statements_blocks_and_workflows_and_survives_errors() throws Exception {
+    void the_repl_runs_statements_blocks_and_workflows() throws Exception {
         String session = String.join("\n",
                 "print(cloaca.hello_world())",
                 "@cloaca.task(id='double')",
@@ -28,7 +31,6 @@ class ReplIT {
                 "b = cloaca.WorkflowBuilder('twice')",
                 "b.add_task('double')",
                 "cloaca.register_workflow_constructor('twice', b.build)",
-                "1/0",
                 "with cloaca.DefaultRunner(':memory:') as r:",
                 "    print('n =', r.execute('twice', cloaca.Context({'n': 21})).final_context.get('n'))",
                 "",
@@ -37,18 +39,51 @@ class ReplIT {
         assertEquals(0, r.exitCode(), r::toString);
         // Input from a pipe is not a terminal: no banner, no prompts, as python < file.
         assertEquals("Hello from Cloaca backend!\nn = 42\n", r.stdout(), r::toString);
-        assertTrue(r.stderr().contains("ZeroDivisionError: division by zero"), r::toString);
+        assertEquals("", r.stderr(), r::toString);
+    }
+
+    /** As python3 reading a file on stdin: the first uncaught exception ends the input, status 1. */
+    @Test
+    void piped_input_stops_at_the_first_uncaught_exception() throws Exception {
+        CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of(),
+                "print('before')\ndef fail():\n    raise ValueError('boom')\nfail()\nprint('after')\n", "repl");
+        assertEquals(1, r.exitCode(), r::toString);
+        assertEquals("before\n", r.stdout(), r::toString);
+        assertEquals("""
+                Traceback (most recent call last):
+                  File "<stdin>", line 4, in <module>
+                  File "<stdin>", line 3, in fail
+                ValueError: boom
+                """, r.stderr(), r::toString);
+
+        CloacaProcess.Result exit = CloacaProcess.runWithInput(Map.of(),
+                "import sys\nprint('leaving')\nsys.exit(5)\nprint('after')\n", "repl");
+        assertEquals(5, exit.exitCode(), exit::toString);
+        assertEquals("leaving\n", exit.stdout(), exit::toString);
+    }
+
+    /** python3 compiles all of a piped input before running it: a syntax error anywhere runs nothing. */
+    @Test
+    void a_syntax_error_in_piped_input_runs_nothing_and_exits_1() throws Exception {
+        CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of(), "print('before')\nx = (\nprint('after')\n",
+                "repl");
+        assertEquals(1, r.exitCode(), r::toString);
+        assertEquals("", r.stdout(), r::toString);
+        assertTrue(r.stderr().startsWith("  File \"<stdin>\", line 2\n"), r::toString);
+        assertTrue(r.stderr().contains("SyntaxError: '(' was never closed"), r::toString);
         assertFalse(r.stderr().contains("at io.cloaca"), "no Java stack trace: " + r);
     }
 
     /**
-     * On a terminal (a pseudo-terminal made by util-linux's script) the banner shows and typed lines
-     * are kept in $HOME/.cloaca_history.
+     * On a terminal (a pseudo-terminal made by util-linux's script) the banner shows, an error is printed
+     * and the prompt goes on, and typed lines are kept in $HOME/.cloaca_history.
      */
     @Test
-    void on_a_terminal_it_shows_the_banner_and_keeps_history_under_home(@TempDir Path home) throws Exception {
-        String output = onTerminal(home, "", "x = 20\nprint(x + 22)\nexit(4)\n", 4);
+    void on_a_terminal_it_shows_the_banner_survives_errors_and_keeps_history_under_home(@TempDir Path home)
+            throws Exception {
+        String output = onTerminal(home, "", "x = 20\n1/0\nprint(x + 22)\nexit(4)\n", 4);
         assertTrue(output.contains("cloaca is imported") && output.contains("42"), output);
+        assertTrue(output.contains("ZeroDivisionError: division by zero"), output);
         Path history = home.resolve(ReplCommand.HISTORY_FILE);
         assertTrue(Files.exists(history), "no history in $HOME: " + output);
         assertTrue(Files.readString(history, StandardCharsets.UTF_8).contains("print(x + 22)"), output);
