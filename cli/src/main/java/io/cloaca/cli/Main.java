@@ -31,7 +31,10 @@ public final class Main implements Runnable {
             @Override
             @SuppressWarnings("unchecked")
             public <K> K create(Class<K> type) throws Exception {
-                return type == RunCommand.class ? (K) new RunCommand(invocation) : defaults.create(type);
+                if (type == RunCommand.class) {
+                    return (K) new RunCommand(invocation);
+                }
+                return type == ReplCommand.class ? (K) new ReplCommand(invocation) : defaults.create(type);
             }
         });
         // What follows `run`'s script belongs to the script (as after `python script.py`), and what follows

@@ -33,31 +33,47 @@ final class ReplCommand implements Callable<Integer> {
 
     static final String HISTORY_FILE = ".cloaca_history";
 
+    private final Invocation invocation;
+
+    ReplCommand(Invocation invocation) {
+        this.invocation = invocation;
+    }
+
+    /** For picocli's default factory ({@code new CommandLine(new Main())}): this process's own invocation. */
+    ReplCommand() {
+        this(Invocation.local());
+    }
+
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--database", paramLabel = "URL", description = {"Start with `runner` bound to a DefaultRunner on "
-            + "this database (sqlite://file.db, postgresql://user@host/db)."})
+    @Option(names = {"-d", "--database"}, paramLabel = "URL", description = {"Start with `runner` bound to a "
+            + "DefaultRunner on this database (sqlite://file.db, postgresql://user@host/db; default: $DATABASE_URL)."})
     String database;
 
-    @Option(names = "--schema", paramLabel = "NAME", description = {"With --database (PostgreSQL): the runner works in "
-            + "this tenant schema, as DefaultRunner.with_schema."})
+    @Option(names = "--schema", paramLabel = "NAME", description = {"With --database or $DATABASE_URL (PostgreSQL): the "
+            + "runner works in this tenant schema, as DefaultRunner.with_schema."})
     String schema;
 
     @Override
     public Integer call() throws Exception {
-        if (schema != null && database == null) {
-            throw new ParameterException(spec.commandLine(), "--schema needs --database (the PostgreSQL database the "
-                    + "tenant schema lives in)");
+        // As executions, ui and tenants read it; the caller's, should a daemon session ever run the repl.
+        String fromEnvironment = invocation.env("DATABASE_URL");
+        boolean byEnvironment = database == null && fromEnvironment != null && !fromEnvironment.isBlank();
+        String url = byEnvironment ? fromEnvironment : database;
+        String origin = byEnvironment ? "$DATABASE_URL" : "--database";
+        if (schema != null && url == null) {
+            throw new ParameterException(spec.commandLine(), "--schema needs --database or DATABASE_URL (the "
+                    + "PostgreSQL database the tenant schema lives in)");
         }
         try (PythonRuntime python = PythonRuntime.builder().arguments(List.of("")).terminal(System.console() != null).build();
              Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
             String opened = null;
-            if (database != null) {
+            if (url != null) {
                 try {
-                    opened = python.replOpenRunner(database, schema);
+                    opened = python.replOpenRunner(url, schema);
                 } catch (PolyglotException e) {
-                    System.err.println("cloaca repl: cannot open a runner on --database: " + e.getMessage());
+                    System.err.println("cloaca repl: cannot open a runner on " + origin + ": " + e.getMessage());
                     return 1;
                 }
             }
@@ -74,7 +90,7 @@ final class ReplCommand implements Callable<Integer> {
                 System.out.println(new Main.Version().getVersion()[0] + " - cloaca is imported; Tab completes, "
                         + "Ctrl-D leaves");
                 if (opened != null) {
-                    System.out.println(opened + " is ready");
+                    System.out.println(opened + " is ready" + (byEnvironment ? " (from " + origin + ")" : ""));
                 }
                 return loop(python, reader);
             } finally {

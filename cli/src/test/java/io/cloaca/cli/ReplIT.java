@@ -81,7 +81,7 @@ class ReplIT {
     @Test
     void on_a_terminal_it_shows_the_banner_survives_errors_and_keeps_history_under_home(@TempDir Path home)
             throws Exception {
-        String output = onTerminal(home, "", "x = 20\n1/0\nprint(x + 22)\nexit(4)\n", 4);
+        String output = onTerminal(home, Map.of(), "", "x = 20\n1/0\nprint(x + 22)\nexit(4)\n", 4);
         assertTrue(output.contains("cloaca is imported") && output.contains("42"), output);
         assertTrue(output.contains("ZeroDivisionError: division by zero"), output);
         Path history = home.resolve(ReplCommand.HISTORY_FILE);
@@ -103,7 +103,7 @@ class ReplIT {
     void on_a_terminal_tab_completes_and_database_gives_a_ready_runner(@TempDir Path home) throws Exception {
         String url = "sqlite://" + home.resolve("repl.db");
         String typed = "v = cloaca.__versi\t\nprint('version is', v)\nprint('runner is', type(runner).__name__)\nexit(0)\n";
-        String output = onTerminal(home, " --database " + url, typed, 0);
+        String output = onTerminal(home, Map.of(), " --database " + url, typed, 0);
         assertTrue(output.contains("runner = cloaca.DefaultRunner('" + url + "') is ready"), output);
         assertTrue(output.contains("version is " + io.cloaca.engine.CloacaVersion.get()), output);
         assertTrue(output.contains("runner is DefaultRunner"), output);
@@ -134,16 +134,51 @@ class ReplIT {
         assertEquals("DefaultRunner\n", r.stdout(), r::toString);
     }
 
+    /** As executions, ui and tenants: -d is --database, and without either DATABASE_URL names the database. */
+    @Test
+    void short_d_and_database_url_bind_the_runner_as_database_does(@TempDir Path dir) throws Exception {
+        String check = "print(type(runner).__name__)\n";
+        Path fromEnvironment = dir.resolve("environment.db");
+        CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of("DATABASE_URL", "sqlite://" + fromEnvironment), check,
+                "repl");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("DefaultRunner\n", r.stdout(), r::toString);
+        assertTrue(Files.exists(fromEnvironment), "no database at $DATABASE_URL: " + r);
+
+        Map<String, String> unusable = Map.of("DATABASE_URL", "mysql://localhost/db");
+        Path given = dir.resolve("given.db");
+        CloacaProcess.Result d = CloacaProcess.runWithInput(unusable, check, "repl", "-d", "sqlite://" + given);
+        assertEquals(0, d.exitCode(), "-d comes before DATABASE_URL: " + d);
+        assertTrue(Files.exists(given), "no database at -d: " + d);
+
+        CloacaProcess.Result bad = CloacaProcess.runWithInput(unusable, "print('never')\n", "repl");
+        assertEquals(1, bad.exitCode(), bad::toString);
+        assertEquals("", bad.stdout(), bad::toString);
+        assertTrue(bad.stderr().startsWith("cloaca repl: cannot open a runner on $DATABASE_URL: "), bad::toString);
+    }
+
+    /** On a terminal the banner says where the runner comes from. */
+    @Test
+    void on_a_terminal_the_banner_names_database_url(@TempDir Path home) throws Exception {
+        String url = "sqlite://" + home.resolve("banner.db");
+        String output = onTerminal(home, Map.of("DATABASE_URL", url), "", "print('runner is', type(runner).__name__)\n"
+                + "exit(0)\n", 0);
+        assertTrue(output.contains("runner = cloaca.DefaultRunner('" + url + "') is ready (from $DATABASE_URL)"), output);
+        assertTrue(output.contains("runner is DefaultRunner"), output);
+    }
+
     /**
-     * Runs {@code cloaca repl} on a pseudo-terminal (util-linux's script) in {@code home}, typing
+     * Runs {@code cloaca repl} on a pseudo-terminal (util-linux's script) in {@code home} with {@code env}, typing
      * {@code typed}, and returns what the terminal showed once the repl left with {@code exitCode}.
      */
-    private static String onTerminal(Path home, String options, String typed, int exitCode) throws Exception {
+    private static String onTerminal(Path home, Map<String, String> env, String options, String typed, int exitCode)
+            throws Exception {
         String repl = "exec " + CloacaProcess.ROOT.resolve("cloaca") + " repl" + options;
         Path out = home.resolve("out.txt");
         ProcessBuilder pb = new ProcessBuilder("script", "-qec", repl, "/dev/null").directory(home.toFile())
                 .redirectInput(Files.writeString(home.resolve("in.txt"), typed).toFile())
                 .redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().putAll(env);
         pb.environment().put("HOME", home.toString());
         Process p = pb.start();
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the repl did not leave");
