@@ -9,10 +9,12 @@ def _in_cloaca(frame):
     return frame.f_code.co_filename.startswith("cloaca/")
 
 
-def _print_uncaught(e, script):
+def _print_uncaught(e):
     import traceback
     tb = e.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename != script:
+    # The launcher's frames, then the script's. Not the frames named after the script: GraalPy names a
+    # file's code by the file's real path (symbolic links and .. resolved), not the one it was given.
+    while tb is not None and _in_cloaca(tb.tb_frame):
         tb = tb.tb_next
     if tb is None and not isinstance(e, SyntaxError):
         tb = e.__traceback__
@@ -37,20 +39,20 @@ def _exit_status(code):
     return 1
 
 
-def _run_main(script, source=None):
+def _run_main(script, source=None, init_globals=None):
     """Runs ``script`` as ``__main__``; returns 0, or 1 after printing the uncaught exception (130 for
     KeyboardInterrupt, as the python command exits after Ctrl-C). With ``source`` (a script read from
     stdin, ``cloaca run -``) runs that text as ``python -`` does: ``script`` names it in tracebacks
-    and the working folder goes first on ``sys.path``."""
+    and the working folder goes first on ``sys.path``. ``init_globals``: names the module starts with."""
     try:
-        _run_as("__main__", script, source)
+        _run_as("__main__", script, source, init_globals)
         return 0
     except SystemExit as e:
         # Returned, not re-raised: GraalPy reports a SystemExit that reaches the host as status 1
         # whatever its code.
         return _exit_status(e.code)
     except BaseException as e:
-        _print_uncaught(e, script)
+        _print_uncaught(e)
         return 130 if isinstance(e, KeyboardInterrupt) else 1
     finally:
         sys.stdout.flush()
@@ -72,24 +74,44 @@ def _import_as_worker(script, source=None):
         sys.stderr.flush()
 
 
-def _run_as(name, script, source):
-    """Runs file ``script`` as module ``name``, its folder first on ``sys.path``; or, given ``source``,
-    that text under the file name ``script``, the working folder first on ``sys.path``."""
-    import os
-    import runpy
+def _run_as(name, script, source, init_globals=None):
+    """Runs file ``script`` (absolute) as module ``name``, as python3 runs the script it is given; or, given
+    ``source``, that text under the file name ``script``, the working folder first on ``sys.path``."""
     if source is None:
-        sys.path.insert(0, os.path.dirname(script))
-        runpy.run_path(script, run_name=name)
+        code, file = _main_code(script)
     else:
         sys.path.insert(0, "")
-        _exec_as(name, compile(source, script, "exec"))
+        code, file = compile(source, script, "exec"), script
+    _exec_as(name, code, file, init_globals)
 
 
-def _exec_as(name, code):
-    """Runs ``code`` in a fresh module ``name``, the one before put back afterwards as ``runpy.run_path`` does."""
+def _main_code(script):
+    """The code python3 runs for ``script`` and its ``__file__``, with what it puts first on ``sys.path``: a
+    zip archive's (or a folder's) ``__main__`` module and the archive itself, else the file's source and
+    path as given here, and its folder with symbolic links resolved. Not runpy.run_path, which sets
+    ``sys.argv[0]`` to that path, where python3 leaves it as typed on the command line."""
+    import io
+    import os
+    import pkgutil
+    archive = pkgutil.get_importer(script)
+    if archive is not None:
+        sys.path.insert(0, script)
+        spec = archive.find_spec("__main__")
+        if spec is None:
+            raise ImportError(f"can't find '__main__' module in {script!r}")
+        return spec.loader.get_code("__main__"), spec.origin
+    sys.path.insert(0, os.path.dirname(os.path.realpath(script)))
+    with io.open_code(script) as f:
+        return compile(f.read(), script, "exec"), script
+
+
+def _exec_as(name, code, file, init_globals=None):
+    """Runs ``code`` in a fresh module ``name`` whose ``__file__`` is ``file`` (its other names from
+    ``init_globals``), the one before put back afterwards as ``runpy.run_path`` does."""
     import types
     module = types.ModuleType(name)
-    module.__file__ = code.co_filename
+    module.__dict__.update(init_globals or {})
+    module.__file__ = file
     saved = sys.modules.get(name)
     sys.modules[name] = module
     try:

@@ -1,7 +1,7 @@
 """The interactive console of ``cloaca repl``. Imported on first use."""
 
 import cloaca
-from cloaca._launcher import _exit_status
+from cloaca._launcher import _exit_status, _run_main
 
 
 _console = None
@@ -28,6 +28,14 @@ def _repl_push(line):
         return -1 if _repl_console().push(line) else -2
     except SystemExit as e:
         return _exit_status(e.code)
+
+
+def _repl_run(source):
+    """``cloaca repl`` fed from a pipe or file: all of ``source`` as one script, as ``python < file`` runs
+    it (compiled first, so a syntax error anywhere runs nothing; the first uncaught exception ends it),
+    named ``<stdin>``, with the console's names (``cloaca``, a ``--database`` runner). Returns the exit
+    status, as ``_run_main``."""
+    return _run_main("<stdin>", source, _repl_console().locals)
 
 
 def _repl_reset():

@@ -31,7 +31,10 @@ public final class Main implements Runnable {
             @Override
             @SuppressWarnings("unchecked")
             public <K> K create(Class<K> type) throws Exception {
-                return type == RunCommand.class ? (K) new RunCommand(invocation) : defaults.create(type);
+                if (type == RunCommand.class) {
+                    return (K) new RunCommand(invocation);
+                }
+                return type == ReplCommand.class ? (K) new ReplCommand(invocation) : defaults.create(type);
             }
         });
         // What follows `run`'s script belongs to the script (as after `python script.py`), and what follows
@@ -41,16 +44,19 @@ public final class Main implements Runnable {
         cli.getSubcommands().forEach((name, sub) -> sub.setStopAtPositional(name.equals("run") || name.equals("test")));
         // pytest's own options (-x, -k ...) are passed through; only a leading -h/--help is cloaca's.
         cli.getSubcommands().get("test").setUnmatchedOptionsArePositionalParams(true);
-        CommandLine.IParameterExceptionHandler usageError = cli.getParameterExceptionHandler();
         cli.setParameterExceptionHandler((e, given) -> {
-            // picocli would guess a near name ("Did you mean: cloaca test?") or print the whole usage.
-            if (e.getCommandLine() == cli && e instanceof CommandLine.UnmatchedArgumentException unmatched
+            // picocli would guess a near name ("Did you mean: cloaca test?") or print the whole usage, which
+            // buries the one line that says what was wrong.
+            CommandLine failed = e.getCommandLine();
+            if (failed == cli && e instanceof CommandLine.UnmatchedArgumentException unmatched
                     && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
                 cli.getErr().println("cloaca: unknown command '" + unmatched.getUnmatched().get(0) + "'; the commands are "
                         + String.join(", ", cli.getSubcommands().keySet()) + " (cloaca --help tells more)");
                 return 2;
             }
-            return usageError.handleParseException(e, given);
+            failed.getErr().println(e.getMessage());
+            failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return failed.getCommandSpec().exitCodeOnInvalidInput();
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             // A failure of the command itself (not of a script, which prints its own traceback).

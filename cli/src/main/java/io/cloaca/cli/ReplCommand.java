@@ -15,9 +15,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,7 +23,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code cloaca repl}: an interactive Python prompt with {@code cloaca} already imported, line editing
  * and history ($HOME/.cloaca_history). Runners opened at the prompt live until the session ends. Fed
- * from a pipe or file, it prints no banner or prompts and keeps no history, as {@code python < file}.
+ * from a pipe or file, it runs the whole input as one script, as {@code python < file}: no banner, prompts
+ * or history, and the first uncaught exception ends it with status 1.
  */
 @Command(name = "repl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Interactive Python with the cloaca module imported.",
@@ -35,31 +33,47 @@ final class ReplCommand implements Callable<Integer> {
 
     static final String HISTORY_FILE = ".cloaca_history";
 
+    private final Invocation invocation;
+
+    ReplCommand(Invocation invocation) {
+        this.invocation = invocation;
+    }
+
+    /** For picocli's default factory ({@code new CommandLine(new Main())}): this process's own invocation. */
+    ReplCommand() {
+        this(Invocation.local());
+    }
+
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--database", paramLabel = "URL", description = {"Start with `runner` bound to a DefaultRunner on "
-            + "this database (sqlite://file.db, postgresql://user@host/db)."})
+    @Option(names = {"-d", "--database"}, paramLabel = "URL", description = {"Start with `runner` bound to a "
+            + "DefaultRunner on this database (sqlite://file.db, postgresql://user@host/db; default: $DATABASE_URL)."})
     String database;
 
-    @Option(names = "--schema", paramLabel = "NAME", description = {"With --database (PostgreSQL): the runner works in "
-            + "this tenant schema, as DefaultRunner.with_schema."})
+    @Option(names = "--schema", paramLabel = "NAME", description = {"With --database or $DATABASE_URL (PostgreSQL): the "
+            + "runner works in this tenant schema, as DefaultRunner.with_schema."})
     String schema;
 
     @Override
     public Integer call() throws Exception {
-        if (schema != null && database == null) {
-            throw new ParameterException(spec.commandLine(), "--schema needs --database (the PostgreSQL database the "
-                    + "tenant schema lives in)");
+        // As executions, ui and tenants read it; the caller's, should a daemon session ever run the repl.
+        String fromEnvironment = invocation.env("DATABASE_URL");
+        boolean byEnvironment = database == null && fromEnvironment != null && !fromEnvironment.isBlank();
+        String url = byEnvironment ? fromEnvironment : database;
+        String origin = byEnvironment ? "$DATABASE_URL" : "--database";
+        if (schema != null && url == null) {
+            throw new ParameterException(spec.commandLine(), "--schema needs --database or DATABASE_URL (the "
+                    + "PostgreSQL database the tenant schema lives in)");
         }
         try (PythonRuntime python = PythonRuntime.builder().arguments(List.of("")).terminal(System.console() != null).build();
              Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
             String opened = null;
-            if (database != null) {
+            if (url != null) {
                 try {
-                    opened = python.replOpenRunner(database, schema);
+                    opened = python.replOpenRunner(url, schema);
                 } catch (PolyglotException e) {
-                    System.err.println("cloaca repl: cannot open a runner on --database: " + e.getMessage());
+                    System.err.println("cloaca repl: cannot open a runner on " + origin + ": " + e.getMessage());
                     return 1;
                 }
             }
@@ -68,7 +82,7 @@ final class ReplCommand implements Callable<Integer> {
             try {
                 // JLine falls back to a dumb terminal when standard input is not a terminal.
                 if (terminal instanceof DumbTerminal) {
-                    return script(python, new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)));
+                    return python.replRun(new String(System.in.readAllBytes(), StandardCharsets.UTF_8));
                 }
                 LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("cloaca")
                         .parser(ReplCompleter.parser()).completer(new ReplCompleter(python))
@@ -76,7 +90,7 @@ final class ReplCommand implements Callable<Integer> {
                 System.out.println(new Main.Version().getVersion()[0] + " - cloaca is imported; Tab completes, "
                         + "Ctrl-D leaves");
                 if (opened != null) {
-                    System.out.println(opened + " is ready");
+                    System.out.println(opened + " is ready" + (byEnvironment ? " (from " + origin + ")" : ""));
                 }
                 return loop(python, reader);
             } finally {
@@ -93,20 +107,6 @@ final class ReplCommand implements Callable<Integer> {
     private static Path historyFile() {
         String home = System.getenv("HOME");
         return Path.of(home == null || home.isBlank() ? System.getProperty("user.home") : home, HISTORY_FILE);
-    }
-
-    /** Input that is not a terminal: every line goes to the console, without prompts or history. */
-    private static int script(PythonRuntime python, BufferedReader in) throws IOException {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-            int state = python.replPush(line);
-            if (state >= 0) {
-                return state;
-            }
-            System.out.flush();
-        }
-        // Ends a block left open by the last line, as the console does at end of input.
-        int state = python.replPush("");
-        return Math.max(state, 0);
     }
 
     private static int loop(PythonRuntime python, LineReader reader) {

@@ -59,8 +59,9 @@ final class RunCommand implements Callable<Integer> {
             + "CLOACA_DAEMON=0)."})
     boolean noDaemon;
 
+    /** As typed, not a Path (which drops a doubled or trailing slash): sys.argv[0] is exactly this, as under python3. */
     @Parameters(index = "0", paramLabel = "SCRIPT", description = "The Python script to run; - reads it from stdin.")
-    Path script;
+    String script;
 
     @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments passed to the script as sys.argv[1:].")
     List<String> args = new ArrayList<>();
@@ -82,7 +83,7 @@ final class RunCommand implements Callable<Integer> {
         } else if (Files.isDirectory(file)) {
             System.err.println("cloaca run: '" + script + "' is a directory, not a Python script");
             return 2;
-        } else if (!Files.exists(file) && !script.startsWith("/dev/fd")) {
+        } else if (!Files.exists(file) && !Path.of(script).startsWith("/dev/fd")) {
             System.err.println("cloaca run: can't open file '" + script + "': no such file");
             return 2;
         } else if (!Files.isRegularFile(file)) {
@@ -92,7 +93,7 @@ final class RunCommand implements Callable<Integer> {
             return 2;
         }
         List<String> argv = new ArrayList<>();
-        argv.add(script.toString());
+        argv.add(script);
         argv.addAll(args);
         boolean useJit = jit || jitFromEnvironment();
         if (pythonContexts < 0) {
@@ -119,8 +120,7 @@ final class RunCommand implements Callable<Integer> {
             invocation.onRuntime().accept(python);
             ProgressView view = progress ? progressView(python) : null;
             try {
-                return source != null ? python.runSource(source, script.toString().equals("-") ? "<stdin>"
-                        : script.toString()) : python.runScript(file);
+                return source != null ? python.runSource(source, script.equals("-") ? "<stdin>" : script) : python.runScript(file);
             } finally {
                 if (view != null) {
                     // Runners still draining report their last tasks before the summary line.
@@ -140,7 +140,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** {@code -} (as for python) or {@code /dev/stdin}, which in a daemon session must mean the caller's stdin. */
     private boolean readsStdin() {
-        return script.toString().equals("-") || script.toString().equals("/dev/stdin");
+        return script.equals("-") || script.equals("/dev/stdin");
     }
 
     private ProgressView progressView(PythonRuntime python) {

@@ -31,6 +31,28 @@ class CommandLineIT {
         assertEquals("", r.stderr(), r::toString);
     }
 
+    /** A mistake in the options is its line and a hint, not the whole usage (which buries that line). */
+    @ParameterizedTest
+    @ValueSource(strings = {"--bogus", "run --bogus x.py", "repl --bogus", "executions --bogus", "schedules --bogus",
+            "triggers --bogus", "tenants --bogus", "tenants list --bogus", "ui --bogus", "bench --bogus",
+            "daemon --bogus status"})
+    void an_unknown_option_is_one_line_and_a_hint(String commandLine) throws Exception {
+        CloacaProcess.Result r = CloacaProcess.run(Map.of(), commandLine.split(" "));
+        assertEquals(2, r.exitCode(), r::toString);
+        String command = ("cloaca " + commandLine.substring(0, commandLine.indexOf("--bogus"))).strip();
+        assertEquals("Unknown option: '--bogus'\nTry '" + command + " --help' for more information.\n", r.stderr(),
+                r::toString);
+        assertEquals("", r.stdout(), r::toString);
+    }
+
+    @Test
+    void a_missing_script_is_one_line_and_a_hint() throws Exception {
+        CloacaProcess.Result r = CloacaProcess.run(Map.of(), "run");
+        assertEquals(2, r.exitCode(), r::toString);
+        assertEquals("Missing required parameter: 'SCRIPT'\nTry 'cloaca run --help' for more information.\n",
+                r.stderr(), r::toString);
+    }
+
     @Test
     void options_after_the_script_are_the_scripts() throws Exception {
         Path script = Files.writeString(dir.resolve("argv.py"), "import sys\nprint(sys.argv[1:])\n");

@@ -13,11 +13,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code cloaca repl} fed from a pipe: statements, blocks, errors, a workflow, and exit codes. */
+/**
+ * {@code cloaca repl} fed from a pipe (run as {@code python < file}: statements, blocks, a workflow, errors
+ * and exit codes) and on a terminal.
+ */
 class ReplIT {
 
     @Test
-    void the_repl_runs_statements_blocks_and_workflows_and_survives_errors() throws Exception {
+    void the_repl_runs_statements_blocks_and_workflows() throws Exception {
         String session = String.join("\n",
                 "print(cloaca.hello_world())",
                 "@cloaca.task(id='double')",
@@ -28,7 +31,6 @@ class ReplIT {
                 "b = cloaca.WorkflowBuilder('twice')",
                 "b.add_task('double')",
                 "cloaca.register_workflow_constructor('twice', b.build)",
-                "1/0",
                 "with cloaca.DefaultRunner(':memory:') as r:",
                 "    print('n =', r.execute('twice', cloaca.Context({'n': 21})).final_context.get('n'))",
                 "",
@@ -37,18 +39,51 @@ class ReplIT {
         assertEquals(0, r.exitCode(), r::toString);
         // Input from a pipe is not a terminal: no banner, no prompts, as python < file.
         assertEquals("Hello from Cloaca backend!\nn = 42\n", r.stdout(), r::toString);
-        assertTrue(r.stderr().contains("ZeroDivisionError: division by zero"), r::toString);
+        assertEquals("", r.stderr(), r::toString);
+    }
+
+    /** As python3 reading a file on stdin: the first uncaught exception ends the input, status 1. */
+    @Test
+    void piped_input_stops_at_the_first_uncaught_exception() throws Exception {
+        CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of(),
+                "print('before')\ndef fail():\n    raise ValueError('boom')\nfail()\nprint('after')\n", "repl");
+        assertEquals(1, r.exitCode(), r::toString);
+        assertEquals("before\n", r.stdout(), r::toString);
+        assertEquals("""
+                Traceback (most recent call last):
+                  File "<stdin>", line 4, in <module>
+                  File "<stdin>", line 3, in fail
+                ValueError: boom
+                """, r.stderr(), r::toString);
+
+        CloacaProcess.Result exit = CloacaProcess.runWithInput(Map.of(),
+                "import sys\nprint('leaving')\nsys.exit(5)\nprint('after')\n", "repl");
+        assertEquals(5, exit.exitCode(), exit::toString);
+        assertEquals("leaving\n", exit.stdout(), exit::toString);
+    }
+
+    /** python3 compiles all of a piped input before running it: a syntax error anywhere runs nothing. */
+    @Test
+    void a_syntax_error_in_piped_input_runs_nothing_and_exits_1() throws Exception {
+        CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of(), "print('before')\nx = (\nprint('after')\n",
+                "repl");
+        assertEquals(1, r.exitCode(), r::toString);
+        assertEquals("", r.stdout(), r::toString);
+        assertTrue(r.stderr().startsWith("  File \"<stdin>\", line 2\n"), r::toString);
+        assertTrue(r.stderr().contains("SyntaxError: '(' was never closed"), r::toString);
         assertFalse(r.stderr().contains("at io.cloaca"), "no Java stack trace: " + r);
     }
 
     /**
-     * On a terminal (a pseudo-terminal made by util-linux's script) the banner shows and typed lines
-     * are kept in $HOME/.cloaca_history.
+     * On a terminal (a pseudo-terminal made by util-linux's script) the banner shows, an error is printed
+     * and the prompt goes on, and typed lines are kept in $HOME/.cloaca_history.
      */
     @Test
-    void on_a_terminal_it_shows_the_banner_and_keeps_history_under_home(@TempDir Path home) throws Exception {
-        String output = onTerminal(home, "", "x = 20\nprint(x + 22)\nexit(4)\n", 4);
+    void on_a_terminal_it_shows_the_banner_survives_errors_and_keeps_history_under_home(@TempDir Path home)
+            throws Exception {
+        String output = onTerminal(home, Map.of(), "", "x = 20\n1/0\nprint(x + 22)\nexit(4)\n", 4);
         assertTrue(output.contains("cloaca is imported") && output.contains("42"), output);
+        assertTrue(output.contains("ZeroDivisionError: division by zero"), output);
         Path history = home.resolve(ReplCommand.HISTORY_FILE);
         assertTrue(Files.exists(history), "no history in $HOME: " + output);
         assertTrue(Files.readString(history, StandardCharsets.UTF_8).contains("print(x + 22)"), output);
@@ -68,7 +103,7 @@ class ReplIT {
     void on_a_terminal_tab_completes_and_database_gives_a_ready_runner(@TempDir Path home) throws Exception {
         String url = "sqlite://" + home.resolve("repl.db");
         String typed = "v = cloaca.__versi\t\nprint('version is', v)\nprint('runner is', type(runner).__name__)\nexit(0)\n";
-        String output = onTerminal(home, " --database " + url, typed, 0);
+        String output = onTerminal(home, Map.of(), " --database " + url, typed, 0);
         assertTrue(output.contains("runner = cloaca.DefaultRunner('" + url + "') is ready"), output);
         assertTrue(output.contains("version is " + io.cloaca.engine.CloacaVersion.get()), output);
         assertTrue(output.contains("runner is DefaultRunner"), output);
@@ -99,16 +134,51 @@ class ReplIT {
         assertEquals("DefaultRunner\n", r.stdout(), r::toString);
     }
 
+    /** As executions, ui and tenants: -d is --database, and without either DATABASE_URL names the database. */
+    @Test
+    void short_d_and_database_url_bind_the_runner_as_database_does(@TempDir Path dir) throws Exception {
+        String check = "print(type(runner).__name__)\n";
+        Path fromEnvironment = dir.resolve("environment.db");
+        CloacaProcess.Result r = CloacaProcess.runWithInput(Map.of("DATABASE_URL", "sqlite://" + fromEnvironment), check,
+                "repl");
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("DefaultRunner\n", r.stdout(), r::toString);
+        assertTrue(Files.exists(fromEnvironment), "no database at $DATABASE_URL: " + r);
+
+        Map<String, String> unusable = Map.of("DATABASE_URL", "mysql://localhost/db");
+        Path given = dir.resolve("given.db");
+        CloacaProcess.Result d = CloacaProcess.runWithInput(unusable, check, "repl", "-d", "sqlite://" + given);
+        assertEquals(0, d.exitCode(), "-d comes before DATABASE_URL: " + d);
+        assertTrue(Files.exists(given), "no database at -d: " + d);
+
+        CloacaProcess.Result bad = CloacaProcess.runWithInput(unusable, "print('never')\n", "repl");
+        assertEquals(1, bad.exitCode(), bad::toString);
+        assertEquals("", bad.stdout(), bad::toString);
+        assertTrue(bad.stderr().startsWith("cloaca repl: cannot open a runner on $DATABASE_URL: "), bad::toString);
+    }
+
+    /** On a terminal the banner says where the runner comes from. */
+    @Test
+    void on_a_terminal_the_banner_names_database_url(@TempDir Path home) throws Exception {
+        String url = "sqlite://" + home.resolve("banner.db");
+        String output = onTerminal(home, Map.of("DATABASE_URL", url), "", "print('runner is', type(runner).__name__)\n"
+                + "exit(0)\n", 0);
+        assertTrue(output.contains("runner = cloaca.DefaultRunner('" + url + "') is ready (from $DATABASE_URL)"), output);
+        assertTrue(output.contains("runner is DefaultRunner"), output);
+    }
+
     /**
-     * Runs {@code cloaca repl} on a pseudo-terminal (util-linux's script) in {@code home}, typing
+     * Runs {@code cloaca repl} on a pseudo-terminal (util-linux's script) in {@code home} with {@code env}, typing
      * {@code typed}, and returns what the terminal showed once the repl left with {@code exitCode}.
      */
-    private static String onTerminal(Path home, String options, String typed, int exitCode) throws Exception {
+    private static String onTerminal(Path home, Map<String, String> env, String options, String typed, int exitCode)
+            throws Exception {
         String repl = "exec " + CloacaProcess.ROOT.resolve("cloaca") + " repl" + options;
         Path out = home.resolve("out.txt");
         ProcessBuilder pb = new ProcessBuilder("script", "-qec", repl, "/dev/null").directory(home.toFile())
                 .redirectInput(Files.writeString(home.resolve("in.txt"), typed).toFile())
                 .redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().putAll(env);
         pb.environment().put("HOME", home.toString());
         Process p = pb.start();
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the repl did not leave");

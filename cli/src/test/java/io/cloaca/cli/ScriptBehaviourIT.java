@@ -94,6 +94,36 @@ class ScriptBehaviourIT {
         assertEquals("['" + script + "', 'one', 'two words', '--flag']\n", r.stdout(), r::toString);
     }
 
+    /**
+     * As {@code python3 sub/where.py x}: sys.argv[0] is the path as typed, __file__ the absolute path,
+     * sys.path[0] the script's folder with links resolved, and the traceback names the script's line; in
+     * this process and in the daemon.
+     */
+    @Test
+    void sys_argv_0_is_the_script_as_typed_and_file_and_path_are_absolute() throws Exception {
+        Path sub = Files.createDirectories(dir.resolve("sub"));
+        Files.writeString(sub.resolve("where.py"), """
+                import sys
+                print(sys.argv, __file__, sys.path[0])
+                raise ValueError("after printing")
+                """);
+        Files.createSymbolicLink(dir.resolve("linked.py"), sub.resolve("where.py"));
+        Path real = dir.toRealPath();
+        for (String daemon : List.of("1", "0")) {
+            for (String typed : List.of("sub/where.py", "linked.py")) {
+                List<String> command = List.of(CloacaProcess.ROOT.resolve("cloaca").toString(), "run", typed, "x");
+                CloacaProcess.Result r = CloacaProcess.exec(command, dir, Map.of("CLOACA_DAEMON", daemon), "");
+                String seen = "CLOACA_DAEMON=" + daemon + ": " + r;
+                assertEquals(1, r.exitCode(), seen);
+                assertEquals("['" + typed + "', 'x'] " + dir.resolve(typed) + " " + real.resolve("sub") + "\n",
+                        r.stdout(), seen);
+                assertTrue(r.stderr().startsWith("Traceback (most recent call last):\n  File \""), seen);
+                assertTrue(r.stderr().contains("where.py\", line 3, in <module>"), seen);
+                assertEquals(4, r.stderr().lines().count(), "only the script's frame: " + seen);
+            }
+        }
+    }
+
     @Test
     void a_module_next_to_the_script_is_importable() throws Exception {
         write("pricing.py", """

@@ -335,6 +335,18 @@ public final class PythonRuntime implements AutoCloseable {
         return cloaca.getMember("_repl_push").execute(line).asInt();
     }
 
+    /**
+     * Runs {@code source}, all of the console's input when it is not a terminal, as {@code python < file}
+     * does: compiled first (a syntax error anywhere runs nothing), then run as {@code __main__} under the
+     * name {@code <stdin>} with the console's names ({@code cloaca}, a {@link #replOpenRunner} runner); the
+     * first uncaught exception prints its traceback and ends it.
+     *
+     * @return the exit code, as for {@link #runScript}
+     */
+    public int replRun(String source) {
+        return callExitingFunction("_repl_run", source);
+    }
+
     /** {@link #replPush} result: show the continuation prompt. */
     public static final int REPL_MORE = -1;
     /** {@link #replPush} result: the statement ran. */
