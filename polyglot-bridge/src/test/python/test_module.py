@@ -97,3 +97,25 @@ def test_tracebacks_name_the_submodule_file():
 def test_names_imported_on_first_use_are_the_submodules_objects():
     import cloaca._tenancy
     assert cloaca.DatabaseAdmin is cloaca._tenancy.DatabaseAdmin
+
+
+def test_time_sleep_hands_the_runtime_a_float_for_a_whole_number_of_seconds(monkeypatch):
+    # GraalPy oversleeps by up to a second when given an int; cloaca._runtime_fixes converts it.
+    import time
+    from cloaca import _runtime_fixes
+    given = []
+    monkeypatch.setattr(_runtime_fixes, "_sleep", given.append)
+    time.sleep(1)
+    time.sleep(True)
+    time.sleep(0.25)
+    assert given == [1.0, 1.0, 0.25]
+    assert [type(v) for v in given] == [float, float, float]
+    assert time.sleep.__name__ == "sleep"
+
+
+def test_time_sleep_still_refuses_what_python_refuses():
+    import time
+    with pytest.raises(ValueError):
+        time.sleep(-1)
+    with pytest.raises(TypeError):
+        time.sleep("1")

@@ -14,6 +14,8 @@ start-up does not pay for it.
 import builtins
 import json
 
+from cloaca import _runtime_fixes  # noqa: E402,F401 (patches the runtime before any script runs)
+
 #: The Maven project version of cloaca-jvm (as ``cloaca --version``); set when the JVM binds the module.
 __version__ = "unknown"
 #: Kept for scripts written for upstream's mid-2025 wheels; the backend is chosen by URL at run time.

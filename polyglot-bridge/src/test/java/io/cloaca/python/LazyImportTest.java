@@ -42,7 +42,8 @@ class LazyImportTest {
             String imported = python.eval(
                     "import sys\n','.join(sorted(m for m in sys.modules if m.startswith('cloaca.')))").asString();
             assertEquals(List.of("cloaca._checks", "cloaca._context", "cloaca._json", "cloaca._launcher",
-                    "cloaca._retry", "cloaca._rules", "cloaca._runner", "cloaca._tasks", "cloaca._workflow"),
+                    "cloaca._retry", "cloaca._rules", "cloaca._runner", "cloaca._runtime_fixes", "cloaca._tasks",
+                    "cloaca._workflow"),
                     List.of(imported.split(",")));
         }
     }
