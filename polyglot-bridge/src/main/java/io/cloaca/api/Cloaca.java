@@ -230,6 +230,10 @@ public final class Cloaca implements AutoCloseable {
         try {
             runner.cron().delete(scheduleId);
         } catch (CloacaException e) {
+            if (e.kind() == CloacaException.Kind.NOT_FOUND) {
+                // The engine's message is upstream's Python one, which names failures that did not happen here.
+                throw new IllegalArgumentException("no cron schedule with id '" + scheduleId + "'", e);
+            }
             throw Errors.translate(e);
         }
     }

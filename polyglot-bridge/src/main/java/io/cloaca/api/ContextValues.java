@@ -8,9 +8,11 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static io.cloaca.engine.context.Context.JSON;
 
@@ -49,6 +51,11 @@ final class ContextValues {
      * equals itself before and after a task boundary.
      */
     static Object plain(String key, Object value) {
+        return plain(key, value, Collections.newSetFromMap(new IdentityHashMap<>()));
+    }
+
+    /** @param enclosing the maps, collections and arrays {@code value} is inside of, to refuse one inside itself */
+    private static Object plain(String key, Object value, Set<Object> enclosing) {
         if (value == null || value instanceof String || value instanceof Boolean) {
             return value;
         }
@@ -70,6 +77,18 @@ final class ContextValues {
             }
             return d;
         }
+        boolean container = value instanceof Map<?, ?> || value instanceof Collection<?> || value.getClass().isArray();
+        if (container && !enclosing.add(value)) {
+            throw new IllegalArgumentException("Context key '" + key + "': the value contains itself; JSON has no cycles");
+        }
+        try {
+            return container ? plainContainer(key, value, enclosing) : plainObject(key, value, enclosing);
+        } finally {
+            enclosing.remove(value);
+        }
+    }
+
+    private static Object plainContainer(String key, Object value, Set<Object> enclosing) {
         if (value instanceof Map<?, ?> map) {
             Map<String, Object> copy = new LinkedHashMap<>();
             for (Map.Entry<?, ?> entry : map.entrySet()) {
@@ -77,7 +96,7 @@ final class ContextValues {
                     throw new IllegalArgumentException("Context key '" + key + "': map keys must be strings, got "
                             + (entry.getKey() == null ? "null" : entry.getKey().getClass().getName()));
                 }
-                copy.put(name, plain(key + "." + name, entry.getValue()));
+                copy.put(name, plain(key + "." + name, entry.getValue(), enclosing));
             }
             return Collections.unmodifiableMap(copy);
         }
@@ -85,16 +104,24 @@ final class ContextValues {
             List<Object> copy = new ArrayList<>(collection.size());
             int i = 0;
             for (Object element : collection) {
-                copy.add(plain(key + "[" + i++ + "]", element));
+                copy.add(plain(key + "[" + i++ + "]", element, enclosing));
             }
             return Collections.unmodifiableList(copy);
         }
-        if (value.getClass().isArray()) {
-            List<Object> copy = new ArrayList<>();
-            for (int i = 0; i < Array.getLength(value); i++) {
-                copy.add(plain(key + "[" + i + "]", Array.get(value, i)));
-            }
-            return Collections.unmodifiableList(copy);
+        List<Object> copy = new ArrayList<>();
+        for (int i = 0; i < Array.getLength(value); i++) {
+            copy.add(plain(key + "[" + i + "]", Array.get(value, i), enclosing));
+        }
+        return Collections.unmodifiableList(copy);
+    }
+
+    private static Object plainObject(String key, Object value, Set<Object> enclosing) {
+        String type = value.getClass().getName();
+        if (type.startsWith("java.") || type.startsWith("javax.") || type.startsWith("jdk.")) {
+            // The JDK's own classes are not the application's beans: Jackson would store a Thread's getters,
+            // its stack trace included.
+            throw new IllegalArgumentException("Context key '" + key + "': a " + type
+                    + " cannot be stored; use strings, numbers, booleans, lists, maps, records or beans");
         }
         // A record or bean: its properties, as Jackson sees them.
         Object converted;
@@ -108,7 +135,7 @@ final class ContextValues {
             throw new IllegalArgumentException("Context key '" + key + "': a " + value.getClass().getName()
                     + " has no properties to store; use strings, numbers, booleans, lists, maps, records or beans");
         }
-        return plain(key, converted);
+        return plain(key, converted, enclosing);
     }
 
     private static Object integral(BigInteger n) {

@@ -306,7 +306,8 @@ class CloacaTest {
                 ZoneId.of("UTC"))).getMessage().contains("nope"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> cloaca.unschedule("42")).getMessage()
                 .startsWith("Invalid schedule ID: '42' is not a UUID"));
-        assertThrows(IllegalArgumentException.class, () -> cloaca.unschedule(id));
+        assertEquals("no cron schedule with id '" + id + "'",
+                assertThrows(IllegalArgumentException.class, () -> cloaca.unschedule(id)).getMessage());
     }
 
     @Test

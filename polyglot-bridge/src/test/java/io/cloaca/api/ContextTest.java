@@ -99,6 +99,16 @@ class ContextTest {
         IllegalArgumentException keys = assertThrows(IllegalArgumentException.class, () -> ctx.put("m", intKeys));
         assertEquals("Context key 'm': map keys must be strings, got java.lang.Integer", keys.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ctx.put("o", new Object()));
+        List<Object> itself = new ArrayList<>();
+        itself.add("a");
+        itself.add(itself);
+        assertEquals("Context key 'l[1]': the value contains itself; JSON has no cycles",
+                assertThrows(IllegalArgumentException.class, () -> ctx.put("l", itself)).getMessage());
+        List<Object> twice = List.of("a");
+        ctx.put("siblings", List.of(twice, twice)); // the same list twice, not inside itself
+        assertEquals("Context key 't': a java.lang.Thread cannot be stored; use strings, numbers, booleans, lists,"
+                + " maps, records or beans", assertThrows(IllegalArgumentException.class,
+                        () -> ctx.put("t", new Thread(() -> { }))).getMessage());
     }
 
     @Test
