@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -228,20 +229,20 @@ final class TaskExecutor {
         long startedAt = clock.millis();
         listeners.publish(new TaskEvent.Started(task.executionId(), task.workflowName(), task.taskName(),
                 task.attempt(), task.maxAttempts()));
+        AtomicBoolean timedOut = new AtomicBoolean();
         AttemptDeadlines.Deadline watchdog = deadlines.add(config.taskTimeout().toMillis(),
-                () -> expire(task, wf, definition, startedAt));
-        TaskOutcome outcome;
+                () -> expire(task, wf, definition, startedAt, timedOut));
         AttemptHandle handle = new AttemptHandle(task.taskName(), slot);
-        boolean abandoned = false;
+        String output = null;
+        Throwable thrown = null;
+        boolean abandoned;
         try {
-            Context output = definition.body().run(input(task, definition, carried), handle);
-            outcome = new TaskOutcome.Succeeded(output == null ? "{}" : output.toJson());
-        } catch (TaskFailedException e) {
-            outcome = failure(task, definition, e.getMessage(), e.details());
+            Context returned = definition.body().run(input(task, definition, carried), handle);
+            output = returned == null ? "{}" : returned.toJson();
         } catch (Exception | Error e) {
             // Errors too (AssertionError, LinkageError...): escaping would kill this worker thread and
             // leave the task Running until the watchdog fires.
-            outcome = failure(task, definition, describe(e), stackTrace(e));
+            thrown = e;
         } finally {
             watchdog.cancel();
             abandoned = handle.consume();
@@ -254,6 +255,16 @@ final class TaskExecutor {
             release(task);
             return null;
         }
+        if (timedOut.get()) {
+            // The watchdog recorded this attempt as timed out (and so gave up its claim): the late outcome
+            // is not recorded, nor reported as a failure to record it (shutdown may have closed the store).
+            LOG.warn("Task {} of execution {} returned after its timeout was recorded; what it returned is dropped",
+                    task.taskName(), task.executionId());
+            return null;
+        }
+        TaskOutcome outcome = thrown == null ? new TaskOutcome.Succeeded(output)
+                : thrown instanceof TaskFailedException e ? failure(task, definition, e.getMessage(), e.details())
+                : failure(task, definition, describe(thrown), stackTrace(thrown));
         ClaimedTask next = record(task, outcome, wf, true, startedAt);
         carried.taskName = outcome instanceof TaskOutcome.Succeeded ? task.taskName() : null;
         carried.output = outcome instanceof TaskOutcome.Succeeded s ? s.outputContext() : null;
@@ -302,8 +313,16 @@ final class TaskExecutor {
         return new TaskOutcome.Failed(error, details);
     }
 
-    /** Watchdog: the attempt overran; fail it (and maybe retry) even though the body may still be running. */
-    private void expire(ClaimedTask task, Workflow wf, TaskDefinition definition, long startedAt) {
+    /**
+     * Watchdog: the attempt overran; fail it (and maybe retry) even though the body may still be running.
+     *
+     * @param timedOut set while the timeout is being recorded and once it is, so that the body, returning
+     *                 meanwhile, drops its outcome; cleared if recording fails, leaving that to the body
+     */
+    private void expire(ClaimedTask task, Workflow wf, TaskDefinition definition, long startedAt,
+                        AtomicBoolean timedOut) {
+        // Set first: recording the timeout may end the execution and wake its caller before this returns.
+        timedOut.set(true);
         try {
             String error = "Task timed out after " + RunnerConfig.seconds(config.taskTimeout());
             ClaimedTask next = record(task, failure(task, definition, error, null), wf, false, startedAt);
@@ -311,6 +330,7 @@ final class TaskExecutor {
                 enqueue.accept(next.taskId());
             }
         } catch (RuntimeException e) {
+            timedOut.set(false);
             LOG.error("Could not record the timeout of task {}", task.taskName(), e);
         }
     }

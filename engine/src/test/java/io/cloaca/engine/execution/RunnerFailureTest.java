@@ -1,5 +1,6 @@
 package io.cloaca.engine.execution;
 
+import io.cloaca.engine.LogCapture;
 import io.cloaca.engine.TestDatabases;
 import io.cloaca.engine.TestSupport;
 import io.cloaca.engine.context.Context;
@@ -322,6 +323,30 @@ class RunnerFailureTest {
             TaskRecord row = new ExecutionStore(db, null).listTasks(executionId).get(0);
             assertEquals(TaskStatus.Failed, row.status());
             assertNull(row.outputContext(), "the late result must not overwrite the timeout");
+        }
+    }
+
+    @Test
+    void a_body_returning_after_its_timeout_was_recorded_is_dropped_with_a_warning_not_recorded() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Workflow stuck = single("stuck", RetryPolicy.NONE, ctx -> {
+            release.await(GENEROUS.toMillis(), TimeUnit.MILLISECONDS);
+            return ctx.set("late", true);
+        });
+        Workflow after = single("after", RetryPolicy.NONE, ctx -> ctx);
+        // One slot: the second execution's task runs only once the worker has dealt with the late return.
+        RunnerConfig config = RunnerConfig.builder().maxConcurrentTasks(1).taskTimeout(Duration.ofMillis(200)).build();
+        try (LogCapture log = LogCapture.start(); Runner runner = memoryRunner(config, stuck, after)) {
+            ExecutionResult timedOut = runner.execute("stuck", Context.empty());
+            assertEquals(ExecutionStatus.Failed, timedOut.status());
+            release.countDown();
+            assertEquals(ExecutionStatus.Completed, runner.execute("after", Context.empty()).status());
+            assertTrue(log.text().contains("returned after its timeout was recorded; what it returned is dropped"),
+                    log.text());
+            assertFalse(log.text().contains("Could not record"), log.text());
+            TaskRecord row = taskRows(runner, timedOut.executionId()).get("t");
+            assertEquals(TaskStatus.Failed, row.status());
+            assertNull(row.outputContext());
         }
     }
 
