@@ -168,22 +168,67 @@ class ReplIT {
     }
 
     /**
+     * On a terminal, as python3's prompt: a compound statement goes on with continuation lines until an
+     * empty one (its body however long, a nested block, a one-line `if x: ...`, a decorator), while an
+     * open bracket, triple-quoted string or backslash continuation asks for the rest of the statement.
+     */
+    @Test
+    void on_a_terminal_blocks_go_on_until_an_empty_line(@TempDir Path home) throws Exception {
+        String typed = String.join("\n",
+                "def g():",
+                "    a = 1",
+                "    return a + 1",
+                "",
+                "print('g gives', g())",
+                "for i in range(3):",
+                "    if i:",
+                "        print('i is', i * 10)",
+                "",
+                "if True: print('one-line ' + 'if')",
+                "",
+                "x = (1,",
+                "2)",
+                "s = '''a",
+                "b'''",
+                "y = 1 + \\",
+                "2",
+                "print('joined', x, repr(s), y)",
+                "@staticmethod",
+                "def h(): pass",
+                "",
+                "print('decorated', type(h).__name__)",
+                "exit(0)",
+                "");
+        String output = onTerminal(home, Map.of(), "", typed, 0);
+        assertTrue(output.contains("g gives 2"), output);
+        assertTrue(output.contains("i is 10\r\ni is 20"), output);
+        assertTrue(output.contains("one-line if"), output);
+        assertTrue(output.contains("joined (1, 2) 'a\\nb' 3"), output);
+        assertTrue(output.contains("decorated staticmethod"), output);
+        assertFalse(output.contains("Error"), output);
+    }
+
+    /**
      * Runs {@code cloaca repl} on a pseudo-terminal (util-linux's script) in {@code home} with {@code env}, typing
      * {@code typed}, and returns what the terminal showed once the repl left with {@code exitCode}.
      */
     private static String onTerminal(Path home, Map<String, String> env, String options, String typed, int exitCode)
             throws Exception {
-        String repl = "exec " + CloacaProcess.ROOT.resolve("cloaca") + " repl" + options;
-        Path out = home.resolve("out.txt");
-        ProcessBuilder pb = new ProcessBuilder("script", "-qec", repl, "/dev/null").directory(home.toFile())
-                .redirectInput(Files.writeString(home.resolve("in.txt"), typed).toFile())
-                .redirectErrorStream(true).redirectOutput(out.toFile());
-        pb.environment().putAll(env);
-        pb.environment().put("HOME", home.toString());
-        Process p = pb.start();
+        Process p = terminal(home, env, options)
+                .redirectInput(Files.writeString(home.resolve("in.txt"), typed).toFile()).start();
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the repl did not leave");
-        String output = Files.readString(out, StandardCharsets.UTF_8);
+        String output = Files.readString(home.resolve("out.txt"), StandardCharsets.UTF_8);
         assertEquals(exitCode, p.exitValue(), output);
         return output;
+    }
+
+    /** {@code cloaca repl} on a pseudo-terminal (util-linux's script) in {@code home}; it shows into out.txt there. */
+    private static ProcessBuilder terminal(Path home, Map<String, String> env, String options) {
+        String repl = "exec " + CloacaProcess.ROOT.resolve("cloaca") + " repl" + options;
+        ProcessBuilder pb = new ProcessBuilder("script", "-qec", repl, "/dev/null").directory(home.toFile())
+                .redirectErrorStream(true).redirectOutput(home.resolve("out.txt").toFile());
+        pb.environment().putAll(env);
+        pb.environment().put("HOME", home.toString());
+        return pb;
     }
 }
