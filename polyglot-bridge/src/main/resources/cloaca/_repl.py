@@ -107,6 +107,12 @@ def _repl_push(line):
         return -1 if _repl_console().push(line) else -2
     except SystemExit as e:
         return _exit_status(e.code)
+    except KeyboardInterrupt:
+        # Ctrl-C outside the statement's own code (the console prints the traceback of one inside it).
+        import sys
+        print("\nKeyboardInterrupt", file=sys.stderr)
+        _console.resetbuffer()
+        return -2
 
 
 def _repl_run(source):

@@ -3,11 +3,15 @@ package io.cloaca.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -206,6 +210,54 @@ class ReplIT {
         assertTrue(output.contains("joined (1, 2) 'a\\nb' 3"), output);
         assertTrue(output.contains("decorated staticmethod"), output);
         assertFalse(output.contains("Error"), output);
+    }
+
+    /**
+     * On a terminal, Ctrl-C while a statement runs (a busy loop, a sleep) raises KeyboardInterrupt in it
+     * and the prompt comes back with the names defined so far, as in python3.
+     */
+    @Test
+    void on_a_terminal_ctrl_c_interrupts_the_running_statement_and_the_prompt_comes_back(@TempDir Path home)
+            throws Exception {
+        Process p = terminal(home, Map.of(), "").start();
+        Path out = home.resolve("out.txt");
+        try (Writer keys = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
+            awaitOutput(out, "Ctrl-D leaves", 1);
+            type(keys, "n = 0\nwhile True: n += 1; n == 1000 and print('spin' + 'ning')\n\n");
+            awaitOutput(out, "spinning", 1);
+            type(keys, "\u0003");
+            awaitOutput(out, "KeyboardInterrupt", 1);
+            type(keys, "import time; print('sleep' + 'ing'); time.sleep(600)\n");
+            awaitOutput(out, "sleeping", 1);
+            type(keys, "\u0003");
+            awaitOutput(out, "KeyboardInterrupt", 2);
+            type(keys, "print('n is', 'kept' if n >= 1000 else n)\nexit(0)\n");
+            assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the repl did not leave: " + Files.readString(out));
+        } finally {
+            p.destroyForcibly();
+        }
+        String output = Files.readString(out, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), output);
+        assertTrue(output.contains("n is kept"), output);
+    }
+
+    private static void type(Writer keys, String text) throws IOException {
+        keys.write(text);
+        keys.flush();
+    }
+
+    /** Waits until the terminal has shown {@code text} {@code times} times. */
+    private static void awaitOutput(Path out, String text, int times) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        String shown = "";
+        while (System.nanoTime() < deadline) {
+            shown = Files.exists(out) ? Files.readString(out, StandardCharsets.UTF_8) : "";
+            if (shown.split(Pattern.quote(text), -1).length > times) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the terminal did not show " + text + " " + times + " time(s): " + shown);
     }
 
     /**
