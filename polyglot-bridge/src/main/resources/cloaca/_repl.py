@@ -18,7 +18,86 @@ def _repl_console():
 
         _console = code.InteractiveConsole({"__name__": "__main__", "__doc__": None, "cloaca": cloaca,
                                             "exit": leave, "quit": leave})
+        _console.compile = _TypedCompiler(_console.compile)
     return _console
+
+
+class _TypedCompiler:
+    """The console's compiler, deciding by itself when the typed lines are complete, as python3's prompt
+    does. GraalPy's ``codeop`` cannot be trusted with that: it compiles ``def g():`` plus one body line as a
+    whole statement (so the body's next line fails as unexpectedly indented) and reports an open bracket,
+    triple-quoted string or backslash continuation as a syntax error instead of asking for more."""
+
+    def __init__(self, compile):
+        self._compile = compile
+
+    def __call__(self, source, filename="<input>", symbol="single"):
+        layout = _layout(source)
+        if layout == "open":
+            return None
+        # Compiled even when incomplete, so that a syntax error in a block shows as soon as it is typed.
+        code = self._compile(source, filename, symbol)
+        if layout == "block" and source.rsplit("\n", 1)[-1].strip():
+            return None
+        return code
+
+
+_COMPOUND = {"if", "while", "for", "try", "with", "def", "class", "async"}
+
+
+def _layout(source):
+    """How typed lines stand: "open" while a bracket, a triple-quoted string or a backslash continuation is
+    unfinished; "block" for a compound statement (a header such as ``if x: pass``, a decorator, a line
+    ending in ``:``, an indented line), which only an empty line ends; else "simple", which runs at once."""
+    import re
+    depth = 0
+    quote = None
+    continued = False
+    block = False
+    for number, line in enumerate(source.split("\n")):
+        if quote is None and depth == 0 and not continued:
+            word = re.match(r"[ \t]*(@|[A-Za-z_]\w*)", line)
+            if word and (word.group(1) == "@" or word.group(1) in _COMPOUND):
+                block = True
+            elif number > 0 and line[:1] in (" ", "\t") and line.strip() and not line.lstrip().startswith("#"):
+                block = True
+        continued = False
+        last = ""
+        i = 0
+        while i < len(line):
+            c = line[i]
+            if quote is not None:
+                if c == "\\":
+                    i += 2
+                elif line.startswith(quote, i):
+                    i += len(quote)
+                    quote = None
+                else:
+                    i += 1
+                continue
+            if c == "#":
+                break
+            if c in "'\"":
+                quote = line[i:i + 3] if line[i:i + 3] in ('"""', "'''") else c
+                last = c
+                i += len(quote)
+                continue
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth = max(depth - 1, 0)
+            elif c == "\\" and i == len(line) - 1:
+                continued = True
+            if not c.isspace():
+                last = c
+            i += 1
+        if quote is not None and len(quote) == 1 and not line.endswith("\\"):
+            quote = None  # an unterminated one-line string: the compiler says so
+        if last == ":" and depth == 0 and quote is None:
+            block = True
+    if quote is not None or depth > 0 or continued:
+        return "open"
+    return "block" if block else "simple"
 
 
 def _repl_push(line):
@@ -28,6 +107,12 @@ def _repl_push(line):
         return -1 if _repl_console().push(line) else -2
     except SystemExit as e:
         return _exit_status(e.code)
+    except KeyboardInterrupt:
+        # Ctrl-C outside the statement's own code (the console prints the traceback of one inside it).
+        import sys
+        print("\nKeyboardInterrupt", file=sys.stderr)
+        _console.resetbuffer()
+        return -2
 
 
 def _repl_run(source):

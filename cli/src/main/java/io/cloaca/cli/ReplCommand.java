@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "repl", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = {"Interactive Python with the cloaca module imported.",
-        "Ctrl-D or exit() leaves; Ctrl-C drops the line being typed."})
+        "Ctrl-D or exit() leaves; Ctrl-C drops the line being typed, or raises KeyboardInterrupt in the "
+                + "running statement and gives the prompt back."})
 final class ReplCommand implements Callable<Integer> {
 
     static final String HISTORY_FILE = ".cloaca_history";
@@ -66,8 +67,12 @@ final class ReplCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--schema needs --database or DATABASE_URL (the "
                     + "PostgreSQL database the tenant schema lives in)");
         }
-        try (PythonRuntime python = PythonRuntime.builder().arguments(List.of("")).terminal(System.console() != null).build();
+        try (PythonRuntime python = PythonRuntime.builder().arguments(List.of("")).terminal(System.console() != null)
+                .keyboardInterrupts(true).onSecondInterrupt(invocation.onSecondInterrupt()).build();
              Terminal terminal = TerminalBuilder.builder().system(true).dumb(true).build()) {
+            // JLine takes SIGINT over: at the prompt it drops the line (UserInterruptException); otherwise
+            // (a statement running) it goes to the runtime, which raises KeyboardInterrupt as cloaca run does.
+            terminal.handle(Terminal.Signal.INT, signal -> python.interrupt());
             String opened = null;
             if (url != null) {
                 try {

@@ -3,11 +3,15 @@ package io.cloaca.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -168,22 +172,115 @@ class ReplIT {
     }
 
     /**
+     * On a terminal, as python3's prompt: a compound statement goes on with continuation lines until an
+     * empty one (its body however long, a nested block, a one-line `if x: ...`, a decorator), while an
+     * open bracket, triple-quoted string or backslash continuation asks for the rest of the statement.
+     */
+    @Test
+    void on_a_terminal_blocks_go_on_until_an_empty_line(@TempDir Path home) throws Exception {
+        String typed = String.join("\n",
+                "def g():",
+                "    a = 1",
+                "    return a + 1",
+                "",
+                "print('g gives', g())",
+                "for i in range(3):",
+                "    if i:",
+                "        print('i is', i * 10)",
+                "",
+                "if True: print('one-line ' + 'if')",
+                "",
+                "x = (1,",
+                "2)",
+                "s = '''a",
+                "b'''",
+                "y = 1 + \\",
+                "2",
+                "print('joined', x, repr(s), y)",
+                "@staticmethod",
+                "def h(): pass",
+                "",
+                "print('decorated', type(h).__name__)",
+                "exit(0)",
+                "");
+        String output = onTerminal(home, Map.of(), "", typed, 0);
+        assertTrue(output.contains("g gives 2"), output);
+        assertTrue(output.contains("i is 10\r\ni is 20"), output);
+        assertTrue(output.contains("one-line if"), output);
+        assertTrue(output.contains("joined (1, 2) 'a\\nb' 3"), output);
+        assertTrue(output.contains("decorated staticmethod"), output);
+        assertFalse(output.contains("Error"), output);
+    }
+
+    /**
+     * On a terminal, Ctrl-C while a statement runs (a busy loop, a sleep) raises KeyboardInterrupt in it
+     * and the prompt comes back with the names defined so far, as in python3.
+     */
+    @Test
+    void on_a_terminal_ctrl_c_interrupts_the_running_statement_and_the_prompt_comes_back(@TempDir Path home)
+            throws Exception {
+        Process p = terminal(home, Map.of(), "").start();
+        Path out = home.resolve("out.txt");
+        try (Writer keys = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
+            awaitOutput(out, "Ctrl-D leaves", 1);
+            type(keys, "n = 0\nwhile True: n += 1; n == 1000 and print('spin' + 'ning')\n\n");
+            awaitOutput(out, "spinning", 1);
+            type(keys, "\u0003");
+            awaitOutput(out, "KeyboardInterrupt", 1);
+            type(keys, "import time; print('sleep' + 'ing'); time.sleep(600)\n");
+            awaitOutput(out, "sleeping", 1);
+            type(keys, "\u0003");
+            awaitOutput(out, "KeyboardInterrupt", 2);
+            type(keys, "print('n is', 'kept' if n >= 1000 else n)\nexit(0)\n");
+            assertTrue(p.waitFor(2, TimeUnit.MINUTES), "the repl did not leave: " + Files.readString(out));
+        } finally {
+            p.destroyForcibly();
+        }
+        String output = Files.readString(out, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), output);
+        assertTrue(output.contains("n is kept"), output);
+    }
+
+    private static void type(Writer keys, String text) throws IOException {
+        keys.write(text);
+        keys.flush();
+    }
+
+    /** Waits until the terminal has shown {@code text} {@code times} times. */
+    private static void awaitOutput(Path out, String text, int times) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        String shown = "";
+        while (System.nanoTime() < deadline) {
+            shown = Files.exists(out) ? Files.readString(out, StandardCharsets.UTF_8) : "";
+            if (shown.split(Pattern.quote(text), -1).length > times) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the terminal did not show " + text + " " + times + " time(s): " + shown);
+    }
+
+    /**
      * Runs {@code cloaca repl} on a pseudo-terminal (util-linux's script) in {@code home} with {@code env}, typing
      * {@code typed}, and returns what the terminal showed once the repl left with {@code exitCode}.
      */
     private static String onTerminal(Path home, Map<String, String> env, String options, String typed, int exitCode)
             throws Exception {
-        String repl = "exec " + CloacaProcess.ROOT.resolve("cloaca") + " repl" + options;
-        Path out = home.resolve("out.txt");
-        ProcessBuilder pb = new ProcessBuilder("script", "-qec", repl, "/dev/null").directory(home.toFile())
-                .redirectInput(Files.writeString(home.resolve("in.txt"), typed).toFile())
-                .redirectErrorStream(true).redirectOutput(out.toFile());
-        pb.environment().putAll(env);
-        pb.environment().put("HOME", home.toString());
-        Process p = pb.start();
+        Process p = terminal(home, env, options)
+                .redirectInput(Files.writeString(home.resolve("in.txt"), typed).toFile()).start();
         assertTrue(p.waitFor(5, TimeUnit.MINUTES), "the repl did not leave");
-        String output = Files.readString(out, StandardCharsets.UTF_8);
+        String output = Files.readString(home.resolve("out.txt"), StandardCharsets.UTF_8);
         assertEquals(exitCode, p.exitValue(), output);
         return output;
+    }
+
+    /** {@code cloaca repl} on a pseudo-terminal (util-linux's script) in {@code home}; it shows into out.txt there. */
+    private static ProcessBuilder terminal(Path home, Map<String, String> env, String options) {
+        String repl = "exec " + CloacaProcess.ROOT.resolve("cloaca") + " repl" + options;
+        ProcessBuilder pb = new ProcessBuilder("script", "-qec", repl, "/dev/null").directory(home.toFile())
+                .redirectErrorStream(true).redirectOutput(home.resolve("out.txt").toFile());
+        pb.environment().putAll(env);
+        pb.environment().put("HOME", home.toString());
+        return pb;
     }
 }
