@@ -99,17 +99,29 @@ def test_names_imported_on_first_use_are_the_submodules_objects():
     assert cloaca.DatabaseAdmin is cloaca._tenancy.DatabaseAdmin
 
 
-def test_time_sleep_hands_the_runtime_a_float_for_a_whole_number_of_seconds(monkeypatch):
-    # GraalPy oversleeps by up to a second when given an int; cloaca._runtime_fixes converts it.
+def test_time_sleep_hands_the_runtime_short_float_slices_up_to_the_deadline(monkeypatch):
+    # GraalPy oversleeps when given an int, and cannot interrupt a float sleep with Ctrl-C: cloaca's
+    # time.sleep sleeps in float slices of at most 50 ms until the deadline (cloaca/_runtime_fixes.py).
     import time
     from cloaca import _runtime_fixes
+    clock = [100.0]
     given = []
-    monkeypatch.setattr(_runtime_fixes, "_sleep", given.append)
+
+    def sleep(secs):
+        given.append(secs)
+        clock[0] += secs
+
+    monkeypatch.setattr(_runtime_fixes, "_sleep", sleep)
+    monkeypatch.setattr(_runtime_fixes, "_monotonic", lambda: clock[0])
     time.sleep(1)
-    time.sleep(True)
-    time.sleep(0.25)
-    assert given == [1.0, 1.0, 0.25]
-    assert [type(v) for v in given] == [float, float, float]
+    assert all(type(v) is float and 0 < v <= 0.05 for v in given)
+    assert abs(sum(given) - 1.0) < 1e-9
+    given.clear()
+    time.sleep(0.12)
+    assert [round(v, 9) for v in given] == [0.05, 0.05, 0.02]
+    given.clear()
+    time.sleep(0)
+    assert given == []
     assert time.sleep.__name__ == "sleep"
 
 
