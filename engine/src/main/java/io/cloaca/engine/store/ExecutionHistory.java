@@ -91,11 +91,6 @@ public final class ExecutionHistory {
         READABLE
     }
 
-    /** Whether this database (schema) holds the engine's tables at all, readable or not. */
-    public boolean hasTables() {
-        return tables() != Tables.ABSENT;
-    }
-
     /** Whether this database (schema) holds the engine's tables, and whether this login may read them. */
     public Tables tables() {
         return read(c -> table(c, "workflow_executions"));
