@@ -1,6 +1,7 @@
 package io.cloaca.api;
 
 import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.workflow.InvalidWorkflowException;
 import io.cloaca.engine.retry.BackoffStrategy;
 import io.cloaca.engine.retry.RetryCondition;
 import io.cloaca.engine.retry.RetryPolicy;
@@ -80,9 +81,13 @@ public final class Workflow {
     /** Collects tasks; {@link #build()} checks the graph. Not thread-safe. */
     public static final class Builder {
 
+        private final String name;
         private final io.cloaca.engine.workflow.Workflow.Builder builder;
+        /** Task ids in the order added, for messages. */
+        private final List<String> ids = new java.util.ArrayList<>();
 
         private Builder(String name) {
+            this.name = name;
             this.builder = io.cloaca.engine.workflow.Workflow.builder(name);
         }
 
@@ -118,9 +123,12 @@ public final class Workflow {
             Objects.requireNonNull(body, "body");
             try {
                 builder.task(id, dependsOn, policy(retry), TaskBodies.of(id, body));
+            } catch (InvalidWorkflowException e) {
+                throw new IllegalArgumentException(describe(e.problem()), e);
             } catch (CloacaException e) {
                 throw Errors.translate(e);
             }
+            ids.add(id);
             return this;
         }
 
@@ -128,14 +136,36 @@ public final class Workflow {
          * Checks the graph and builds the workflow.
          *
          * @throws IllegalArgumentException for no task, a dependency on a task that is not part of the
-         *                                  workflow, or a cycle (the message names them)
+         *                                  workflow, or a cycle (the message names the tasks by their ids)
          */
         public Workflow build() {
             try {
                 return new Workflow(builder.build());
+            } catch (InvalidWorkflowException e) {
+                throw new IllegalArgumentException(describe(e.problem()), e);
             } catch (CloacaException e) {
                 throw Errors.translate(e);
             }
+        }
+
+        /** The problem in the ids this builder was given; the engine's message names full namespaces. */
+        private String describe(InvalidWorkflowException.Problem problem) {
+            String where = "Workflow '" + name + "': ";
+            if (problem instanceof InvalidWorkflowException.Problem.DuplicateTask d) {
+                return where + "task id '" + d.task().task() + "' is already taken; each task needs an id of its own";
+            }
+            if (problem instanceof InvalidWorkflowException.Problem.MissingDependency m) {
+                return where + "task '" + m.task().task() + "' depends on '" + m.dependency().task()
+                        + "', which is not one of its tasks " + ids;
+            }
+            if (problem instanceof InvalidWorkflowException.Problem.Cycle c) {
+                return where + "its tasks depend on each other in a cycle: "
+                        + String.join(" -> ", c.path().stream().map(TaskNamespace::task).toList());
+            }
+            if (problem instanceof InvalidWorkflowException.Problem.Empty) {
+                return where + "it has no task; add one with task(...) before build()";
+            }
+            return where + problem.upstreamMessage();
         }
 
         private static RetryPolicy policy(Retry retry) {

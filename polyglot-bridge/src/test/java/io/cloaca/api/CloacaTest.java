@@ -405,9 +405,17 @@ class CloacaTest {
                 () -> Workflow.named("w").task("t", null)).getMessage());
         assertEquals("id must be a non-blank name without \"::\", got 'a::b'", assertThrows(
                 IllegalArgumentException.class, () -> Workflow.named("w").task("a::b", ctx -> { })).getMessage());
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> Workflow.named("w")
-                .task("b", List.of("a"), ctx -> { }).build()).getMessage().startsWith("Missing dependency"));
-        assertEquals("Workflow cannot be empty",
+        // The ids as the caller wrote them, not the engine's namespaces (public::embedded::w::b).
+        assertEquals("Workflow 'w': task 'b' depends on 'a', which is not one of its tasks [b]",
+                assertThrows(IllegalArgumentException.class, () -> Workflow.named("w")
+                        .task("b", List.of("a"), ctx -> { }).build()).getMessage());
+        assertEquals("Workflow 'w': its tasks depend on each other in a cycle: x -> y -> x",
+                assertThrows(IllegalArgumentException.class, () -> Workflow.named("w")
+                        .task("x", List.of("y"), ctx -> { }).task("y", List.of("x"), ctx -> { }).build()).getMessage());
+        assertEquals("Workflow 'w': task id 't' is already taken; each task needs an id of its own",
+                assertThrows(IllegalArgumentException.class, () -> Workflow.named("w")
+                        .task("t", ctx -> { }).task("t", ctx -> { })).getMessage());
+        assertEquals("Workflow 'w': it has no task; add one with task(...) before build()",
                 assertThrows(IllegalArgumentException.class, () -> Workflow.named("w").build()).getMessage());
         assertThrows(IllegalArgumentException.class, () -> new Retry(0, java.time.Duration.ZERO,
                 java.time.Duration.ZERO, false));

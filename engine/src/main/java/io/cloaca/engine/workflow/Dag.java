@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /** Graph checks and orderings over task definitions; messages follow upstream's wording. */
 final class Dag {
@@ -22,20 +21,19 @@ final class Dag {
 
     static void validate(Map<TaskNamespace, TaskDefinition> tasks) {
         if (tasks.isEmpty()) {
-            throw invalid("Workflow cannot be empty");
+            throw new InvalidWorkflowException(new InvalidWorkflowException.Problem.Empty());
         }
         for (TaskDefinition task : tasks.values()) {
             for (TaskNamespace dep : task.dependencies()) {
                 if (!tasks.containsKey(dep)) {
-                    throw invalid("Missing dependency: task '" + task.namespace() + "' depends on '" + dep
-                            + "' which is not registered");
+                    throw new InvalidWorkflowException(
+                            new InvalidWorkflowException.Problem.MissingDependency(task.namespace(), dep));
                 }
             }
         }
         List<TaskNamespace> cycle = findCycle(tasks);
         if (cycle != null) {
-            throw invalid("Circular dependency detected: " + cycle.stream().map(ns -> "\"" + ns + "\"")
-                    .collect(Collectors.joining(", ", "[", "]")));
+            throw new InvalidWorkflowException(new InvalidWorkflowException.Problem.Cycle(cycle));
         }
     }
 

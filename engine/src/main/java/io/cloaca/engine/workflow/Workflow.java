@@ -180,11 +180,11 @@ public final class Workflow {
         /**
          * Adds a task.
          *
-         * @throws CloacaException (INVALID_WORKFLOW) "Duplicate task: ns" when the namespace is taken
+         * @throws InvalidWorkflowException "Duplicate task: ns" when the namespace is taken
          */
         public Builder add(TaskDefinition task) {
             if (tasks.containsKey(task.namespace())) {
-                throw new CloacaException(CloacaException.Kind.INVALID_WORKFLOW, "Duplicate task: " + task.namespace());
+                throw new InvalidWorkflowException(new InvalidWorkflowException.Problem.DuplicateTask(task.namespace()));
             }
             tasks.put(task.namespace(), task);
             return this;
@@ -218,7 +218,7 @@ public final class Workflow {
         /**
          * Validates and builds.
          *
-         * @throws CloacaException (INVALID_WORKFLOW) with upstream's messages: "Workflow cannot be empty",
+         * @throws InvalidWorkflowException with upstream's messages: "Workflow cannot be empty",
          *     "Missing dependency: ...", "Circular dependency detected: [...]"
          */
         public Workflow build() {
