@@ -131,3 +131,14 @@ def test_time_sleep_still_refuses_what_python_refuses():
         time.sleep(-1)
     with pytest.raises(TypeError):
         time.sleep("1")
+
+
+def test_temporary_files_leave_nothing_behind(tmp_path):
+    # GraalPy's O_TMPFILE opened a named file that nothing removed (cloaca/_runtime_fixes.py).
+    import tempfile
+    for mode in ("w+b", "w+"):
+        with tempfile.TemporaryFile(mode, dir=tmp_path) as f:
+            f.write("data" if "b" not in mode else b"data")
+            f.seek(0)
+            assert f.read() in ("data", b"data")
+    assert list(tmp_path.iterdir()) == []

@@ -3,6 +3,8 @@ package, so every interpreter the JVM starts (the script's, worker interpreters,
 test``) has them before any script runs."""
 
 import functools
+import os
+import sys
 import time
 
 #: The runtime's own ``time.sleep`` and clock; tests put a recorder and a clock of their own in their place.
@@ -31,3 +33,18 @@ def _sleep_exactly(secs):
 
 
 time.sleep = _sleep_exactly
+
+
+def _without_o_tmpfile():
+    # GraalPy 25.0.3 has os.O_TMPFILE but opens such a file under a name of its own (/tmp/<digits>.tmp)
+    # that nothing removes: every tempfile.TemporaryFile() left a file behind. Without the flag, tempfile
+    # takes its portable path (mkstemp, then unlink while open), which leaves nothing. tempfile reads the
+    # flag when it is first imported; the launcher may have imported it already.
+    if hasattr(os, "O_TMPFILE"):
+        del os.O_TMPFILE
+    tempfile = sys.modules.get("tempfile")
+    if tempfile is not None:
+        tempfile._O_TMPFILE_WORKS = False
+
+
+_without_o_tmpfile()
