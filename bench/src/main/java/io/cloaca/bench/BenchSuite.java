@@ -116,17 +116,18 @@ public final class BenchSuite {
                     + Format.micros(rawCpu) + " CPU/task", Format.percent(rowsTasks, rawTasks) + " (CPU "
                     + Format.times(rowsCpu, rawCpu) + ")");
 
-            Rounds javaOne;
+            PairedRounds javaOnePaired;
             Rounds javaOneClient;
-            Rounds javaChain;
+            PairedRounds javaChainPaired;
             Latencies dispatch;
             Latencies chainLatency;
             Latencies oneLatency;
             try (Runner runner = open(backend, setup, java.registry())) {
                 step(s + ": Java throughput");
-                javaOne = throughput(runner, JavaWorkflows.ONE, 1);
+                javaOnePaired = pairedThroughput(runner, JavaWorkflows.ONE, 1, raw::throughput);
                 javaOneClient = rounds(runner, JavaWorkflows.ONE, 1, 1); // warmed up by the figure before
-                javaChain = throughput(runner, JavaWorkflows.CHAIN, BenchOptions.CHAIN_LENGTH);
+                javaChainPaired = pairedThroughput(runner, JavaWorkflows.CHAIN, BenchOptions.CHAIN_LENGTH,
+                        raw::throughput);
                 step(s + ": Java latency");
                 chainLatency = LatencyRun.measure(runner, JavaWorkflows.PROBED_CHAIN, scale.latencyWarmup(),
                         scale.latencyChains(), java.probe().latencies()::clear);
@@ -134,6 +135,8 @@ public final class BenchSuite {
                 oneLatency = LatencyRun.measure(runner, JavaWorkflows.ONE, scale.latencyWarmup(),
                         scale.latencySingles(), () -> { });
             }
+            Rounds javaOne = javaOnePaired.engine();
+            Rounds javaChain = javaChainPaired.engine();
             row(report, setup, Figure.JAVA_ONE_THROUGHPUT, javaOne.median(),
                     javaOne.describe(), "raw " + Format.rate(rawTasks, "tasks"),
                     Format.percent(javaOne.median(), rawTasks));
@@ -149,6 +152,11 @@ public final class BenchSuite {
                     javaChain.describe(), "raw " + Format.rate(rawTasks, "tasks"),
                     Format.percent(javaChain.median(), rawTasks));
 
+            row(report, setup, Figure.JAVA_VS_RAW_BETWEEN, javaChainPaired.medianRatio(),
+                    Format.rate(javaOne.median(), "tasks") + " / " + Format.rate(javaChain.median(), "tasks"),
+                    "raw rounds between them " + Format.rate(javaOnePaired.raw().median(), "tasks") + " / "
+                            + Format.rate(javaChainPaired.raw().median(), "tasks"),
+                    javaOnePaired.describeRatio() + " / " + javaChainPaired.describeRatio());
             double chainCpu = javaChain.medianCpuMicrosPerTask();
             row(report, setup, Figure.MACHINE_CPU_PER_TASK, oneCpu, Format.micros(oneCpu) + " / "
                     + Format.micros(chainCpu), "raw " + Format.micros(rawCpu), Format.times(oneCpu, rawCpu) + " / "
@@ -213,6 +221,22 @@ public final class BenchSuite {
         return Runner.open(backend.engineUrl(setup), config, registry);
     }
 
+    /**
+     * Warm-up, then the rounds, with {@link BenchOptions#CLIENTS} submitting threads, each round right after a
+     * round of {@code raw} (warmed up before).
+     */
+    private PairedRounds pairedThroughput(Runner runner, String workflow, int tasksPerWorkflow, RawRound raw)
+            throws Exception {
+        ThroughputRun.measure(runner, workflow, tasksPerWorkflow, scale.warmupTasks(), BenchOptions.CLIENTS);
+        PairedRounds.Builder pairs = new PairedRounds.Builder();
+        for (int i = 0; i < scale.rounds(); i++) {
+            Throughput rawRound = raw.run(scale.rawTasks(), BenchOptions.WORKERS);
+            pairs.add(rawRound, ThroughputRun.measure(runner, workflow, tasksPerWorkflow, scale.throughputTasks(),
+                    BenchOptions.CLIENTS));
+        }
+        return pairs.build();
+    }
+
     /** Warm-up, then the rounds, with {@link BenchOptions#CLIENTS} submitting threads. */
     private Rounds throughput(Runner runner, String workflow, int tasksPerWorkflow) throws Exception {
         ThroughputRun.measure(runner, workflow, tasksPerWorkflow, scale.warmupTasks(), BenchOptions.CLIENTS);
@@ -254,6 +278,11 @@ public final class BenchSuite {
                 + "the first submit to the last result. The \"1 submitting thread\" row submits from one thread, whose "
                 + "commits then follow one another: it measures that thread's commit latency more than the engine. "
                 + BenchOptions.WORKERS + " workers (max_concurrent_tasks). Trivial bodies return their input.");
+        report.note("Round pairs: each throughput round of Java 1-task workflows and 10-task chains runs right after "
+                + "a round of the raw baseline (the runner idle meanwhile), and the ratio is the median of the pairs' "
+                + "ratios. On a shared machine the cores' and the disk's speed drift over minutes; a drift moves both "
+                + "rounds of a pair alike, where it moves the ratio to the raw rounds measured once, before every engine "
+                + "round. The rows above keep that ratio, comparable with earlier runs.");
         report.note("Dispatch latency: each task body stores System.nanoTime() in its output just before "
                 + "returning; the next body subtracts it from its own start. It includes serialising the output, "
                 + "the commit recording it (which also claims the successor) and reading the successor's input.");

@@ -25,7 +25,7 @@ record Rounds(List<Throughput> rounds) {
         return median(rounds.stream().mapToDouble(Throughput::cpuMicrosPerTask).sorted().toArray());
     }
 
-    private static double median(double[] sorted) {
+    static double median(double[] sorted) {
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
