@@ -5,12 +5,10 @@ import io.cloaca.engine.execution.Runner;
 import io.cloaca.engine.execution.RunnerConfig;
 import io.cloaca.engine.execution.RunnerFactory;
 import io.cloaca.engine.store.DatabaseUrl;
-import io.cloaca.engine.store.TaskRecord;
 import io.cloaca.engine.trigger.TriggerDefinition;
 import io.cloaca.engine.trigger.TriggerPoll;
 import io.cloaca.engine.trigger.TriggerResult;
 import io.cloaca.engine.trigger.TriggerTiming;
-import io.cloaca.engine.workflow.TaskNamespace;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import io.cloaca.python.EmbeddedPython;
 import io.cloaca.python.PythonRuntime;
@@ -20,8 +18,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -59,6 +55,7 @@ public final class Cloaca implements AutoCloseable {
     private final WorkflowRegistry registry = new WorkflowRegistry();
     private final RunnerFactory runners;
     private final Runner runner;
+    private final HistoryReader history;
     private final Duration executionTimeout;
     private final PythonRuntime.Builder pythonSettings;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -79,6 +76,7 @@ public final class Cloaca implements AutoCloseable {
         } catch (CloacaException e) {
             throw Errors.translate(e);
         }
+        this.history = new HistoryReader(runner.history());
         LOG.info("cloaca started on {}{}: maxConcurrentTasks {}, poolSize {}, taskTimeout {}, executionTimeout {}, "
                         + "leaseDuration {}, heartbeatInterval {}, shutdownGrace {}",
                 DatabaseUrl.parse(configuration.database).redacted(),
@@ -185,7 +183,7 @@ public final class Cloaca implements AutoCloseable {
         CompletableFuture<ExecutionResult> result = submission.result()
                 .handleAsync((ended, failure) -> {
                     if (failure == null) {
-                        return result(ended);
+                        return history.result(ended);
                     }
                     Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
                     throw cause instanceof CloacaException engine ? Errors.translate(engine)
@@ -280,32 +278,6 @@ public final class Cloaca implements AutoCloseable {
     /** The engine's runner, for tests in this package that drive its clock-bound work on demand. */
     Runner runner() {
         return runner;
-    }
-
-    private ExecutionResult result(io.cloaca.engine.execution.ExecutionResult ended) {
-        List<TaskResult> tasks;
-        try {
-            tasks = runner.history().tasks(ended.executionId()).stream()
-                    .sorted(Comparator.comparing(TaskRecord::startedAt, Comparator.nullsLast(Comparator.naturalOrder())))
-                    .map(Cloaca::taskResult)
-                    .toList();
-        } catch (CloacaException e) {
-            throw Errors.translate(e);
-        }
-        return new ExecutionResult(ended.executionId(), ended.workflowName(), ExecutionStatus.of(ended.status()),
-                ContextValues.fromEngine(ended.finalContext()), tasks, ended.errorMessage(), ended.startedAt(),
-                ended.completedAt());
-    }
-
-    private static TaskResult taskResult(TaskRecord task) {
-        String name;
-        try {
-            name = TaskNamespace.parse(task.taskName()).task();
-        } catch (CloacaException malformed) {
-            name = task.taskName();
-        }
-        return new TaskResult(name, task.status() == null ? TaskStatus.FAILED : TaskStatus.of(task.status()),
-                task.attemptsUsed(), task.lastError());
     }
 
     private void ensureOpen() {
