@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -273,6 +274,38 @@ public final class Cloaca implements AutoCloseable {
             throw Errors.translate(e);
         }
         return this;
+    }
+
+    /**
+     * The execution {@code executionId} as the database holds it now, with its tasks in the order they started:
+     * RUNNING (its {@code completedAt} null, its context the input) until it ends, then as {@link #execute}
+     * returned it. Any execution on this database (or schema) is found, whichever engine started it.
+     *
+     * @return the execution, or empty if the database has none of this id
+     * @throws NullPointerException     if {@code executionId} is null
+     * @throws IllegalArgumentException if {@code executionId} is not a UUID (8-4-4-4-12 hexadecimal digits, as
+     *                                  {@link #submit} returns; either case)
+     * @throws IllegalStateException    after {@link #close()}
+     * @throws CloacaApiException       if the database fails
+     */
+    public Optional<ExecutionResult> execution(String executionId) {
+        Objects.requireNonNull(executionId, "executionId");
+        ensureOpen();
+        return history.find(executionId);
+    }
+
+    /**
+     * The executions {@code query} asks for, newest first (by start, to the millisecond), running and ended,
+     * whichever engine on this database (or schema) started them.
+     *
+     * @throws NullPointerException  if {@code query} is null
+     * @throws IllegalStateException after {@link #close()}
+     * @throws CloacaApiException    if the database fails
+     */
+    public List<ExecutionSummary> executions(ExecutionQuery query) {
+        Objects.requireNonNull(query, "query");
+        ensureOpen();
+        return history.list(query);
     }
 
     /** The engine's runner, for tests in this package that drive its clock-bound work on demand. */
