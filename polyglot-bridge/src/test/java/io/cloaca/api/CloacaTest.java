@@ -70,12 +70,15 @@ class CloacaTest {
                 raise SystemExit("a loaded file must not run as __main__")
             """;
 
+    /** Two Java tasks: 60.0 gross for a quantity of 4. */
+    private static final Workflow INVOICE = Workflow.named("invoice")
+            .task("price", ctx -> ctx.put("net", ctx.getInt("quantity") * 12.5))
+            .task("tax", List.of("price"), ctx -> ctx.put("gross", ctx.getDouble("net") * 1.2))
+            .build();
+
     @Test
     void a_java_workflow_runs_with_typed_context_and_per_task_outcomes() {
-        start().register(Workflow.named("invoice")
-                .task("price", ctx -> ctx.put("net", ctx.getInt("quantity") * 12.5))
-                .task("tax", List.of("price"), ctx -> ctx.put("gross", ctx.getDouble("net") * 1.2))
-                .build());
+        start().register(INVOICE);
         ExecutionResult result = cloaca.execute("invoice", Context.of(Map.of("quantity", 4)));
         assertEquals(ExecutionStatus.COMPLETED, result.status());
         assertTrue(result.succeeded());
@@ -281,10 +284,7 @@ class CloacaTest {
 
     @Test
     void execution_reads_an_execution_by_id_as_execute_returned_it() {
-        start().register(Workflow.named("invoice")
-                .task("price", ctx -> ctx.put("net", ctx.getInt("quantity") * 12.5))
-                .task("tax", List.of("price"), ctx -> ctx.put("gross", ctx.getDouble("net") * 1.2))
-                .build());
+        start().register(INVOICE);
         cloaca.register(Workflow.named("fragile").task("boom", List.of(), Retry.NONE, ctx -> {
             throw new IllegalStateException("no stock");
         }).build());
