@@ -5,12 +5,10 @@ import io.cloaca.engine.execution.Runner;
 import io.cloaca.engine.execution.RunnerConfig;
 import io.cloaca.engine.execution.RunnerFactory;
 import io.cloaca.engine.store.DatabaseUrl;
-import io.cloaca.engine.store.TaskRecord;
 import io.cloaca.engine.trigger.TriggerDefinition;
 import io.cloaca.engine.trigger.TriggerPoll;
 import io.cloaca.engine.trigger.TriggerResult;
 import io.cloaca.engine.trigger.TriggerTiming;
-import io.cloaca.engine.workflow.TaskNamespace;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import io.cloaca.python.EmbeddedPython;
 import io.cloaca.python.PythonRuntime;
@@ -20,7 +18,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -59,6 +56,7 @@ public final class Cloaca implements AutoCloseable {
     private final WorkflowRegistry registry = new WorkflowRegistry();
     private final RunnerFactory runners;
     private final Runner runner;
+    private final HistoryReader history;
     private final Duration executionTimeout;
     private final PythonRuntime.Builder pythonSettings;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -79,6 +77,7 @@ public final class Cloaca implements AutoCloseable {
         } catch (CloacaException e) {
             throw Errors.translate(e);
         }
+        this.history = new HistoryReader(runner.history());
         LOG.info("cloaca started on {}{}: maxConcurrentTasks {}, poolSize {}, taskTimeout {}, executionTimeout {}, "
                         + "leaseDuration {}, heartbeatInterval {}, shutdownGrace {}",
                 DatabaseUrl.parse(configuration.database).redacted(),
@@ -185,7 +184,7 @@ public final class Cloaca implements AutoCloseable {
         CompletableFuture<ExecutionResult> result = submission.result()
                 .handleAsync((ended, failure) -> {
                     if (failure == null) {
-                        return result(ended);
+                        return history.result(ended);
                     }
                     Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
                     throw cause instanceof CloacaException engine ? Errors.translate(engine)
@@ -277,35 +276,41 @@ public final class Cloaca implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The execution {@code executionId} as the database holds it now, with its tasks in the order they started:
+     * RUNNING (its {@code completedAt} null, its context the input) until it ends, then as {@link #execute}
+     * returned it. Any execution on this database (or schema) is found, whichever engine started it.
+     *
+     * @return the execution, or empty if the database has none of this id
+     * @throws NullPointerException     if {@code executionId} is null
+     * @throws IllegalArgumentException if {@code executionId} is not a UUID (8-4-4-4-12 hexadecimal digits, as
+     *                                  {@link #submit} returns; either case)
+     * @throws IllegalStateException    after {@link #close()}
+     * @throws CloacaApiException       if the database fails
+     */
+    public Optional<ExecutionResult> execution(String executionId) {
+        Objects.requireNonNull(executionId, "executionId");
+        ensureOpen();
+        return history.find(executionId);
+    }
+
+    /**
+     * The executions {@code query} asks for, newest first (by start, to the millisecond), running and ended,
+     * whichever engine on this database (or schema) started them.
+     *
+     * @throws NullPointerException  if {@code query} is null
+     * @throws IllegalStateException after {@link #close()}
+     * @throws CloacaApiException    if the database fails
+     */
+    public List<ExecutionSummary> executions(ExecutionQuery query) {
+        Objects.requireNonNull(query, "query");
+        ensureOpen();
+        return history.list(query);
+    }
+
     /** The engine's runner, for tests in this package that drive its clock-bound work on demand. */
     Runner runner() {
         return runner;
-    }
-
-    private ExecutionResult result(io.cloaca.engine.execution.ExecutionResult ended) {
-        List<TaskResult> tasks;
-        try {
-            tasks = runner.history().tasks(ended.executionId()).stream()
-                    .sorted(Comparator.comparing(TaskRecord::startedAt, Comparator.nullsLast(Comparator.naturalOrder())))
-                    .map(Cloaca::taskResult)
-                    .toList();
-        } catch (CloacaException e) {
-            throw Errors.translate(e);
-        }
-        return new ExecutionResult(ended.executionId(), ended.workflowName(), ExecutionStatus.of(ended.status()),
-                ContextValues.fromEngine(ended.finalContext()), tasks, ended.errorMessage(), ended.startedAt(),
-                ended.completedAt());
-    }
-
-    private static TaskResult taskResult(TaskRecord task) {
-        String name;
-        try {
-            name = TaskNamespace.parse(task.taskName()).task();
-        } catch (CloacaException malformed) {
-            name = task.taskName();
-        }
-        return new TaskResult(name, task.status() == null ? TaskStatus.FAILED : TaskStatus.of(task.status()),
-                task.attemptsUsed(), task.lastError());
     }
 
     private void ensureOpen() {

@@ -6,17 +6,18 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How an execution ended, as {@link Cloaca#execute} returns it. A failed task does not throw: it shows
- * here.
+ * An execution and its tasks: how it ended, as {@link Cloaca#execute} and {@link Cloaca#submit} return it
+ * (COMPLETED or FAILED), or how it stands now, as {@link Cloaca#execution} reads it (also RUNNING). A failed
+ * task does not throw: it shows here.
  *
  * @param executionId  the execution's id in the database
  * @param workflowName the workflow it ran
- * @param status       COMPLETED or FAILED
- * @param context      the output of the last task to complete (the input if none completed)
+ * @param status       COMPLETED or FAILED once it has ended; RUNNING before
+ * @param context      the output of the last task to complete (the input if none completed, and while RUNNING)
  * @param tasks        every task of the execution, in the order they started (those never started last)
  * @param errorMessage "N task(s) failed, M completed, K skipped" when FAILED, else null
  * @param startedAt    when the execution was created
- * @param completedAt  when it ended
+ * @param completedAt  when it ended; null while RUNNING
  */
 public record ExecutionResult(String executionId, String workflowName, ExecutionStatus status, Context context,
                              List<TaskResult> tasks, String errorMessage, Instant startedAt, Instant completedAt) {
@@ -29,7 +30,7 @@ public record ExecutionResult(String executionId, String workflowName, Execution
         tasks = List.copyOf(tasks);
     }
 
-    /** Whether the execution completed. */
+    /** Whether the execution completed (false while it is RUNNING). */
     public boolean succeeded() {
         return status == ExecutionStatus.COMPLETED;
     }

@@ -7,7 +7,8 @@
  * running engine. Register Java workflows ({@link io.cloaca.api.Workflow}, tasks as lambdas over a
  * {@link io.cloaca.api.Context}), load Python workflow files ({@link io.cloaca.api.Cloaca#python()}),
  * mix both in one workflow, and execute any of them by name; an {@link io.cloaca.api.ExecutionResult}
- * tells how it ended. No type of the engine's libraries (Jackson, HikariCP, JDBC, GraalVM) appears in
+ * tells how it ended. {@link io.cloaca.api.Cloaca#execution} and {@link io.cloaca.api.Cloaca#executions} read
+ * the executions the database holds, running or ended. No type of the engine's libraries (Jackson, HikariCP, JDBC, GraalVM) appears in
  * this package's signatures; an architecture test guards that.
  */
 package io.cloaca.api;

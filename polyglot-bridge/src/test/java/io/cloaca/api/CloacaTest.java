@@ -70,12 +70,15 @@ class CloacaTest {
                 raise SystemExit("a loaded file must not run as __main__")
             """;
 
+    /** Two Java tasks: 60.0 gross for a quantity of 4. */
+    private static final Workflow INVOICE = Workflow.named("invoice")
+            .task("price", ctx -> ctx.put("net", ctx.getInt("quantity") * 12.5))
+            .task("tax", List.of("price"), ctx -> ctx.put("gross", ctx.getDouble("net") * 1.2))
+            .build();
+
     @Test
     void a_java_workflow_runs_with_typed_context_and_per_task_outcomes() {
-        start().register(Workflow.named("invoice")
-                .task("price", ctx -> ctx.put("net", ctx.getInt("quantity") * 12.5))
-                .task("tax", List.of("price"), ctx -> ctx.put("gross", ctx.getDouble("net") * 1.2))
-                .build());
+        start().register(INVOICE);
         ExecutionResult result = cloaca.execute("invoice", Context.of(Map.of("quantity", 4)));
         assertEquals(ExecutionStatus.COMPLETED, result.status());
         assertTrue(result.succeeded());
@@ -222,6 +225,8 @@ class CloacaTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> cloaca.execute("w"));
         assertEquals("This cloaca engine is closed; start a new one with Cloaca.configure()", e.getMessage());
         assertThrows(IllegalStateException.class, () -> cloaca.python());
+        assertThrows(IllegalStateException.class, () -> cloaca.execution(java.util.UUID.randomUUID().toString()));
+        assertThrows(IllegalStateException.class, () -> cloaca.executions(ExecutionQuery.newest(1)));
     }
 
     @Test
@@ -275,6 +280,128 @@ class CloacaTest {
                 assertThrows(IllegalArgumentException.class, () -> cloaca.submit("nope", Context.empty())).getMessage());
         cloaca.close();
         assertThrows(IllegalStateException.class, () -> cloaca.submit("gate", Context.empty()));
+    }
+
+    @Test
+    void execution_reads_an_execution_by_id_as_execute_returned_it() {
+        start().register(INVOICE);
+        cloaca.register(Workflow.named("fragile").task("boom", List.of(), Retry.NONE, ctx -> {
+            throw new IllegalStateException("no stock");
+        }).build());
+        ExecutionResult completed = cloaca.execute("invoice", Context.of(Map.of("quantity", 4)));
+        ExecutionResult failed = cloaca.execute("fragile");
+
+        ExecutionResult found = cloaca.execution(completed.executionId()).orElseThrow();
+        assertEquals(completed, found);
+        assertEquals(ExecutionStatus.COMPLETED, found.status());
+        assertEquals(List.of("price", "tax"), found.tasks().stream().map(TaskResult::name).toList());
+        assertEquals(60.0, found.context().getDouble("gross"), 1e-9);
+        ExecutionResult foundFailed = cloaca.execution(failed.executionId()).orElseThrow();
+        assertEquals(failed, foundFailed);
+        assertEquals(ExecutionStatus.FAILED, foundFailed.status());
+        assertEquals("1 task(s) failed, 0 completed, 0 skipped", foundFailed.errorMessage());
+        assertEquals(new TaskResult("boom", TaskStatus.FAILED, 1, "IllegalStateException: no stock"),
+                foundFailed.task("boom").orElseThrow());
+        assertEquals(Optional.of(completed), cloaca.execution(completed.executionId().toUpperCase(java.util.Locale.ROOT)));
+
+        assertEquals(Optional.empty(), cloaca.execution(java.util.UUID.randomUUID().toString()));
+        assertEquals("Execution id 'invoice' is not a UUID (expected 8-4-4-4-12 hexadecimal digits, as submit returns)",
+                assertThrows(IllegalArgumentException.class, () -> cloaca.execution("invoice")).getMessage());
+        assertEquals("executionId", assertThrows(NullPointerException.class, () -> cloaca.execution(null)).getMessage());
+    }
+
+    @Test
+    void a_running_execution_is_read_while_its_task_is_held() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        start().register(Workflow.named("gate")
+                .task("wait", ctx -> {
+                    started.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                })
+                .task("after", List.of("wait"), ctx -> ctx.put("after", true))
+                .build());
+        Submission submission = cloaca.submit("gate", Context.of(Map.of("n", 1)));
+        String id = submission.executionId();
+        try {
+            assertTrue(started.await(30, TimeUnit.SECONDS), "the task did not start");
+            ExecutionResult running = cloaca.execution(id).orElseThrow();
+            assertEquals(ExecutionStatus.RUNNING, running.status());
+            assertFalse(running.succeeded());
+            assertNull(running.completedAt());
+            assertNull(running.errorMessage());
+            assertEquals(Context.of(Map.of("n", 1)), running.context(), "the input, while no task has completed");
+            assertEquals(List.of(new TaskResult("wait", TaskStatus.RUNNING, 1, null),
+                    new TaskResult("after", TaskStatus.NOT_STARTED, 0, null)), running.tasks());
+
+            List<ExecutionSummary> listed = cloaca.executions(ExecutionQuery.newest(10).status(ExecutionStatus.RUNNING));
+            assertEquals(List.of(id), listed.stream().map(ExecutionSummary::executionId).toList());
+            assertEquals(1, listed.get(0).taskCounts().get(TaskStatus.RUNNING));
+            assertEquals(1, listed.get(0).taskCounts().get(TaskStatus.NOT_STARTED));
+            assertNull(listed.get(0).completedAt());
+        } finally {
+            release.countDown();
+        }
+        ExecutionResult ended = submission.result().get(30, TimeUnit.SECONDS);
+        assertEquals(ExecutionStatus.COMPLETED, ended.status());
+        assertEquals(Optional.of(ended), cloaca.execution(id));
+        assertEquals(List.of(), cloaca.executions(ExecutionQuery.newest(10).status(ExecutionStatus.RUNNING)));
+    }
+
+    @Test
+    void executions_lists_the_newest_first_narrowed_by_workflow_and_status() {
+        TestClock clock = new TestClock(Instant.parse("2026-12-01T10:00:00Z"));
+        cloaca = Cloaca.configure().database("sqlite://" + dir.resolve("history.db")).clock(clock)
+                .pythonOut(new ByteArrayOutputStream()).start();
+        cloaca.register(Workflow.named("load").task("rows", ctx -> ctx.put("rows", 3)).build());
+        cloaca.register(Workflow.named("audit").task("check", List.of(), Retry.NONE, ctx -> {
+            throw new IllegalStateException("mismatch");
+        }).build());
+        // A second apart each, so that newest first is one order, whatever the machine's speed.
+        List<String> ids = new ArrayList<>();
+        for (String workflow : List.of("load", "audit", "load")) {
+            clock.set(clock.instant().plusSeconds(1));
+            ids.add(cloaca.execute(workflow).executionId());
+        }
+        String load1 = ids.get(0);
+        String audit = ids.get(1);
+        String load2 = ids.get(2);
+
+        assertEquals(List.of(load2, audit, load1), idsOf(cloaca.executions(ExecutionQuery.newest(10))));
+        assertEquals(List.of(load2, audit), idsOf(cloaca.executions(ExecutionQuery.newest(2))));
+        assertEquals(List.of(load2, load1), idsOf(cloaca.executions(ExecutionQuery.newest(10).workflow("load"))));
+        assertEquals(List.of(audit), idsOf(cloaca.executions(ExecutionQuery.newest(10).status(ExecutionStatus.FAILED))));
+        assertEquals(List.of(load2, load1),
+                idsOf(cloaca.executions(ExecutionQuery.newest(10).status(ExecutionStatus.COMPLETED))));
+        assertEquals(List.of(), idsOf(cloaca.executions(ExecutionQuery.newest(10).workflow("audit")
+                .status(ExecutionStatus.COMPLETED))));
+        assertEquals(List.of(), idsOf(cloaca.executions(ExecutionQuery.newest(10).workflow("nope"))));
+
+        ExecutionSummary failed = cloaca.executions(ExecutionQuery.newest(1).workflow("audit")).get(0);
+        Instant at = Instant.parse("2026-12-01T10:00:02Z");
+        Map<TaskStatus, Integer> counts = new java.util.EnumMap<>(TaskStatus.class);
+        for (TaskStatus status : TaskStatus.values()) {
+            counts.put(status, status == TaskStatus.FAILED ? 1 : 0);
+        }
+        assertEquals(new ExecutionSummary(audit, "audit", ExecutionStatus.FAILED, at, at,
+                "1 task(s) failed, 0 completed, 0 skipped", counts), failed);
+        assertThrows(UnsupportedOperationException.class, () -> failed.taskCounts().put(TaskStatus.FAILED, 2));
+
+        assertEquals("limit must be from 1 to 1000, got 0",
+                assertThrows(IllegalArgumentException.class, () -> ExecutionQuery.newest(0)).getMessage());
+        assertEquals("limit must be from 1 to 1000, got 1001",
+                assertThrows(IllegalArgumentException.class, () -> ExecutionQuery.newest(1001)).getMessage());
+        assertEquals("status", assertThrows(NullPointerException.class,
+                () -> ExecutionQuery.newest(1).status(null)).getMessage());
+        assertEquals("query", assertThrows(NullPointerException.class, () -> cloaca.executions(null)).getMessage());
+    }
+
+    private static List<String> idsOf(List<ExecutionSummary> executions) {
+        return executions.stream().map(ExecutionSummary::executionId).toList();
     }
 
     @Test

@@ -2,11 +2,18 @@ package io.cloaca.api;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** Every status the engine stores has its API constant, so no result fails to map. */
+/**
+ * Every status the engine stores has its API constant, so no result fails to map, and every API execution
+ * status has the engine's, so a query by status can be asked.
+ */
 class StatusMappingTest {
 
     @Test
@@ -16,10 +23,22 @@ class StatusMappingTest {
     }
 
     @Test
-    void every_terminal_execution_status_maps() {
-        Arrays.stream(io.cloaca.engine.store.ExecutionStatus.values())
-                .filter(io.cloaca.engine.store.ExecutionStatus::isTerminal)
-                .forEach(ExecutionStatus::of);
+    void every_execution_status_maps_both_ways() {
+        for (var engine : io.cloaca.engine.store.ExecutionStatus.values()) {
+            assertEquals(engine, ExecutionStatus.of(engine).engine());
+        }
+        for (ExecutionStatus api : ExecutionStatus.values()) {
+            assertEquals(api, ExecutionStatus.of(api.engine()));
+        }
+        assertEquals(ExecutionStatus.RUNNING, ExecutionStatus.of(io.cloaca.engine.store.ExecutionStatus.Running));
         assertEquals(ExecutionStatus.COMPLETED, ExecutionStatus.of(io.cloaca.engine.store.ExecutionStatus.Completed));
+    }
+
+    @Test
+    void a_running_execution_is_a_result_that_has_not_succeeded() {
+        ExecutionResult running = new ExecutionResult("id", "w", ExecutionStatus.RUNNING, Context.empty(),
+                List.of(new TaskResult("t", TaskStatus.RUNNING, 1, null)), null, Instant.EPOCH, null);
+        assertFalse(running.succeeded());
+        assertNull(running.completedAt());
     }
 }

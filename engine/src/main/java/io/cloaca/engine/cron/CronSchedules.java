@@ -8,7 +8,6 @@ import io.cloaca.engine.workflow.WorkflowRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
@@ -184,15 +183,11 @@ public final class CronSchedules {
 
     /** @throws CloacaException INVALID_ARGUMENT "Invalid schedule ID: ..." unless {@code id} is a UUID */
     static String id(String id) {
-        try {
-            return UUID.fromString(id).toString().equals(id.toLowerCase()) ? id.toLowerCase() : invalidId(id);
-        } catch (IllegalArgumentException | NullPointerException e) {
-            return invalidId(id);
-        }
+        return RowIds.canonical(id).orElseThrow(() -> invalidId(id));
     }
 
-    private static String invalidId(String id) {
-        throw CloacaException.invalidArgument("Invalid schedule ID: '" + id + "' is not a UUID"
+    private static CloacaException invalidId(String id) {
+        return CloacaException.invalidArgument("Invalid schedule ID: '" + id + "' is not a UUID"
                 + " (expected 8-4-4-4-12 hexadecimal digits, as register returns)");
     }
 

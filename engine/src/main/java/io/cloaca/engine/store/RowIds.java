@@ -1,5 +1,6 @@
 package io.cloaca.engine.store;
 
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -23,5 +24,23 @@ public final class RowIds {
         long high = (millis << 16) | 0x7000L | (random.nextLong() & 0x0FFFL);
         long low = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
         return new UUID(high, low).toString();
+    }
+
+    /**
+     * {@code id} as {@link #next} writes it (lowercase), if it is a UUID's 36-character form in either case;
+     * else empty. Lookups check ids with it first, so that a string of another form gets a clear refusal
+     * rather than a database error (PostgreSQL rejects a NUL byte in a parameter).
+     */
+    public static Optional<String> canonical(String id) {
+        if (id == null || id.length() != 36) {
+            return Optional.empty();
+        }
+        try {
+            String canonical = UUID.fromString(id).toString();
+            // UUID.fromString also reads forms with short groups ("1-2-3-4-5"); only the canonical one is an id.
+            return canonical.equalsIgnoreCase(id) ? Optional.of(canonical) : Optional.empty();
+        } catch (IllegalArgumentException notHex) {
+            return Optional.empty();
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.cloaca.engine.store;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -37,5 +38,16 @@ class RowIdsTest {
             later = RowIds.next();
         } while ((UUID.fromString(later).getMostSignificantBits() >>> 16) == firstMillis);
         assertTrue(later.compareTo(first) > 0, later + " should sort after " + first);
+    }
+
+    @Test
+    void canonical_accepts_the_36_character_form_in_either_case_and_nothing_else() {
+        String id = RowIds.next();
+        assertEquals(Optional.of(id), RowIds.canonical(id));
+        assertEquals(Optional.of(id), RowIds.canonical(id.toUpperCase(java.util.Locale.ROOT)));
+        for (String other : new String[] {null, "", "42", "1-2-3-4-5", id + "0", id.substring(1),
+                id.replace('-', '_'), id.substring(0, 35) + "g", id.substring(0, 35) + "\0"}) {
+            assertEquals(Optional.empty(), RowIds.canonical(other), String.valueOf(other));
+        }
     }
 }
