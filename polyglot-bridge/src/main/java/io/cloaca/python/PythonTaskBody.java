@@ -63,7 +63,7 @@ final class PythonTaskBody implements TaskBody {
         try {
             answer = Context.JSON.readTree(reply);
         } catch (JsonProcessingException e) {
-            throw new TaskFailedException("Python task returned unreadable output: " + e.getOriginalMessage(), reply);
+            throw new TaskFailedException("The task's output could not be read as JSON: " + Context.problem(e), reply);
         }
         if (answer.path("ok").asBoolean(false)) {
             return Context.of((ObjectNode) answer.get("context"));
