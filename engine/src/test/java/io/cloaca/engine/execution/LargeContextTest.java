@@ -1,13 +1,16 @@
 package io.cloaca.engine.execution;
 
+import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.store.ExecutionStatus;
 import io.cloaca.engine.workflow.Workflow;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigInteger;
 import java.util.List;
 
 import static io.cloaca.engine.TestSupport.GENEROUS;
+import static io.cloaca.engine.TestSupport.assertCloaca;
 import static io.cloaca.engine.TestSupport.memoryRunner;
 import static io.cloaca.engine.TestSupport.output;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,6 +41,20 @@ class LargeContextTest {
             assertEquals(LENGTH, result.finalContext().get("joined").asInt());
             assertEquals(LENGTH, result.finalContext().get("blob").asText().length());
             assertEquals(LENGTH, output(runner, result.executionId(), "make").get("blob").asText().length());
+        }
+    }
+
+    @Test
+    void a_final_context_past_the_readers_limits_fails_the_caller_at_once_saying_why() {
+        // A number of 1001 digits: written as it is, refused when read (upstream's serde_json refuses it too).
+        Workflow wf = Workflow.builder("huge_number")
+                .task("make", ctx -> ctx.set("n", new BigInteger("9".repeat(1001))))
+                .build();
+        try (Runner runner = memoryRunner(RunnerConfig.builder().executionTimeout(GENEROUS).build(), wf)) {
+            CloacaException e = assertCloaca(CloacaException.Kind.INVALID_ARGUMENT,
+                    () -> runner.execute("huge_number", Context.empty()));
+            assertEquals("Context JSON is not valid: Number value length (1001) exceeds the maximum allowed (1000)",
+                    e.getMessage());
         }
     }
 }
