@@ -1,6 +1,7 @@
 package io.cloaca.engine.trigger;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cloaca.engine.ErrorText;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.cron.DueWork;
 import io.cloaca.engine.cron.Rfc3339;
@@ -211,7 +212,8 @@ final class TriggerPoller implements DueWork {
      * Records and logs a failed poll, unless the same error was recorded for this trigger less than
      * {@link #REPEAT_ERROR_AFTER_MS} ago with no successful poll since.
      */
-    private void fail(TriggerDefinition d, long polledAt, String detail) {
+    private void fail(TriggerDefinition d, long polledAt, String fullDetail) {
+        String detail = ErrorText.cap(fullDetail); // a poll's message may quote what it read
         long now = clock.millis();
         RecordedError last = lastErrors.get(d.name());
         if (last != null && last.detail().equals(detail) && now - last.at() < REPEAT_ERROR_AFTER_MS) {
