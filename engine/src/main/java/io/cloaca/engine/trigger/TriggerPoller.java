@@ -7,6 +7,7 @@ import io.cloaca.engine.cron.DueWork;
 import io.cloaca.engine.cron.Rfc3339;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.RowIds;
+import io.cloaca.engine.store.StartedBy;
 import io.cloaca.engine.workflow.Workflow;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.slf4j.Logger;
@@ -251,7 +252,7 @@ final class TriggerPoller implements DueWork {
                 long now = clock.millis();
                 String executionId = RowIds.next();
                 ExecutionStore.Created made = executions.createExecution(c, executionId, d.workflowName(),
-                        workflow.get(), initialContext(d, context, now), null, 0, now);
+                        workflow.get(), initialContext(d, context, now), StartedBy.trigger(d.name()), now);
                 store.record(c, d.name(), hash, executionId, TriggerExecution.Outcome.FIRED, null, polledAt, runnerId,
                         now);
                 return made;
