@@ -2,15 +2,20 @@ package io.cloaca.cli;
 
 import io.cloaca.engine.cron.CronStore;
 import io.cloaca.engine.store.Database;
+import io.cloaca.engine.store.ExecutionHistory;
+import io.cloaca.engine.store.StartedBy;
 import io.cloaca.engine.trigger.TriggerStore;
 
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * What started executions other than a caller's {@code execute}: a cron schedule or an event trigger, read
- * from their audit tables. Shared by {@code cloaca executions} and the web view.
+ * What started executions other than a caller's {@code execute}: a cron schedule or an event trigger, as
+ * each execution's row records it (so it outlives the schedule's deletion, which deletes its audit rows).
+ * A database an older engine wrote, not yet migrated, has no such record: there, the audit tables say it.
+ * Shared by {@code cloaca executions} and the web view.
  */
 public final class ExecutionStarters {
 
@@ -22,11 +27,13 @@ public final class ExecutionStarters {
     public record Starter(String kind, String scheduleId, String triggerName) {
     }
 
+    private final ExecutionHistory history;
     private final CronStore cron;
     private final TriggerStore triggers;
 
     /** @param schema the PostgreSQL schema of the history, or null */
     public ExecutionStarters(Database database, String schema) {
+        this.history = new ExecutionHistory(database, schema);
         this.cron = new CronStore(database, schema);
         this.triggers = new TriggerStore(database, schema);
     }
@@ -34,6 +41,12 @@ public final class ExecutionStarters {
     /** The starter of each of {@code executionIds} that a schedule or trigger started, by execution id. */
     public Map<String, Starter> of(Collection<String> executionIds) {
         Map<String, Starter> found = new HashMap<>();
+        Optional<Map<String, StartedBy>> recorded = history.startedBy(executionIds);
+        if (recorded.isPresent()) {
+            recorded.get().forEach((id, s) -> found.put(id, s.kind().equals(StartedBy.CRON)
+                    ? new Starter(s.kind(), s.starter(), null) : new Starter(s.kind(), null, s.starter())));
+            return found;
+        }
         cron.schedulesOf(executionIds).forEach((id, schedule) -> found.put(id, new Starter("cron", schedule, null)));
         triggers.triggersOf(executionIds).forEach((id, trigger) -> found.put(id, new Starter("trigger", null, trigger)));
         return found;

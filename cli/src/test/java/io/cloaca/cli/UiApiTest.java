@@ -142,6 +142,12 @@ class UiApiTest {
             JsonNode one = json(cron.get("/api/executions/" + scheduled)).get("execution");
             assertEquals("cron", one.get("startedBy").asText());
             assertEquals(schedule, one.get("scheduleId").asText());
+
+            // Deleting the schedule deletes its audit rows (upstream's cascade), not what started its runs.
+            cron.runner.cron().delete(schedule);
+            one = json(cron.get("/api/executions/" + scheduled)).get("execution");
+            assertEquals("cron", one.get("startedBy").asText());
+            assertEquals(schedule, one.get("scheduleId").asText());
         }
     }
 

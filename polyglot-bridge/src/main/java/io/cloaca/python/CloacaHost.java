@@ -360,7 +360,7 @@ public final class CloacaHost {
         try {
             return Context.JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw CloacaException.invalidArgument("Malformed JSON from the cloaca package: " + e.getOriginalMessage());
+            throw CloacaException.invalidArgument("Malformed JSON from the cloaca package: " + Context.problem(e));
         }
     }
 }

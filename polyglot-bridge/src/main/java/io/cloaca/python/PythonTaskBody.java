@@ -63,7 +63,8 @@ final class PythonTaskBody implements TaskBody {
         try {
             answer = Context.JSON.readTree(reply);
         } catch (JsonProcessingException e) {
-            throw new TaskFailedException("Python task returned unreadable output: " + e.getOriginalMessage(), reply);
+            // The output goes along as the details, which the executor caps: it may be the whole context.
+            throw new TaskFailedException("The task's output could not be read as JSON: " + Context.problem(e), reply);
         }
         if (answer.path("ok").asBoolean(false)) {
             return Context.of((ObjectNode) answer.get("context"));

@@ -30,7 +30,8 @@ final class PythonTriggerPoll implements TriggerPoll {
         try {
             answer = Context.JSON.readTree(reply);
         } catch (JsonProcessingException e) {
-            throw new Failed("Trigger '" + name + "' answered unreadable output: " + e.getOriginalMessage());
+            throw new Failed("Trigger '" + name + "' answered output that could not be read as JSON: "
+                    + Context.problem(e));
         }
         if (!answer.path("ok").asBoolean(false)) {
             throw new Failed(answer.path("error").asText("Trigger '" + name + "' poll failed"));

@@ -3,6 +3,7 @@ package io.cloaca.cli.ui;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.context.Context;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -26,7 +27,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 final class ChangeFeed implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The engine's mapper: one JSON configuration for the whole project. */
+    private static final ObjectMapper JSON = Context.JSON;
     /** Frames a slow subscriber may have pending before it is dropped (its page reconnects). */
     private static final int MAX_PENDING = 256;
     /** Queued instead of a frame to end a stream. */

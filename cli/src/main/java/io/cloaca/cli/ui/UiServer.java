@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.context.Context;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionHistory;
 import io.cloaca.engine.store.ExecutionRecord;
@@ -54,7 +55,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class UiServer implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The engine's mapper: a context the engine stored is read here under the same limits. */
+    private static final ObjectMapper JSON = Context.JSON;
     private static final Set<String> LIST_PARAMETERS = Set.of("workflow", "status", "page", "limit", "schema", "token");
     private static final Set<String> SCHEMA_PARAMETERS = Set.of("schema", "token");
     private static final int MAX_LIMIT = 500;

@@ -1,6 +1,8 @@
 package io.cloaca.engine.context;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -17,8 +19,20 @@ import java.util.Objects;
  */
 public final class Context {
 
-    /** Shared, thread-safe once configured; every JSON read and write in the engine goes through it. */
-    public static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Shared, thread-safe once configured; every JSON read and write in the engine, the bridge and the
+     * CLI goes through it. Its read limits are upstream's, whose serde_json has none on sizes: strings
+     * and key names of any length (Jackson's defaults, 20,000,000 and 50,000 characters, failed a task
+     * whose context upstream stores). Nesting stays at Jackson's 1000 levels, above serde_json's 128, so
+     * every context upstream reads is read here while a hostile depth still cannot exhaust the stack;
+     * numbers stay at 1000 characters, where a context's numbers (64-bit integers and doubles) need 25.
+     */
+    public static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxStringLength(Integer.MAX_VALUE)
+                    .maxNameLength(Integer.MAX_VALUE)
+                    .build())
+            .build());
 
     private final ObjectNode data;
 
@@ -46,13 +60,27 @@ public final class Context {
         try {
             node = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw CloacaException.invalidArgument("Context JSON is not valid: " + e.getOriginalMessage());
+            throw CloacaException.invalidArgument("Context JSON is not valid: " + problem(e));
         }
         if (node == null || !node.isObject()) {
             throw CloacaException.invalidArgument("Context JSON must be an object, got: "
                     + (node == null ? "nothing" : node.getNodeType().name().toLowerCase()));
         }
         return new Context((ObjectNode) node);
+    }
+
+    /**
+     * What is wrong with JSON text {@link #JSON} refused, in terms of the text: Jackson's message with
+     * the position, less what names Jackson's settings (the one that sets a limit, the one that would
+     * accept NaN, the one that would quote the source), which mean nothing to whoever wrote the text.
+     */
+    public static String problem(JsonProcessingException e) {
+        String message = e.getOriginalMessage()
+                .replaceAll(", from `[^`]*`", "")
+                .replaceAll(": enable `[^`]*` to allow", "")
+                .replaceAll("\\[Source: [^;\\]]*; (line: \\d+, column: \\d+)]", "$1");
+        return e.getLocation() == null || e.getLocation().getCharOffset() < 0 ? message
+                : message + " (at character " + e.getLocation().getCharOffset() + ")";
     }
 
     public JsonNode get(String key) {

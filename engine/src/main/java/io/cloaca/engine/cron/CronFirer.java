@@ -5,6 +5,7 @@ import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.RowIds;
+import io.cloaca.engine.store.StartedBy;
 import io.cloaca.engine.workflow.Workflow;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.slf4j.Logger;
@@ -127,7 +128,7 @@ final class CronFirer implements DueWork {
                 String auditId = RowIds.next();
                 String executionId = RowIds.next();
                 ExecutionStore.Created created = executions.createExecution(c, executionId, s.workflowName(),
-                        workflow.get(), context(s, instant, auditId), null, 0, now);
+                        workflow.get(), context(s, instant, auditId), StartedBy.cron(s.id()), now);
                 ready.addAll(created.ready());
                 audit.add(new CronStore.AuditRow(auditId, s.id(), instant.toEpochMilli(), executionId,
                         CronExecution.Outcome.STARTED, null));

@@ -171,7 +171,10 @@ public final class CronStore {
         });
     }
 
-    /** Which of {@code executionIds} a schedule started: execution id to schedule id. */
+    /**
+     * Which of {@code executionIds} a schedule started, by its audit rows: execution id to schedule id.
+     * For databases that predate {@code workflow_executions.started_by}, which outlives the audit rows.
+     */
     public Map<String, String> schedulesOf(Collection<String> executionIds) {
         if (executionIds.isEmpty()) {
             return Map.of();

@@ -306,7 +306,13 @@ public final class Runner implements AutoCloseable {
             waiters.remove(record.id());
         }
         if (future != null) {
-            future.complete(ExecutionResult.of(record));
+            try {
+                future.complete(ExecutionResult.of(record));
+            } catch (RuntimeException e) {
+                // A final context that cannot be read (a number longer than the JSON limit): the caller
+                // learns why now; uncaught here, it waited for its whole execution timeout.
+                future.completeExceptionally(e);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.cloaca.engine.execution;
 
 import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.ErrorText;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.store.ClaimedTask;
 import io.cloaca.engine.store.Claimant;
@@ -301,8 +302,12 @@ final class TaskExecutor {
         onFinish.accept(result);
     }
 
-    private TaskOutcome failure(ClaimedTask task, TaskDefinition definition, String error, String details) {
-        if (definition.retryPolicy().shouldRetry(task.attempt(), error)) {
+    private TaskOutcome failure(ClaimedTask task, TaskDefinition definition, String fullError, String fullDetails) {
+        // The retry condition sees the whole message; the log and the history get it capped.
+        boolean retry = definition.retryPolicy().shouldRetry(task.attempt(), fullError);
+        String error = ErrorText.cap(fullError);
+        String details = ErrorText.cap(fullDetails);
+        if (retry) {
             Duration delay = definition.retryPolicy().delayAfter(task.attempt());
             LOG.info("Task {} attempt {}/{} failed, retrying in {} ms: {}", task.taskName(), task.attempt(),
                     task.maxAttempts(), delay.toMillis(), error);

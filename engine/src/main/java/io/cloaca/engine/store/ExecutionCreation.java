@@ -30,13 +30,14 @@ final class ExecutionCreation {
     }
 
     /**
-     * See {@link ExecutionStore#createExecution(Connection, String, String, Workflow, String, Claimant, int, long)}.
+     * See {@link ExecutionStore#createExecution(Connection, String, String, Workflow, String, StartedBy, long)}.
      *
+     * @param startedBy        the schedule or trigger that starts it, or null for a caller
      * @param wholeTransaction nothing else is in the transaction: its COMMIT may go with the last INSERT
      */
     ExecutionStore.Created create(Connection c, String executionId, String workflowName, Workflow workflow,
-                                  String initialContext, Claimant claimFor, int claimLimit, long now,
-                                  boolean wholeTransaction) throws SQLException {
+                                  String initialContext, StartedBy startedBy, Claimant claimFor, int claimLimit,
+                                  long now, boolean wholeTransaction) throws SQLException {
         List<String> ready = new ArrayList<>();
         List<ClaimedTask> claimed = new ArrayList<>();
         List<Pipeline.Binder> taskRows = new ArrayList<>();
@@ -95,8 +96,8 @@ final class ExecutionCreation {
         // The execution row and its first task rows in one round trip on PostgreSQL (a multi-row INSERT of
         // up to TASK_ROWS_PER_INSERT rows); a larger workflow's further rows follow, a chunk a statement.
         Pipeline.Step execution = new Pipeline.Step("INSERT INTO " + tables.executions
-                + " (id, workflow_name, workflow_version, status, initial_context, started_at, updated_at)"
-                + " VALUES (?, ?, ?, '" + ExecutionStatus.Running + "', ?, ?, ?)", (ps, index) -> {
+                + " (id, workflow_name, workflow_version, status, initial_context, started_at, updated_at, started_by,"
+                + " starter) VALUES (?, ?, ?, '" + ExecutionStatus.Running + "', ?, ?, ?, ?, ?)", (ps, index) -> {
                     int i = index;
                     ps.setString(i++, executionId);
                     ps.setString(i++, workflowName);
@@ -104,6 +105,8 @@ final class ExecutionCreation {
                     ps.setString(i++, initialContext);
                     ps.setLong(i++, now);
                     ps.setLong(i++, now);
+                    ps.setString(i++, startedBy == null ? null : startedBy.kind());
+                    ps.setString(i++, startedBy == null ? null : startedBy.starter());
                     return i;
                 }, Pipeline.IGNORE);
         if (taskRows.isEmpty()) {

@@ -5,8 +5,10 @@ import io.cloaca.engine.CloacaException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -194,6 +196,46 @@ public final class ExecutionHistory {
                 return rows.stream().findFirst();
             }
         });
+    }
+
+    /**
+     * What started each of {@code executionIds} that a cron schedule or a trigger started, by execution id
+     * (a caller's are absent), as the rows recorded it when they were written; empty when the database
+     * predates that record (an older engine's, which no runner of this version has migrated yet).
+     */
+    public Optional<Map<String, StartedBy>> startedBy(Collection<String> executionIds) {
+        return read(c -> {
+            if (!hasColumn(c, executions, "started_by")) {
+                return Optional.empty();
+            }
+            Map<String, StartedBy> found = new HashMap<>();
+            for (List<String> chunk : Rows.chunks(List.copyOf(executionIds))) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT id, started_by, starter FROM " + executions
+                        + " WHERE started_by IS NOT NULL AND id IN (" + Rows.marks(chunk.size()) + ")")) {
+                    Rows.bind(ps, 1, chunk);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            found.put(rs.getString(1), new StartedBy(rs.getString(2), rs.getString(3)));
+                        }
+                    }
+                }
+            }
+            return Optional.of(found);
+        });
+    }
+
+    /** Whether {@code table} has {@code column}: asked of the result's metadata, the same in both dialects. */
+    private static boolean hasColumn(Connection c, String table, String column) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM " + table + " WHERE 1 = 0");
+             ResultSet rs = ps.executeQuery()) {
+            ResultSetMetaData meta = rs.getMetaData();
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+                if (meta.getColumnName(i).equalsIgnoreCase(column)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** Task rows of one execution, in the order they started (those not started last, by name). */

@@ -105,18 +105,18 @@ public final class ExecutionStore {
     public Created createExecution(String executionId, String workflowName, Workflow workflow, String initialContext,
                                    Claimant claimFor, int claimLimit, long now) {
         return tables.database.inExecutionTransaction(executionId, (c, whole) -> creation.create(c,
-                executionId, workflowName, workflow, initialContext, claimFor, claimLimit, now, whole));
+                executionId, workflowName, workflow, initialContext, null, claimFor, claimLimit, now, whole));
     }
 
     /**
-     * The statements of {@link #createExecution(String, String, Workflow, String, Claimant, int, long)}
-     * on a connection whose transaction the caller holds, so that another write (a cron instant's claim)
-     * commits or rolls back together with the execution.
+     * The statements of {@link #createExecution(String, String, Workflow, String, long)} on a connection
+     * whose transaction the caller holds, so that another write (a cron instant's claim, a trigger's
+     * fire) commits or rolls back together with the execution, which records that {@code startedBy}
+     * started it.
      */
     public Created createExecution(Connection c, String executionId, String workflowName, Workflow workflow,
-                                   String initialContext, Claimant claimFor, int claimLimit, long now)
-            throws SQLException {
-        return creation.create(c, executionId, workflowName, workflow, initialContext, claimFor, claimLimit, now, false);
+                                   String initialContext, StartedBy startedBy, long now) throws SQLException {
+        return creation.create(c, executionId, workflowName, workflow, initialContext, startedBy, null, 0, now, false);
     }
 
     // ---- claims -----------------------------------------------------------------------------------

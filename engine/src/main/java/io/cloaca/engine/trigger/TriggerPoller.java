@@ -1,11 +1,13 @@
 package io.cloaca.engine.trigger;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.cloaca.engine.ErrorText;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.cron.DueWork;
 import io.cloaca.engine.cron.Rfc3339;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.RowIds;
+import io.cloaca.engine.store.StartedBy;
 import io.cloaca.engine.workflow.Workflow;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.slf4j.Logger;
@@ -211,7 +213,8 @@ final class TriggerPoller implements DueWork {
      * Records and logs a failed poll, unless the same error was recorded for this trigger less than
      * {@link #REPEAT_ERROR_AFTER_MS} ago with no successful poll since.
      */
-    private void fail(TriggerDefinition d, long polledAt, String detail) {
+    private void fail(TriggerDefinition d, long polledAt, String fullDetail) {
+        String detail = ErrorText.cap(fullDetail); // a poll's message may quote what it read
         long now = clock.millis();
         RecordedError last = lastErrors.get(d.name());
         if (last != null && last.detail().equals(detail) && now - last.at() < REPEAT_ERROR_AFTER_MS) {
@@ -249,7 +252,7 @@ final class TriggerPoller implements DueWork {
                 long now = clock.millis();
                 String executionId = RowIds.next();
                 ExecutionStore.Created made = executions.createExecution(c, executionId, d.workflowName(),
-                        workflow.get(), initialContext(d, context, now), null, 0, now);
+                        workflow.get(), initialContext(d, context, now), StartedBy.trigger(d.name()), now);
                 store.record(c, d.name(), hash, executionId, TriggerExecution.Outcome.FIRED, null, polledAt, runnerId,
                         now);
                 return made;

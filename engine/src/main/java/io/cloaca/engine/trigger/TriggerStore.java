@@ -145,7 +145,10 @@ public final class TriggerStore {
         });
     }
 
-    /** The trigger that fired each of {@code executionIds}, by execution id; executions no trigger started are absent. */
+    /**
+     * The trigger that fired each of {@code executionIds}, by its audit rows, by execution id; executions no
+     * trigger started are absent. For databases that predate {@code workflow_executions.started_by}.
+     */
     public Map<String, String> triggersOf(Collection<String> executionIds) {
         if (executionIds.isEmpty()) {
             return Map.of();

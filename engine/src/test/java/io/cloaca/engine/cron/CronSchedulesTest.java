@@ -9,6 +9,7 @@ import io.cloaca.engine.execution.Runner;
 import io.cloaca.engine.execution.RunnerConfig;
 import io.cloaca.engine.execution.RunnerFactory;
 import io.cloaca.engine.store.ExecutionStatus;
+import io.cloaca.engine.store.StartedBy;
 import io.cloaca.engine.workflow.Workflow;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -156,6 +158,27 @@ class CronSchedulesTest {
         assertEquals(row.id(), ctx.get("cron_execution_id").asText());
         assertEquals(new CronStats(1, 1, 0), runner.cron().stats(START));
         assertEquals(100.0, runner.cron().stats(START).successRate());
+    }
+
+    @Test
+    void an_execution_a_schedule_started_still_says_so_after_the_schedule_is_deleted() {
+        Runner runner = runner(QUIET, echo("report"));
+        String id = runner.cron().register("report", "*/10 * * * *", "UTC", CatchupPolicy.RUN_ALL);
+        clock.set(Instant.parse("2026-03-02T10:20:00Z"));
+        assertEquals(1, runner.cron().runDue());
+        List<String> started = runner.cron().history(id, 100, 0).stream().map(CronExecution::executionId).toList();
+        assertEquals(2, started.size(), "10:10 and 10:20");
+        String called = runner.execute("report", Context.empty()).executionId();
+
+        runner.cron().delete(id);
+        // Upstream's cascade: the schedule's audit rows go with it, and its history with them.
+        assertCloaca(CloacaException.Kind.NOT_FOUND, () -> runner.cron().history(id, 100, 0));
+        assertEquals(new CronStats(0, 0, 0), runner.cron().stats(START));
+        // The executions' own rows still say what started them.
+        List<String> all = new ArrayList<>(started);
+        all.add(called);
+        Map<String, StartedBy> startedBy = runner.history().startedBy(all).orElseThrow();
+        assertEquals(Map.of(started.get(0), StartedBy.cron(id), started.get(1), StartedBy.cron(id)), startedBy);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.cloaca.engine.execution;
 
+import io.cloaca.engine.ErrorText;
 import io.cloaca.engine.LogCapture;
 import io.cloaca.engine.TestDatabases;
 import io.cloaca.engine.TestSupport;
@@ -8,6 +9,7 @@ import io.cloaca.engine.retry.RetryCondition;
 import io.cloaca.engine.retry.RetryPolicy;
 import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
+import io.cloaca.engine.store.ExecutionHistory;
 import io.cloaca.engine.store.ExecutionStatus;
 import io.cloaca.engine.store.ExecutionStore;
 import io.cloaca.engine.store.TaskRecord;
@@ -149,6 +151,28 @@ class RunnerFailureTest {
             TaskRecord row = taskRows(runner, result.executionId()).get("t");
             assertEquals("ValueError: nope", row.lastError());
             assertEquals("Traceback: line 3", row.errorDetails());
+        }
+    }
+
+    @Test
+    void huge_error_text_is_stored_and_logged_capped_with_what_was_cut() {
+        // As a task whose failure quotes its whole output: no log line nor history row carries all of it.
+        String message = "bad output: " + "m".repeat(ErrorText.LIMIT);
+        String details = "d".repeat(1_000_000);
+        Workflow wf = single("huge", quickRetry(2, new RetryCondition.AllErrors()), ctx -> {
+            throw new TaskFailedException(message, details);
+        });
+        try (LogCapture log = LogCapture.start(); Runner runner = memoryRunner(wf)) {
+            ExecutionResult result = runner.execute("huge", Context.empty());
+            TaskRecord row = taskRows(runner, result.executionId()).get("t");
+            assertEquals(message.substring(0, ErrorText.LIMIT) + "\n[... cut: 12 more characters]", row.lastError());
+            assertEquals("d".repeat(ErrorText.LIMIT) + "\n[... cut: " + (1_000_000 - ErrorText.LIMIT) + " more characters]",
+                    row.errorDetails());
+            List<ExecutionHistory.Attempt> retried = runner.history().taskHistories(result.executionId()).get(0).retried();
+            assertEquals(List.of(row.lastError()), retried.stream().map(ExecutionHistory.Attempt::error).toList());
+            String logged = log.text();
+            assertTrue(logged.contains("[... cut: " + (1_000_000 - ErrorText.LIMIT) + " more characters]"), "details logged capped");
+            assertTrue(logged.lines().allMatch(l -> l.length() < ErrorText.LIMIT + 200), "a line longer than the cap was logged");
         }
     }
 

@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -68,11 +69,7 @@ class MigrationsTest {
         String schema = TestDatabases.newSchemaName();
         List<String> versions = versionsOnClasspath();
         String previous = versions.get(versions.size() - 2);
-        // As an older release left it: migrated by Flyway's own classpath scan, up to the previous version.
-        var pg = (DatabaseUrl.Postgres) DatabaseUrl.parse(TestDatabases.PG_URL);
-        Flyway.configure(getClass().getClassLoader()).locations(Dialect.POSTGRESQL.migrationLocation())
-                .table(Migrations.HISTORY_TABLE).schemas(schema).defaultSchema(schema).createSchemas(true)
-                .target(previous).dataSource(pg.jdbcUrl(), pg.user(), pg.password()).load().migrate();
+        migrateTo(schema, previous);
         assertEquals(versions.subList(0, versions.size() - 1), appliedVersions(schema));
         try (Connection c = TestDatabases.adminConnection(); Statement st = c.createStatement()) {
             st.execute("INSERT INTO \"" + schema + "\".workflow_executions (id, workflow_name, workflow_version, status,"
@@ -85,6 +82,35 @@ class MigrationsTest {
             assertTrue(runner.history().findExecution("old-1").isPresent());
         }
         assertEquals(versions, appliedVersions(schema));
+    }
+
+    @Test
+    void executions_a_schedule_or_a_trigger_started_before_v8_are_recorded_as_such_by_it() throws SQLException {
+        String schema = TestDatabases.newSchemaName();
+        migrateTo(schema, "7");
+        String q = "\"" + schema + "\".";
+        try (Connection c = TestDatabases.adminConnection(); Statement st = c.createStatement()) {
+            for (String id : List.of("by-cron", "by-trigger", "by-caller")) {
+                st.execute("INSERT INTO " + q + "workflow_executions (id, workflow_name, workflow_version, status,"
+                        + " initial_context, started_at, updated_at) VALUES ('" + id + "', 'one', 'v', 'Completed', '{}', 1, 1)");
+            }
+            st.execute("INSERT INTO " + q + "cron_schedules (id, workflow_name, cron_expression, timezone, enabled,"
+                    + " catchup_policy, next_run_at, created_at, updated_at) VALUES ('s1', 'one', '* * * * *', 'UTC',"
+                    + " TRUE, 'skip', 1, 1, 1)");
+            st.execute("INSERT INTO " + q + "cron_executions (id, schedule_id, execution_id, scheduled_time, claimed_at,"
+                    + " claimed_by, outcome, created_at, updated_at) VALUES ('a1', 's1', 'by-cron', 1, 1, 'r', 'started', 1, 1)");
+            st.execute("INSERT INTO " + q + "trigger_schedules (id, trigger_name, workflow_name, poll_interval_ms,"
+                    + " allow_concurrent, enabled, next_poll_at, created_at, updated_at) VALUES ('t1', 'inbox', 'one',"
+                    + " 1000, FALSE, TRUE, 1, 1, 1)");
+            st.execute("INSERT INTO " + q + "trigger_executions (id, trigger_name, execution_id, outcome, polled_at,"
+                    + " polled_by, created_at) VALUES ('a2', 'inbox', 'by-trigger', 'fired', 1, 'r', 1)");
+        }
+
+        try (RunnerFactory runners = factory()) {
+            Runner runner = runners.openSchema(TestDatabases.PG_URL, schema, RunnerConfig.DEFAULT);
+            assertEquals(Map.of("by-cron", StartedBy.cron("s1"), "by-trigger", StartedBy.trigger("inbox")),
+                    runner.history().startedBy(List.of("by-cron", "by-trigger", "by-caller")).orElseThrow());
+        }
     }
 
     @Test
@@ -111,6 +137,14 @@ class MigrationsTest {
             threads.shutdownNow();
         }
         assertEquals(versionsOnClasspath(), appliedVersions(schema));
+    }
+
+    /** As an older release left {@code schema}: migrated by Flyway's own classpath scan, up to {@code version}. */
+    private void migrateTo(String schema, String version) {
+        var pg = (DatabaseUrl.Postgres) DatabaseUrl.parse(TestDatabases.PG_URL);
+        Flyway.configure(getClass().getClassLoader()).locations(Dialect.POSTGRESQL.migrationLocation())
+                .table(Migrations.HISTORY_TABLE).schemas(schema).defaultSchema(schema).createSchemas(true)
+                .target(version).dataSource(pg.jdbcUrl(), pg.user(), pg.password()).load().migrate();
     }
 
     /** The versions of the PostgreSQL scripts, ascending. */

@@ -9,6 +9,7 @@ import io.cloaca.engine.execution.Runner;
 import io.cloaca.engine.execution.RunnerConfig;
 import io.cloaca.engine.execution.RunnerFactory;
 import io.cloaca.engine.store.ExecutionStatus;
+import io.cloaca.engine.store.StartedBy;
 import io.cloaca.engine.workflow.Workflow;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -20,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -96,6 +98,8 @@ class TriggerSchedulesTest {
         assertEquals("files", result.finalContext().get("trigger_name").asText());
         assertEquals("2026-03-02T10:00:00+00:00", result.finalContext().get("triggered_at").asText());
         assertEquals(ContextHash.of(Context.empty().set("path", "/in/a.csv")), row.contextHash());
+        assertEquals(Map.of(row.executionId(), StartedBy.trigger("files")),
+                runner.history().startedBy(List.of(row.executionId())).orElseThrow());
 
         assertEquals(0, runner.triggers().runDue(), "not due again before its interval");
         clock.advance(Duration.ofSeconds(5));
