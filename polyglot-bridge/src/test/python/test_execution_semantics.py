@@ -457,6 +457,25 @@ class TestCallbacks:
         assert row["error"] == f"Python task execution failed: {error}"
         assert failures == [row["error"]]
 
+    def test_a_task_output_is_checked_as_any_context(self, runner, wf_name):
+        with cloaca.WorkflowBuilder(wf_name):
+            @cloaca.task(id="decodes", retry_attempts=1)
+            def decodes(context):
+                context.set("name", b"caf\xe9".decode("utf-8", "surrogateescape"))  # '\udce9'
+                return context
+
+            @cloaca.task(id="parses", retry_attempts=1)
+            def parses(context):
+                return cloaca.Context.from_json('{"name": "\\ud800"}')
+
+        result = runner.execute(wf_name, cloaca.Context())
+        errors = {t["task_id"]: t["error"] for t in result.task_results}
+        assert errors["decodes"] == ("Python task execution failed: ValueError: value of 'name' is not valid Unicode "
+                                     "text: it holds a lone surrogate '\\udce9' at index 3, which JSON stored as "
+                                     "UTF-8 cannot represent")
+        assert errors["parses"].startswith("Python task execution failed: ValueError: Failed to deserialize from "
+                                           "JSON: Serialization error: value of 'name' is not valid Unicode text")
+
     def test_a_callback_calling_sys_exit_does_not_change_the_outcome(self, runner, wf_name, capfd):
         with cloaca.WorkflowBuilder(wf_name):
             @cloaca.task(id="fine", on_success=lambda *args: sys.exit(4))
