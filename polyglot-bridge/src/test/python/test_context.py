@@ -283,6 +283,35 @@ class TestValueConversion:
         assert ctx.to_dict() == data
         assert cloaca.Context.from_json('{"pair": "\\ud83d\\ude00"}').get("pair") == "😀"
 
+    def test_a_value_containing_itself_is_a_value_error_naming_where(self):
+        loop = [1]
+        loop.append(loop)
+        ring = {"a": {"b": []}}
+        ring["a"]["b"].append(ring)
+        for value, name in ((loop, "value of 'v'[1]"), (ring, "value of 'v'['a']['b'][0]")):
+            with pytest.raises(ValueError) as info:
+                cloaca.Context().set("v", value)
+            assert str(info.value) == f"{name}: the value contains itself; JSON has no cycles"
+
+    @staticmethod
+    def nested(levels, inner=1):
+        for i in range(levels):
+            inner = [inner] if i % 2 else {"n": inner}
+        return inner
+
+    def test_64_levels_of_nesting_are_kept(self):
+        ctx = cloaca.Context({"deep": self.nested(64)})
+        assert ctx.get("deep") == self.nested(64)
+        assert cloaca.Context.from_json(ctx.to_json()).to_dict() == {"deep": self.nested(64)}
+
+    @pytest.mark.parametrize("levels", [65, 200])
+    def test_deeper_nesting_is_a_value_error_saying_how_deep_is_accepted(self, levels):
+        for store in (lambda v: cloaca.Context().set("deep", v), lambda v: cloaca.Context({"ok": 1, "deep": v})):
+            with pytest.raises(ValueError) as info:
+                store(["first", self.nested(levels - 1)])
+            assert str(info.value) == ("value of 'deep' nests lists and dicts more than 64 levels deep; "
+                                       "a context value may nest at most 64")
+
     @pytest.mark.parametrize("value, type_name", [
         (datetime.datetime(2025, 1, 1), "datetime"),
         (object(), "object"),

@@ -165,6 +165,21 @@ class TestContextFlow:
         runner.execute(wf_name, initial)
         assert initial.get("v") == "original"
 
+    def test_the_deepest_value_a_context_accepts_goes_through_a_task(self, runner, wf_name):
+        # 64 levels: the limit, chosen so that a task's thread can still read the value back (get copies it).
+        deep = 1
+        for _ in range(64):
+            deep = [deep]
+        with cloaca.WorkflowBuilder(wf_name):
+            @cloaca.task(id="reads")
+            def reads(context):
+                context.set("copy", context.get("deep"))
+                return context
+
+        result = runner.execute(wf_name, cloaca.Context({"deep": deep}))
+        assert result.status == "Completed"
+        assert result.final_context.get("copy") == deep
+
 
 class TestFailures:
     def test_returning_a_dict_fails_the_task_with_a_type_error(self, runner, wf_name):

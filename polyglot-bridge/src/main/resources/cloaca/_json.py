@@ -8,17 +8,28 @@ import re
 _INT_MIN = -(2 ** 63)
 _INT_MAX = 2 ** 64 - 1
 _ACCEPTED = "None, bool, int, float, str, list, tuple, set and dict with str keys"
+#: How many lists and dicts a context value may nest. GraalPy's interpreter runs out of Java stack after
+#: about 80 levels of _to_json or _copy under pytest (a comprehension is a frame of its own), so deeper
+#: values would fail with a bare RecursionError, when stored or only when read back.
+_MAX_DEPTH = 64
 #: A UTF-16 surrogate on its own: Python text may hold one, UTF-8 (and so the database) cannot.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: A \u escape of a surrogate in JSON text, which json.loads turns into a lone one unless it is half of a pair.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abAB]")
 
 
+class _TooDeep(Exception):
+    """Raised inside _convert at _MAX_DEPTH; _to_json then finds out why, from the whole value."""
+
+
 def _to_json(value, where=None):
     """A copy of ``value`` made only of JSON types, or TypeError/OverflowError/ValueError saying what is
     wrong. ``where`` names ``value`` in messages; None means ``value`` is a whole context's dict, whose
     values are then named by their keys."""
-    return _convert(value, where, _ITSELF)
+    try:
+        return _convert(value, where, _ITSELF, -1 if where is None else 0)
+    except _TooDeep:
+        raise _nesting_error(value, where) from None
 
 
 #: The key of a value ``_convert`` names by its parent's name alone (the outermost value).
@@ -32,10 +43,11 @@ def _name(parent, key):
     return f"value of {key!r}" if parent is None else f"{parent}[{key!r}]"
 
 
-def _convert(value, parent, key):
-    """``_to_json`` of the value at ``key`` of the one named ``parent``. Its name is formatted only for a
-    message or for a container's children, not for every element of a list, which made long lists slower
-    (measured under GraalPy: a list of 100,000 ints stores about 20% faster without)."""
+def _convert(value, parent, key, depth):
+    """``_to_json`` of the value at ``key`` of the one named ``parent``; ``depth`` counts the lists and
+    dicts it is inside of. Its name is formatted only for a message or for a container's children, not for
+    every element of a list, which made long lists slower (measured under GraalPy: a list of 100,000 ints
+    stores about 20% faster without)."""
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
@@ -51,7 +63,10 @@ def _convert(value, parent, key):
         if not math.isfinite(value):
             raise _non_finite(_name(parent, key), value)
         return float(value)
+    if depth == _MAX_DEPTH and _is_container(value):
+        raise _TooDeep()
     where = _name(parent, key)
+    inner = depth + 1
     if isinstance(value, dict) or (isinstance(value, collections.abc.Mapping)):
         out = {}
         for k, v in value.items():
@@ -60,10 +75,10 @@ def _convert(value, parent, key):
                                 f"'{type(k).__name__}' ({k!r}); context dict keys must be str")
             if not k.isascii() and _has_lone_surrogate(k):
                 raise _key_not_text(where, k)
-            out[k] = _convert(v, where, k)
+            out[k] = _convert(v, where, k, inner)
         return out
     if _is_container(value):
-        return [_convert(v, where, i) for i, v in enumerate(value)]
+        return [_convert(v, where, i, inner) for i, v in enumerate(value)]
     raise TypeError(f"unsupported type {type(value).__name__}: {where} is not JSON-serialisable "
                     f"(accepted: {_ACCEPTED})")
 
@@ -72,6 +87,35 @@ def _is_container(value):
     """Whether ``_convert`` stores ``value`` (not a str, int or float) as a JSON object or array."""
     return isinstance(value, (dict, list, tuple, set, frozenset, collections.abc.Mapping)) or (
             isinstance(value, collections.abc.Sequence) and not isinstance(value, (bytes, bytearray)))
+
+
+def _nesting_error(value, where):
+    """The ValueError for a value ``_convert`` found nested ``_MAX_DEPTH`` deep: it contains itself (named
+    where it does, as the Java API does), or it simply nests too deeply (named by its outermost name). Walks
+    in ``_convert``'s order, so the first path that goes too deep is the one ``_convert`` took."""
+    enclosing = []  # ids of the containers around the one being walked, the context's dict included
+
+    def walk(v, name, outermost):
+        if isinstance(v, str) or not _is_container(v):
+            return None
+        if id(v) in enclosing:
+            return ValueError(f"{name}: the value contains itself; JSON has no cycles")
+        if len(enclosing) - (where is None) == _MAX_DEPTH:
+            return ValueError(f"{outermost} nests lists and dicts more than {_MAX_DEPTH} levels deep; "
+                              f"a context value may nest at most {_MAX_DEPTH}")
+        enclosing.append(id(v))
+        if isinstance(v, collections.abc.Mapping):
+            children = ((f"value of {k!r}" if name is None else f"{name}[{k!r}]", c) for k, c in v.items())
+        else:
+            children = ((f"{name}[{i}]", c) for i, c in enumerate(v))
+        for child_name, child in children:
+            found = walk(child, child_name, outermost or child_name)
+            if found is not None:
+                return found
+        enclosing.pop()
+        return None
+
+    return walk(value, where, where)
 
 
 def _has_lone_surrogate(text):
