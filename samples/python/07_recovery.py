@@ -6,6 +6,11 @@ Try it by hand:
                                                           #   with kill -9 <pid> from another shell, or Ctrl-C
     ./cloaca run samples/python/07_recovery.py --resume   # a new process finishes what was left
 
+<pid> is the one the first run prints, os.getpid(). By default `cloaca run` runs the script in a
+background runtime, so that is the runtime's pid, not the `cloaca run` process's; killing either ends
+the run (after the runtime's death `cloaca run` says "the background runtime ended unexpectedly" and
+exits 1). With CLOACA_DAEMON=0 the script runs in the `cloaca run` process and the two pids are one.
+
 Every task appends "start <task>" and "end <task>" to a log file, so you can see which tasks ran
 twice. After kill -9, those that were running when the process died start again (their results had
 not been committed): the dead process's liveness lock is free, so the second process takes them over
@@ -96,5 +101,5 @@ if __name__ == "__main__":
             for execution in unfinished:
                 report(runner.wait_for(execution["execution_id"], timeout_seconds=300))
         else:
-            print("starting recovery_demo; kill this process to see recovery", flush=True)
+            print(f"starting recovery_demo; kill -9 {os.getpid()} to see recovery", flush=True)
             report(runner.execute("recovery_demo", cloaca.Context({"started_by": os.getpid()})))

@@ -250,6 +250,68 @@ class TestValueConversion:
         ctx = cloaca.Context({"deep": value})
         assert ctx.get("deep") == {"a": [{"b": [{"c": [1, "two", 3.0, None, True]}]}]}
 
+    # UTF-8 (the database's text) has no lone surrogates: they came back as '?' after a run.
+    @pytest.mark.parametrize("store, name", [
+        (lambda v: cloaca.Context({"v": v}), "value of 'v'"),
+        (lambda v: cloaca.Context().set("v", v), "value of 'v'"),
+        (lambda v: cloaca.Context().insert("v", ["fine", v]), "value of 'v'[1]"),
+        (lambda v: cloaca.Context().update_from_dict({"v": {"k": v}}), "value of 'v'['k']"),
+        (lambda v: cloaca.Context({v: 1}), "the context has a key '\\ud800' that"),
+        (lambda v: cloaca.Context().set("v", {"x" + v: 1}), "value of 'v' has a key 'x\\ud800' that"),
+        (lambda v: cloaca.Context().set(v, 1), "context key '\\ud800'"),
+        (lambda v: cloaca.Context.from_json('{"v": "\\ud800"}'),
+         "Failed to deserialize from JSON: Serialization error: value of 'v'"),
+    ], ids=["constructor", "set", "in_a_list", "in_a_dict", "context_key", "dict_key", "set_key", "from_json"])
+    def test_lone_surrogates_are_value_errors_naming_the_key(self, store, name):
+        with pytest.raises(ValueError) as info:
+            store("\ud800")
+        index = 1 if "'x" in name else 0
+        assert str(info.value) == (f"{name} is not valid Unicode text: it holds a lone surrogate '\\ud800' at "
+                                   f"index {index}, which JSON stored as UTF-8 cannot represent")
+
+    def test_a_lone_surrogate_is_found_in_long_text(self):
+        # Past 256 characters the check is a regex search, not isprintable().
+        text = "é\n" * 2_500_000 + "\udc00"
+        with pytest.raises(ValueError) as info:
+            cloaca.Context().set("big", text)
+        assert str(info.value).startswith("value of 'big' is not valid Unicode text: it holds a lone surrogate "
+                                          "'\\udc00' at index 5000000,")
+
+    def test_valid_unicode_text_is_kept(self):
+        data = {"emoji": "😀", "cjk": "日本語", "lines": "é\n" * 300, "big": "ü" * 5_000_000, "ключ": "ok"}
+        ctx = cloaca.Context(data)
+        assert ctx.to_dict() == data
+        assert cloaca.Context.from_json('{"pair": "\\ud83d\\ude00"}').get("pair") == "😀"
+
+    def test_a_value_containing_itself_is_a_value_error_naming_where(self):
+        loop = [1]
+        loop.append(loop)
+        ring = {"a": {"b": []}}
+        ring["a"]["b"].append(ring)
+        for value, name in ((loop, "value of 'v'[1]"), (ring, "value of 'v'['a']['b'][0]")):
+            with pytest.raises(ValueError) as info:
+                cloaca.Context().set("v", value)
+            assert str(info.value) == f"{name}: the value contains itself; JSON has no cycles"
+
+    @staticmethod
+    def nested(levels, inner=1):
+        for i in range(levels):
+            inner = [inner] if i % 2 else {"n": inner}
+        return inner
+
+    def test_64_levels_of_nesting_are_kept(self):
+        ctx = cloaca.Context({"deep": self.nested(64)})
+        assert ctx.get("deep") == self.nested(64)
+        assert cloaca.Context.from_json(ctx.to_json()).to_dict() == {"deep": self.nested(64)}
+
+    @pytest.mark.parametrize("levels", [65, 200])
+    def test_deeper_nesting_is_a_value_error_saying_how_deep_is_accepted(self, levels):
+        for store in (lambda v: cloaca.Context().set("deep", v), lambda v: cloaca.Context({"ok": 1, "deep": v})):
+            with pytest.raises(ValueError) as info:
+                store(["first", self.nested(levels - 1)])
+            assert str(info.value) == ("value of 'deep' nests lists and dicts more than 64 levels deep; "
+                                       "a context value may nest at most 64")
+
     @pytest.mark.parametrize("value, type_name", [
         (datetime.datetime(2025, 1, 1), "datetime"),
         (object(), "object"),

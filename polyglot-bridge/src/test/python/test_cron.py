@@ -108,6 +108,13 @@ def test_an_invalid_expression_is_a_value_error(cron_runner, scheduled, expressi
     assert cron_runner.list_cron_schedules() == []
 
 
+def test_a_question_mark_day_field_means_any_day_and_is_kept_as_written(cron_runner, scheduled):
+    sid = cron_runner.register_cron_workflow(scheduled, "0 12 ? * MON", "UTC")
+    schedule = cron_runner.get_cron_schedule(sid)
+    assert schedule["cron_expression"] == "0 12 ? * MON"
+    assert datetime.fromisoformat(schedule["next_run_at"].replace("Z", "+00:00")).weekday() == 0  # a Monday
+
+
 def test_an_unknown_alias_lists_the_aliases_the_engine_supports(cron_runner, scheduled):
     with pytest.raises(ValueError) as e:
         cron_runner.register_cron_workflow(scheduled, "@sometimes", "UTC")

@@ -1,5 +1,6 @@
 """What running a workflow does, seen from Python: context flow, failures, retries, callbacks."""
 import asyncio
+import sys
 import threading
 import time
 
@@ -14,6 +15,19 @@ def append(context, key, value):
     items.append(value)
     context.set(key, items)
     return context
+
+
+class UnprintableError(Exception):
+    def __str__(self):
+        raise RuntimeError("str failed")
+
+
+def raise_keyboard_interrupt():
+    raise KeyboardInterrupt()
+
+
+def raise_unprintable():
+    raise UnprintableError()
 
 
 class TestContextFlow:
@@ -150,6 +164,21 @@ class TestContextFlow:
         initial = cloaca.Context({"v": "original"})
         runner.execute(wf_name, initial)
         assert initial.get("v") == "original"
+
+    def test_the_deepest_value_a_context_accepts_goes_through_a_task(self, runner, wf_name):
+        # 64 levels: the limit, chosen so that a task's thread can still read the value back (get copies it).
+        deep = 1
+        for _ in range(64):
+            deep = [deep]
+        with cloaca.WorkflowBuilder(wf_name):
+            @cloaca.task(id="reads")
+            def reads(context):
+                context.set("copy", context.get("deep"))
+                return context
+
+        result = runner.execute(wf_name, cloaca.Context({"deep": deep}))
+        assert result.status == "Completed"
+        assert result.final_context.get("copy") == deep
 
 
 class TestFailures:
@@ -420,6 +449,56 @@ class TestCallbacks:
         assert statuses(result) == {"fine": "Completed", "bad": "Failed"}
         bad_row = next(t for t in result.task_results if t["task_id"] == "bad")
         assert bad_row["error"] == "Python task execution failed: RuntimeError: task bug"
+
+    @pytest.mark.parametrize("exit_with, error", [
+        (lambda: sys.exit(3), "SystemExit: 3"),
+        (raise_keyboard_interrupt, "KeyboardInterrupt: "),
+        (raise_unprintable, "UnprintableError: <exception str() failed>"),
+    ], ids=["sys_exit", "keyboard_interrupt", "failing_str"])
+    def test_any_exception_fails_the_task_in_upstreams_words(self, runner, wf_name, exit_with, error):
+        failures = []
+        with cloaca.WorkflowBuilder(wf_name):
+            @cloaca.task(id="leaves", retry_attempts=1, on_failure=lambda *args: failures.append(args[1]))
+            def leaves(context):
+                exit_with()
+
+            @cloaca.task(id="after", dependencies=["leaves"])
+            def after(context):
+                return context
+
+        result = runner.execute(wf_name, cloaca.Context())  # the script goes on: nothing escaped
+        assert statuses(result) == {"leaves": "Failed", "after": "Completed"}
+        row = next(t for t in result.task_results if t["task_id"] == "leaves")
+        assert row["error"] == f"Python task execution failed: {error}"
+        assert failures == [row["error"]]
+
+    def test_a_task_output_is_checked_as_any_context(self, runner, wf_name):
+        with cloaca.WorkflowBuilder(wf_name):
+            @cloaca.task(id="decodes", retry_attempts=1)
+            def decodes(context):
+                context.set("name", b"caf\xe9".decode("utf-8", "surrogateescape"))  # '\udce9'
+                return context
+
+            @cloaca.task(id="parses", retry_attempts=1)
+            def parses(context):
+                return cloaca.Context.from_json('{"name": "\\ud800"}')
+
+        result = runner.execute(wf_name, cloaca.Context())
+        errors = {t["task_id"]: t["error"] for t in result.task_results}
+        assert errors["decodes"] == ("Python task execution failed: ValueError: value of 'name' is not valid Unicode "
+                                     "text: it holds a lone surrogate '\\udce9' at index 3, which JSON stored as "
+                                     "UTF-8 cannot represent")
+        assert errors["parses"].startswith("Python task execution failed: ValueError: Failed to deserialize from "
+                                           "JSON: Serialization error: value of 'name' is not valid Unicode text")
+
+    def test_a_callback_calling_sys_exit_does_not_change_the_outcome(self, runner, wf_name, capfd):
+        with cloaca.WorkflowBuilder(wf_name):
+            @cloaca.task(id="fine", on_success=lambda *args: sys.exit(4))
+            def fine(context):
+                return context
+
+        assert statuses(runner.execute(wf_name, cloaca.Context())) == {"fine": "Completed"}
+        assert "[cloaca] on_success callback failed for task 'fine': SystemExit: 4" in capfd.readouterr().err
 
 
 class TestAsyncAndConcurrency:

@@ -116,6 +116,29 @@ def test_with_schema_config_must_be_a_default_runner_config():
         cloaca.DefaultRunner.with_schema(PG_URL, unique(), {"max_concurrent_tasks": 2})
 
 
+def test_with_schema_refuses_a_url_pinning_another_schema():
+    pinned, asked = unique("url_"), unique("arg_")
+    with pytest.raises(ValueError) as err:
+        cloaca.DefaultRunner.with_schema(f"{PG_URL}?schema={pinned}", asked)
+    assert str(err.value) == (f"Schema '{asked}' was asked for, but the URL pins schema '{pinned}'; "
+                              f"drop ?schema= from the URL or give the same name in both")
+
+
+def test_repr_names_the_schema_in_use():
+    schema_a, schema_b = unique("a_"), unique("b_")
+    # Tenant runners on one URL share a pool opened by the first: each still names its own schema.
+    runner_a = cloaca.DefaultRunner(f"{PG_URL}?schema={schema_a}")
+    runner_b = cloaca.DefaultRunner.with_schema(PG_URL, schema_b)
+    same = cloaca.DefaultRunner.with_schema(f"{PG_URL}?schema={schema_a}", schema_a)
+    try:
+        assert repr(runner_a).endswith(f"?schema={schema_a})")
+        assert repr(runner_b).endswith(f"?schema={schema_b})")
+        assert repr(same) == repr(runner_a)
+    finally:
+        for r in (runner_a, runner_b, same):
+            r.shutdown()
+
+
 def test_two_tenants_executions_are_separated():
     schema_a, schema_b = unique("a_"), unique("b_")
     runner_a = cloaca.DefaultRunner.with_schema(PG_URL, schema_a)

@@ -93,7 +93,7 @@ def test_trigger_result_predicates_and_repr():
 
 
 def test_both_signatures_return_the_function_unchanged_and_register_the_trigger(trigger_runner, workflow, triggers):
-    older, newer, timed = triggers("older"), triggers("newer"), triggers("timed")
+    older, newer, timed, mixed = triggers("older"), triggers("newer"), triggers("timed"), triggers("mixed")
 
     def poll():
         return cloaca.TriggerResult.skip()
@@ -101,6 +101,8 @@ def test_both_signatures_return_the_function_unchanged_and_register_the_trigger(
     assert cloaca.trigger(workflow.name, name=older)(poll) is poll
     assert cloaca.trigger(name=newer, on=workflow.name, poll_interval="250ms", allow_concurrent=True)(poll) is poll
     assert cloaca.trigger(name=timed, on=workflow.name, cron="0 9 * * MON-FRI", timezone="Europe/Berlin")(poll) is poll
+    # Neither upstream signature has both (docs/triggers.md): the positional workflow stands for on=.
+    assert cloaca.trigger(workflow.name, name=mixed, cron="*/5 * * * *")(poll) is poll
 
     s = trigger_runner.get_trigger_schedule(older)
     assert list(s)[:9] == ["id", "trigger_name", "workflow_name", "poll_interval_ms", "allow_concurrent", "enabled",
@@ -112,8 +114,10 @@ def test_both_signatures_return_the_function_unchanged_and_register_the_trigger(
     t = trigger_runner.get_trigger_schedule(timed)
     assert t["poll_interval_ms"] is None and t["cron_expression"] == "0 9 * * MON-FRI"
     assert t["timezone"] == "Europe/Berlin"
+    m = trigger_runner.get_trigger_schedule(mixed)
+    assert (m["workflow_name"], m["poll_interval_ms"], m["cron_expression"]) == (workflow.name, None, "*/5 * * * *")
     names = [x["trigger_name"] for x in trigger_runner.list_trigger_schedules()]
-    assert {older, newer, timed} <= set(names) and names == sorted(names)
+    assert {older, newer, timed, mixed} <= set(names) and names == sorted(names)
     assert trigger_runner.get_trigger_schedule("no_such_trigger") is None
 
 
@@ -134,6 +138,7 @@ def test_the_on_form_defaults_to_thirty_seconds_and_the_name_defaults_to_the_fun
     (dict(on="wf", poll_interval="0s"), ValueError, "must be positive"),
     (dict(on="wf", poll_interval="1s", cron="* * * * *"), ValueError, "cannot be combined"),
     (dict(cron="* * * * *"), ValueError, "requires on="),
+    (dict(on="wf", timezone="UTC"), ValueError, "timezone='UTC' applies to cron=... only"),
     (dict(on="wf", cron="61 * * * *"), ValueError, "Invalid cron expression or timezone"),
     (dict(on="wf", cron="* * * * *", timezone="Mars/Olympus"), ValueError, "unknown time zone 'Mars/Olympus'"),
     (dict(poll_interval="1s"), ValueError, "has no workflow"),

@@ -2,7 +2,7 @@
 
 import json
 
-from cloaca._json import _check_key, _copy, _find_non_finite, _non_finite, _to_json
+from cloaca._json import _check_key, _copy, _find_unstorable, _may_be_unstorable, _to_json
 
 
 class Context:
@@ -75,8 +75,9 @@ class Context:
 
     @staticmethod
     def from_json(json_str):
-        """A Context holding the JSON object ``json_str``; ValueError for any other text, and for the
-        NaN and Infinity that Python's json module writes but JSON does not have."""
+        """A Context holding the JSON object ``json_str``; ValueError for any other text, for the
+        NaN and Infinity that Python's json module writes but JSON does not have, and for a lone
+        surrogate (``"\\ud800"``), which is not Unicode text."""
         constants = []
 
         def constant(name):
@@ -90,9 +91,10 @@ class Context:
         if not isinstance(data, dict):
             raise ValueError("Failed to deserialize from JSON: Serialization error: "
                              f"expected a JSON object, got {type(data).__name__}")
-        if constants:
-            raise ValueError("Failed to deserialize from JSON: Serialization error: "
-                             f"{_non_finite(*_find_non_finite(data))}")
+        if constants or _may_be_unstorable(json_str):
+            error = _find_unstorable(data)
+            if error is not None:
+                raise ValueError(f"Failed to deserialize from JSON: Serialization error: {error}")
         return Context._wrap(data)
 
     def __len__(self):

@@ -223,12 +223,22 @@ def _check_rule(task_id, rule):
     return cloaca._host.checkTriggerRule(prefix, text)
 
 
+def _describe(e):
+    """``<ExcType>: <message>`` of an exception, as upstream words a task's error. An exception whose
+    ``__str__`` itself raises reads ``<exception str() failed>``, as CPython's traceback prints it."""
+    try:
+        message = str(e)
+    except BaseException:
+        message = "<exception str() failed>"
+    return f"{type(e).__name__}: {message}"
+
+
 def _call_callback(name, spec, *args):
     try:
         spec_cb = spec.on_success if name == "on_success" else spec.on_failure
         spec_cb(*args)
-    except Exception as e:  # a callback never changes the task's outcome
-        print(f"[cloaca] {name} callback failed for task '{spec.id}': {type(e).__name__}: {e}", file=sys.stderr)
+    except BaseException as e:  # a callback never changes the task's outcome, sys.exit() in it included
+        print(f"[cloaca] {name} callback failed for task '{spec.id}': {_describe(e)}", file=sys.stderr)
 
 
 def _invoke(spec, input_json, handle):
@@ -245,8 +255,12 @@ def _invoke(spec, input_json, handle):
             raise TypeError(f"task '{spec.id}' returned '{type(result).__name__}'; "
                             f"a task must return a cloaca.Context or None")
         output = result.to_json()
-    except Exception as e:
-        error = f"Python task execution failed: {type(e).__name__}: {e}"
+    except BaseException as e:
+        # BaseException too: sys.exit() or a KeyboardInterrupt raised by a task body fails that task,
+        # as upstream (which caught every Python exception); otherwise it escaped to the engine as a
+        # Java exception, recorded without upstream's wording or the script's traceback. Ctrl-C is not
+        # among these: it is raised in the script's main thread, never in a task's.
+        error = f"Python task execution failed: {_describe(e)}"
         import traceback  # only on the error path: importing it costs start-up time
         details = "".join(traceback.format_exception(type(e), e, e.__traceback__))
         if spec.on_failure is not None:

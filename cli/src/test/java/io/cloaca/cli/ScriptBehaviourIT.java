@@ -228,6 +228,29 @@ class ScriptBehaviourIT {
         assertEquals(0, run(Map.of(), zero).exitCode());
     }
 
+    /** sys.exit() in a task is that task's failure, logged with the script's line, not the script's exit. */
+    @Test
+    void sys_exit_in_a_task_fails_the_task_and_the_script_goes_on() throws Exception {
+        Path script = write("task_exit.py", """
+                import sys, cloaca
+
+                @cloaca.task(id="leave", retry_attempts=1)
+                def leave(context):
+                    sys.exit(3)
+
+                with cloaca.WorkflowBuilder("exits") as builder:
+                    builder.add_task("leave")
+                with cloaca.DefaultRunner(":memory:") as runner:
+                    print(runner.execute("exits", cloaca.Context()).task_results[0]["error"])
+                print("still running")
+                """);
+        CloacaProcess.Result r = run(Map.of(), script);
+        assertEquals(0, r.exitCode(), r::toString);
+        assertEquals("Python task execution failed: SystemExit: 3\nstill running\n", r.stdout(), r::toString);
+        assertTrue(r.stderr().contains("File \"" + script + "\", line 5, in leave"), r::toString);
+        assertNoJavaStackTrace(r);
+    }
+
     @Test
     void print_order_is_preserved_including_output_from_tasks() throws Exception {
         Path script = write("order.py", """

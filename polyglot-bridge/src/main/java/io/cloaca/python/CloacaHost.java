@@ -231,9 +231,10 @@ public final class CloacaHost {
     }
 
     /**
-     * Opens a runner in PostgreSQL schema {@code schema}. Name, URL and configuration errors keep their
-     * own message; any later failure is reported as upstream words it, a database that cannot be reached
-     * as a RuntimeError (as upstream's later releases), anything else as a ValueError.
+     * Opens a runner in PostgreSQL schema {@code schema}. Name, URL (one whose {@code ?schema=} names
+     * another schema included) and configuration errors keep their own message; any later failure is
+     * reported as upstream words it, a database that cannot be reached as a RuntimeError (as upstream's
+     * later releases), anything else as a ValueError.
      *
      * @param configJson as for {@link #createRunner}
      */
@@ -244,9 +245,10 @@ public final class CloacaHost {
         try {
             Identifiers.schema(schema);
             config = runnerConfig(configJson);
-            if (!(DatabaseUrl.parse(url) instanceof DatabaseUrl.Postgres)) {
+            if (!(DatabaseUrl.parse(url) instanceof DatabaseUrl.Postgres pg)) {
                 return opened(runners.openSchema(url, schema, config));
             }
+            pg.pinnedTo(schema); // a URL pinning another schema is the caller's mistake, not a set-up failure
         } catch (CloacaException e) {
             throw errors.translate("", e);
         }

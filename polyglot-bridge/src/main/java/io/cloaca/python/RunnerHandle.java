@@ -110,7 +110,7 @@ public final class RunnerHandle {
 
     @HostAccess.Export
     public String describe() {
-        return runner.database().url().redacted();
+        return runner.url().redacted();
     }
 
     // ---- cron (upstream's messages: "<prefix>: Configuration error: <detail>" for bad input) ----------

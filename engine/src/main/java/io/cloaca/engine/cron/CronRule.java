@@ -35,8 +35,9 @@ import java.util.Set;
  *
  * <p>Forms: 5 fields ({@code min hour day-of-month month day-of-week}), 6 fields (seconds first), or an
  * alias ({@code @yearly @annually @monthly @weekly @daily @midnight @hourly}). Lists, ranges, steps,
- * month and weekday names, {@code L}, {@code W}, {@code LW} and {@code #}; when both day fields are
- * restricted a day matching either fires (as in Vixie cron and croner).
+ * month and weekday names, {@code L}, {@code W}, {@code LW} and {@code #}, and {@code ?} for "any" as the
+ * whole of a day field (as croner reads it); when both day fields are restricted a day matching either
+ * fires (as in Vixie cron and croner).
  *
  * <p>Design note, daylight saving: the expression is matched against wall-clock time in the zone.
  * <ul>
@@ -111,7 +112,8 @@ public final class CronRule {
             throw invalid("empty cron expression; expected " + ACCEPTED);
         }
         String trimmed = expression.trim();
-        int fields = trimmed.split("\\s+").length;
+        String[] parts = trimmed.split("\\s+");
+        int fields = parts.length;
         boolean alias = fields == 1 && trimmed.startsWith("@");
         if (alias && !ALIASES.contains(trimmed)) {
             // cron-utils would count it as one field of five, contradicting the alias the help offers.
@@ -121,9 +123,27 @@ public final class CronRule {
         if (parser == null) {
             throw invalid("cron expression '" + expression + "' has " + fields + " field(s); expected " + ACCEPTED);
         }
+        for (String part : parts) {
+            for (String item : part.split(",")) {
+                // cron-utils would say "Period 0 not in range [0, 59]", which contradicts itself.
+                if (item.matches(".*/0+")) {
+                    throw invalid("cron expression '" + expression + "': '" + item + "' has a step of 0; a step (/n) "
+                            + "must be at least 1");
+                }
+            }
+        }
+        if (!alias) {
+            // croner, upstream's parser, reads ? as * (Quartz's "no specific value", which its users write in
+            // one of the two day fields); cron-utils' Unix dialect refuses it.
+            for (int day : new int[] {fields - 3, fields - 1}) {
+                if (parts[day].equals("?")) {
+                    parts[day] = "*";
+                }
+            }
+        }
         Cron cron;
         try {
-            cron = parser.parse(trimmed).validate();
+            cron = parser.parse(String.join(" ", parts)).validate();
         } catch (IllegalArgumentException e) {
             throw invalid("cron expression '" + expression + "': " + e.getMessage().replace("Failed to parse cron expression. ", "")
                     + "; expected " + ACCEPTED);

@@ -128,6 +128,15 @@ public final class Runner implements AutoCloseable {
         return schema;
     }
 
+    /**
+     * Where this runner's tables are: its database's URL with this runner's {@link #schema()}. Not
+     * {@code database().url()}, which names the schema of whichever runner opened the shared pool.
+     */
+    public DatabaseUrl url() {
+        DatabaseUrl url = resources.database.url();
+        return url instanceof DatabaseUrl.Postgres pg ? pg.withCredentials(pg.user(), pg.password(), schema) : url;
+    }
+
     public String runnerId() {
         return runnerId;
     }

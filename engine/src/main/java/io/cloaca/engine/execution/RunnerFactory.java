@@ -91,16 +91,17 @@ public final class RunnerFactory implements AutoCloseable {
      * Opens a runner whose tables live in PostgreSQL schema {@code schema}, creating and migrating
      * the schema if needed.
      *
-     * @throws CloacaException INVALID_ARGUMENT for an invalid name or a non-PostgreSQL URL
+     * @throws CloacaException INVALID_ARGUMENT for an invalid name, a non-PostgreSQL URL or one whose
+     *     {@code ?schema=} names another schema
      */
     public Runner openSchema(String url, String schema, RunnerConfig config) {
         Identifiers.schema(schema);
         DatabaseUrl parsed = DatabaseUrl.parse(url);
-        if (!(parsed instanceof DatabaseUrl.Postgres)) {
+        if (!(parsed instanceof DatabaseUrl.Postgres pg)) {
             throw CloacaException.invalidArgument("Schema-based multi-tenancy requires PostgreSQL. SQLite does not "
                     + "support database schemas. Use a PostgreSQL URL like 'postgres://user:pass@host/db'");
         }
-        return open(parsed, schema, config);
+        return open(pg.pinnedTo(schema), schema, config);
     }
 
     private Runner open(DatabaseUrl given, String schema, RunnerConfig config) {

@@ -122,6 +122,20 @@ public sealed interface DatabaseUrl {
             return new Postgres(endpoints, database, newUser, newPassword, newSchema, jdbcParameters);
         }
 
+        /**
+         * This URL pinned to {@code newSchema}.
+         *
+         * @throws CloacaException INVALID_ARGUMENT when the URL already pins another schema: which one was
+         *     meant cannot be guessed, and using either silently misleads whoever reads the other
+         */
+        public Postgres pinnedTo(String newSchema) {
+            if (schema != null && !schema.equals(newSchema)) {
+                throw CloacaException.invalidArgument("Schema '" + newSchema + "' was asked for, but the URL pins schema '"
+                        + schema + "'; drop ?schema= from the URL or give the same name in both");
+            }
+            return new Postgres(endpoints, database, user, password, newSchema, jdbcParameters);
+        }
+
         /** The same location and login without a schema: what runners that may share a pool have in common. */
         public Postgres withoutSchema() {
             return new Postgres(endpoints, database, user, password, null, jdbcParameters);

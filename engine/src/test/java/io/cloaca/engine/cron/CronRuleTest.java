@@ -82,7 +82,11 @@ class CronRuleTest {
                 new Case("@daily", "2026-03-29T00:00:00Z"),
                 new Case("@hourly", "2026-03-28T13:00:00Z"),
                 new Case("@weekly", "2026-03-29T00:00:00Z"),
-                new Case("30 */10 * * * *", "2026-03-28T12:00:30Z"))) {
+                new Case("30 */10 * * * *", "2026-03-28T12:00:30Z"),
+                new Case("0 12 ? * MON", "2026-03-30T12:00:00Z"), // ? is any day, as croner reads it
+                new Case("0 12 1 * ?", "2026-04-01T12:00:00Z"),
+                new Case("0 12 ? * ?", "2026-03-29T12:00:00Z"),
+                new Case("0 0 12 ? * MON", "2026-03-30T12:00:00Z"))) {
             assertEquals(Instant.parse(c.next()), CronRule.parse(c.expression(), "UTC").nextAfter(from), c.expression());
         }
     }
@@ -99,6 +103,17 @@ class CronRuleTest {
                 () -> CronRule.parse("* * * * *", "Mars/Olympus"));
         assertEquals("Invalid cron expression or timezone: unknown time zone 'Mars/Olympus'; expected an IANA name"
                 + " such as 'UTC' or 'Europe/Berlin'", zone.getMessage());
+        // A step of 0, with the item that has it (cron-utils said "Period 0 not in range [0, 59]").
+        for (List<String> zero : List.of(List.of("*/0 * * * *", "*/0"), List.of("0 1-5/00 * * *", "1-5/00"),
+                List.of("0 0 1,*/0 * *", "*/0"))) {
+            assertEquals("Invalid cron expression or timezone: cron expression '" + zero.get(0) + "': '" + zero.get(1)
+                    + "' has a step of 0; a step (/n) must be at least 1",
+                    assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> CronRule.parse(zero.get(0), "UTC"))
+                            .getMessage());
+        }
+        // ? stands for a whole day field only; elsewhere cron-utils refuses it as before.
+        assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> CronRule.parse("? 12 * * *", "UTC"));
+        assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> CronRule.parse("0 12 1? * *", "UTC"));
         assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> CronRule.parse("", "UTC"));
         assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> CronRule.parse("0 0 30 2 *", "UTC"));
         assertCloaca(CloacaException.Kind.INVALID_ARGUMENT, () -> CronRule.parse("* * * * * * *", "UTC"));

@@ -1,14 +1,19 @@
 package io.cloaca.engine.execution;
 
+import io.cloaca.engine.CloacaException;
 import io.cloaca.engine.TestDatabases;
+import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Which runners share a pool and workers, and that the last one out closes them. */
@@ -23,6 +28,37 @@ class RunnerFactoryTest {
             Runner a = factory.openSchema(TestDatabases.PG_URL, TestDatabases.newSchemaName(), RunnerConfig.DEFAULT);
             Runner b = factory.openSchema(TestDatabases.PG_URL, TestDatabases.newSchemaName(), RunnerConfig.DEFAULT);
             assertSame(a.database(), b.database());
+        }
+    }
+
+    /** The pool's URL names whichever schema opened it; each runner's {@code url()} names its own. */
+    @Test
+    void each_tenant_runner_names_its_own_schema() {
+        try (RunnerFactory factory = new RunnerFactory(new WorkflowRegistry())) {
+            String a = TestDatabases.newSchemaName();
+            String b = TestDatabases.newSchemaName();
+            Runner first = factory.open(TestDatabases.PG_URL + "?schema=" + a, RunnerConfig.DEFAULT);
+            Runner second = factory.openSchema(TestDatabases.PG_URL, b, RunnerConfig.DEFAULT);
+            Runner plain = factory.open(TestDatabases.PG_URL, RunnerConfig.DEFAULT);
+            assertSame(first.database(), second.database());
+            assertEquals(a, ((DatabaseUrl.Postgres) first.url()).schema());
+            assertEquals(b, ((DatabaseUrl.Postgres) second.url()).schema());
+            assertNull(((DatabaseUrl.Postgres) plain.url()).schema());
+        }
+    }
+
+    @Test
+    void a_url_pinning_another_schema_is_refused_and_the_same_one_is_fine() {
+        try (RunnerFactory factory = new RunnerFactory(new WorkflowRegistry())) {
+            String a = TestDatabases.newSchemaName();
+            String b = TestDatabases.newSchemaName();
+            String pinned = TestDatabases.PG_URL + "?schema=" + a;
+            CloacaException refused = assertThrows(CloacaException.class,
+                    () -> factory.openSchema(pinned, b, RunnerConfig.DEFAULT));
+            assertEquals(CloacaException.Kind.INVALID_ARGUMENT, refused.kind());
+            assertEquals("Schema '" + b + "' was asked for, but the URL pins schema '" + a
+                    + "'; drop ?schema= from the URL or give the same name in both", refused.getMessage());
+            assertEquals(a, factory.openSchema(pinned, a, RunnerConfig.DEFAULT).schema());
         }
     }
 
