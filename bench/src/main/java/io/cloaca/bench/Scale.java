@@ -17,7 +17,7 @@ package io.cloaca.bench;
  * @param rounds           repetitions of each throughput measurement (the report shows the median and range)
  */
 public enum Scale {
-    FULL(5_000, 2_000, 3_000, 10_000, 200, 500, 100, 3),
+    FULL(5_000, 2_000, 3_000, 10_000, 200, 500, 100, 5),
     QUICK(1_000, 300, 400, 150, 30, 60, 20, 3),
     SMOKE(40, 20, 20, 10, 3, 5, 2, 1);
 
