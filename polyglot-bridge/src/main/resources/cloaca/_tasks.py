@@ -223,14 +223,18 @@ def _check_rule(task_id, rule):
     return cloaca._host.checkTriggerRule(prefix, text)
 
 
-def _describe(e):
-    """``<ExcType>: <message>`` of an exception, as upstream words a task's error. An exception whose
-    ``__str__`` itself raises reads ``<exception str() failed>``, as CPython's traceback prints it."""
+def _message(e):
+    """``str(e)``, for an error path that must not fail itself: an exception whose ``__str__`` raises
+    reads ``<exception str() failed>``, as CPython's traceback prints it."""
     try:
-        message = str(e)
+        return str(e)
     except BaseException:
-        message = "<exception str() failed>"
-    return f"{type(e).__name__}: {message}"
+        return "<exception str() failed>"
+
+
+def _describe(e):
+    """``<ExcType>: <message>`` of an exception, as upstream words a task's error."""
+    return f"{type(e).__name__}: {_message(e)}"
 
 
 def _call_callback(name, spec, *args):
