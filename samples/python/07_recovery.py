@@ -7,9 +7,10 @@ Try it by hand:
     ./cloaca run samples/python/07_recovery.py --resume   # a new process finishes what was left
 
 <pid> is the one the first run prints, os.getpid(). By default `cloaca run` runs the script in a
-background runtime, so that is the runtime's pid, not the `cloaca run` process's; killing either ends
-the run (after the runtime's death `cloaca run` says "the background runtime ended unexpectedly" and
-exits 1). With CLOACA_DAEMON=0 the script runs in the `cloaca run` process and the two pids are one.
+background runtime, so that is the runtime's pid, not the `cloaca run` process's (and os.getppid() is
+the runtime's parent, not your shell); killing either ends the run (after the runtime's death `cloaca
+run` says "the background runtime ended unexpectedly" and exits 1). With CLOACA_DAEMON=0 the script
+runs in the `cloaca run` process and the two pids are one.
 
 Every task appends "start <task>" and "end <task>" to a log file, so you can see which tasks ran
 twice. After kill -9, those that were running when the process died start again (their results had

@@ -70,3 +70,10 @@ def fast_retries(attempts, **extra):
 def statuses(result):
     """``{task_id: status}`` of an execution."""
     return {t["task_id"]: t["status"] for t in result.task_results}
+
+
+class UnprintableError(Exception):
+    """An exception whose ``str()`` itself raises: error paths must describe it all the same."""
+
+    def __str__(self):
+        raise RuntimeError("str failed")

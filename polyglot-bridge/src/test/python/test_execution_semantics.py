@@ -7,7 +7,7 @@ import time
 import pytest
 
 import cloaca
-from conftest import fast_retries, statuses
+from conftest import UnprintableError, fast_retries, statuses
 
 
 def append(context, key, value):
@@ -15,11 +15,6 @@ def append(context, key, value):
     items.append(value)
     context.set(key, items)
     return context
-
-
-class UnprintableError(Exception):
-    def __str__(self):
-        raise RuntimeError("str failed")
 
 
 def raise_keyboard_interrupt():

@@ -142,3 +142,17 @@ def test_temporary_files_leave_nothing_behind(tmp_path):
             f.seek(0)
             assert f.read() in ("data", b"data")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_os_getppid_names_the_parent_of_the_process_os_getpid_names():
+    # GraalPy's POSIX emulation has no getppid: it raised a Java exception that Python could not catch,
+    # ending the script (cloaca/_runtime_fixes.py). The JVM answers it: the parent of this JVM's process,
+    # which os.getpid() names. Python reads /proc files as empty here, so the check is that the parent is
+    # a running process other than this one; DaemonIT compares it with what the kernel says.
+    import os
+    ppid = os.getppid()
+    assert type(ppid) is int and ppid > 0
+    assert ppid != os.getpid()
+    assert os.path.isdir(f"/proc/{ppid}")
+    assert os.getppid() == ppid
+    assert os.getppid.__name__ == "getppid"

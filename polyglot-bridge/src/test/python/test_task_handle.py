@@ -5,7 +5,7 @@ import threading
 import pytest
 
 import cloaca
-from conftest import private_database_url, statuses
+from conftest import UnprintableError, private_database_url, statuses
 
 #: How long a test waits for something the engine should do before declaring it stuck.
 GENEROUS = 30
@@ -131,12 +131,20 @@ class TestErrors:
         with pytest.raises(ValueError, match="^TaskHandle has already been consumed$"):
             kept[0].is_slot_held()
 
-    def test_a_condition_that_raises_fails_the_task_naming_it_and_the_exception(self, one_slot, wf_name):
+    @pytest.mark.parametrize("raised,described", [
+        (KeyError("sensor"), "KeyError: 'sensor'"),
+        # Not only Exception: what a task body may raise is described as a task body's would be.
+        (SystemExit(3), "SystemExit: 3"),
+        (KeyboardInterrupt("stop"), "KeyboardInterrupt: stop"),
+        (UnprintableError(), "UnprintableError: <exception str() failed>"),
+    ], ids=["exception", "sys_exit", "keyboard_interrupt", "failing_str"])
+    def test_a_condition_that_raises_fails_the_task_naming_it_and_the_exception(self, one_slot, wf_name, raised,
+                                                                                 described):
         with cloaca.WorkflowBuilder(wf_name):
             @cloaca.task(id="bad", retry_attempts=1)
             def bad(ctx, handle):
                 def condition():
-                    raise KeyError("sensor")
+                    raise raised
 
                 handle.defer_until(condition, poll_interval_ms=5)
                 return ctx
@@ -148,8 +156,8 @@ class TestErrors:
 
         result = one_slot.execute(wf_name, cloaca.Context())
         assert statuses(result) == {"bad": "Failed", "fine": "Completed"}
-        assert ("RuntimeError: TaskHandle.defer_until: the condition of task 'bad' raised KeyError: 'sensor'"
-                in errors(result)["bad"])
+        assert errors(result)["bad"] == ("Python task execution failed: RuntimeError: TaskHandle.defer_until: "
+                                         f"the condition of task 'bad' raised {described}")
         # The failed task's slot came back: the single-slot runner still runs work.
         assert one_slot.execute(wf_name, cloaca.Context()).status == "Failed"
 

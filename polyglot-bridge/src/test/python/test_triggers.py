@@ -13,7 +13,7 @@ import time
 import pytest
 
 import cloaca
-from conftest import private_database_url
+from conftest import UnprintableError, private_database_url
 
 RFC3339_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+00:00$")
 
@@ -243,6 +243,24 @@ def test_a_poll_that_raises_returns_none_or_blocks_is_recorded_and_the_others_go
                    "the healthy trigger firing on while the other one is blocked")
     finally:
         release.set()
+
+
+@pytest.mark.parametrize("raised,described", [
+    (SystemExit(3), "SystemExit: 3"),
+    (UnprintableError(), "UnprintableError: <exception str() failed>"),
+], ids=["sys_exit", "failing_str"])
+def test_a_poll_raising_what_a_task_body_may_raise_is_recorded_as_any_other(trigger_runner, workflow, triggers,
+                                                                             raised, described):
+    # sys.exit() in a poll, or an exception whose str() raises, is recorded as a task body's would be.
+    name = triggers("exits")
+
+    @cloaca.trigger(name=name, on=workflow.name, poll_interval="100ms")
+    def poll():
+        raise raised
+
+    errors = wait_until(lambda: [h["detail"] for h in trigger_runner.get_trigger_execution_history(name)
+                                 if h["outcome"] == "error"], "the poll's record")
+    assert errors[0] == f"Trigger '{name}' poll raised {described}"
 
 
 def test_a_trigger_bound_to_an_unknown_workflow_is_recorded_naming_both(trigger_runner, triggers):

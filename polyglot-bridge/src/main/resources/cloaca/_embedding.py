@@ -4,7 +4,7 @@ Imported on first use."""
 import json
 import sys
 
-from cloaca._tasks import _invoke, _loose_tasks, _tasks
+from cloaca._tasks import _invoke, _loose_tasks, _message, _tasks
 
 
 def _short_id(namespace):
@@ -28,7 +28,7 @@ def _embedded_task_ids():
 
 def _failure(e, filename, line):
     import traceback  # only on the error path: importing it costs start-up time
-    message = e.msg if isinstance(e, SyntaxError) and e.msg else str(e)
+    message = e.msg if isinstance(e, SyntaxError) and e.msg else _message(e)
     return json.dumps({"type": type(e).__name__, "message": message, "line": line or 0,
                        "details": "".join(traceback.format_exception(type(e), e, e.__traceback__))})
 

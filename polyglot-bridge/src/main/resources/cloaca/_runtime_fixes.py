@@ -48,3 +48,18 @@ def _without_o_tmpfile():
 
 
 _without_o_tmpfile()
+
+
+@functools.wraps(os.getppid)
+def _getppid():
+    # GraalPy 25.0.3's POSIX emulation (the sandbox allows no native access) has no getppid: it raised a
+    # Java UnsupportedPosixFeatureException that Python cannot catch, ending the script. It has no
+    # way to read /proc/self/stat either (Python reads /proc files as empty there), so the JVM answers:
+    # the parent of its own process, which is the one os.getpid() names (under the background runtime,
+    # the runtime's parent, not the `cloaca run` client's). Read at each call: a parent that exits
+    # leaves the process to another, as with getppid(2).
+    import cloaca
+    return cloaca._host.parentPid()
+
+
+os.getppid = _getppid

@@ -46,8 +46,8 @@ class TaskHandle:
         """Waits until ``condition()`` is true, asking it at once and then every ``poll_interval_ms``,
         with the task's concurrency slot lent to other tasks meanwhile; takes a slot again before
         returning. The task keeps its claim while it waits; if the process dies, another runner runs
-        the task again from its start. A condition that raises ends the wait with a RuntimeError
-        naming the task and the exception."""
+        the task again from its start. A condition that raises (anything a task body may raise,
+        ``sys.exit()`` included) ends the wait with a RuntimeError naming the task and the exception."""
         if not callable(condition):
             raise TypeError(f"defer_until condition must be a callable returning a bool, "
                             f"got '{type(condition).__name__}'")
@@ -61,7 +61,10 @@ class TaskHandle:
         def probe():
             try:
                 return bool(condition())
-            except Exception as e:  # reported below, from the task's own frame
+            except BaseException as e:
+                # Reported below, from the task's own frame. BaseException too, as for a task body:
+                # a SystemExit or KeyboardInterrupt escaping the probe reached the engine as a Java
+                # exception and the task failed in its words, not the ones documented here.
                 raised.append(e)
                 return True
 
@@ -69,7 +72,7 @@ class TaskHandle:
         if raised:
             e = raised[0]
             raise RuntimeError(f"TaskHandle.defer_until: the condition of task '{self._task}' raised "
-                               f"{type(e).__name__}: {e}") from e
+                               f"{_describe(e)}") from e
 
     def is_slot_held(self):
         """True while the task holds its concurrency slot: always, except inside ``defer_until``."""
@@ -223,14 +226,18 @@ def _check_rule(task_id, rule):
     return cloaca._host.checkTriggerRule(prefix, text)
 
 
-def _describe(e):
-    """``<ExcType>: <message>`` of an exception, as upstream words a task's error. An exception whose
-    ``__str__`` itself raises reads ``<exception str() failed>``, as CPython's traceback prints it."""
+def _message(e):
+    """``str(e)``, for an error path that must not fail itself: an exception whose ``__str__`` raises
+    reads ``<exception str() failed>``, as CPython's traceback prints it."""
     try:
-        message = str(e)
+        return str(e)
     except BaseException:
-        message = "<exception str() failed>"
-    return f"{type(e).__name__}: {message}"
+        return "<exception str() failed>"
+
+
+def _describe(e):
+    """``<ExcType>: <message>`` of an exception, as upstream words a task's error."""
+    return f"{type(e).__name__}: {_message(e)}"
 
 
 def _call_callback(name, spec, *args):

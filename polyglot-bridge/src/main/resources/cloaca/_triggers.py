@@ -6,6 +6,7 @@ import cloaca
 from cloaca._checks import _bool
 from cloaca._context import Context
 from cloaca._json import _copy
+from cloaca._tasks import _describe
 
 
 class TriggerResult:
@@ -51,8 +52,8 @@ def _poll_trigger(name, fn):
     """Calls a trigger's poll function for the engine; answers JSON and never raises."""
     try:
         result = fn()
-    except Exception as e:
-        return json.dumps({"ok": False, "error": f"Trigger '{name}' poll raised {type(e).__name__}: {e}"})
+    except BaseException as e:  # as for a task body: sys.exit() in a poll is recorded, not a Java exception
+        return json.dumps({"ok": False, "error": f"Trigger '{name}' poll raised {_describe(e)}"})
     if not isinstance(result, TriggerResult):
         return json.dumps({"ok": False, "error": f"Trigger '{name}' must return TriggerResult, got: "
                                                  f"{type(result).__name__} ({result!r:.80})"})

@@ -9,7 +9,6 @@ import io.cloaca.engine.trigger.TriggerStore;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * What started executions other than a caller's {@code execute}: a cron schedule or an event trigger, as
@@ -25,6 +24,11 @@ public final class ExecutionStarters {
      * @param triggerName the trigger's name, or null
      */
     public record Starter(String kind, String scheduleId, String triggerName) {
+
+        static Starter of(StartedBy startedBy) {
+            return startedBy.kind().equals(StartedBy.CRON) ? new Starter(startedBy.kind(), startedBy.starter(), null)
+                    : new Starter(startedBy.kind(), null, startedBy.starter());
+        }
     }
 
     private final ExecutionHistory history;
@@ -41,14 +45,16 @@ public final class ExecutionStarters {
     /** The starter of each of {@code executionIds} that a schedule or trigger started, by execution id. */
     public Map<String, Starter> of(Collection<String> executionIds) {
         Map<String, Starter> found = new HashMap<>();
-        Optional<Map<String, StartedBy>> recorded = history.startedBy(executionIds);
-        if (recorded.isPresent()) {
-            recorded.get().forEach((id, s) -> found.put(id, s.kind().equals(StartedBy.CRON)
-                    ? new Starter(s.kind(), s.starter(), null) : new Starter(s.kind(), null, s.starter())));
-            return found;
-        }
-        cron.schedulesOf(executionIds).forEach((id, schedule) -> found.put(id, new Starter("cron", schedule, null)));
-        triggers.triggersOf(executionIds).forEach((id, trigger) -> found.put(id, new Starter("trigger", null, trigger)));
+        history.startedBy(executionIds).orElseGet(() -> fromAuditRows(executionIds))
+                .forEach((id, startedBy) -> found.put(id, Starter.of(startedBy)));
+        return found;
+    }
+
+    /** On a database not yet migrated to record it: what the schedules' and triggers' audit rows say. */
+    private Map<String, StartedBy> fromAuditRows(Collection<String> executionIds) {
+        Map<String, StartedBy> found = new HashMap<>();
+        cron.schedulesOf(executionIds).forEach((id, schedule) -> found.put(id, StartedBy.cron(schedule)));
+        triggers.triggersOf(executionIds).forEach((id, trigger) -> found.put(id, StartedBy.trigger(trigger)));
         return found;
     }
 

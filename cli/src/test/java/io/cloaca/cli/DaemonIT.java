@@ -99,6 +99,7 @@ class DaemonIT {
         Path script = script("env.py", """
                 import json, os, sys
                 print("pid", os.getpid())
+                print("ppid", os.getppid())
                 print("seen", os.environ.get("DAEMON_IT_VALUE"), os.environ.get("DAEMON_IT_SET_BY_SCRIPT"))
                 env = {k: v for k, v in os.environ.items() if k not in ("CLOACA_DAEMON", "DAEMON_IT_VALUE")}
                 print("env", json.dumps(env, sort_keys=True))
@@ -109,12 +110,21 @@ class DaemonIT {
         CloacaProcess.Result again = run(dir, Map.of("DAEMON_IT_VALUE", "two"), "", "run", script.toString());
         CloacaProcess.Result alone = run(dir, Map.of("DAEMON_IT_VALUE", "one", "CLOACA_DAEMON", "0"), "", "run",
                 script.toString(), "a b", "-x");
+        assertEquals(0, daemon.exitCode(), daemon::toString);
+        assertEquals(0, alone.exitCode(), alone::toString);
         assertEquals("seen one None", line(daemon, "seen "), daemon::toString);
         assertEquals("seen two None", line(again, "seen "), "no change of one script reaches the next: " + again);
         assertEquals(line(daemon, "pid "), line(again, "pid "), "the same daemon ran both");
         assertNotEquals(line(daemon, "pid "), line(alone, "pid "));
         assertEquals(line(alone, "env "), line(daemon, "env "), "os.environ is the client's");
         assertEquals(line(alone, "argv "), line(daemon, "argv "));
+        // os.getppid() is the parent of the process os.getpid() names: of a JVM of its own, the process
+        // that ran cloaca run (the launchers exec); of the daemon, the daemon's parent, as the kernel says.
+        assertEquals("ppid " + ProcessHandle.current().pid(), line(alone, "ppid "), alone::toString);
+        String daemonPid = line(daemon, "pid ").substring("pid ".length());
+        String daemonParent = Files.readAllLines(Path.of("/proc", daemonPid, "status")).stream()
+                .filter(l -> l.startsWith("PPid:")).findFirst().orElseThrow().substring("PPid:".length()).trim();
+        assertEquals("ppid " + daemonParent, line(daemon, "ppid "), daemon::toString);
     }
 
     @Test

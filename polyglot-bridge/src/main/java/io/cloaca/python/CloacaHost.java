@@ -302,6 +302,16 @@ public final class CloacaHost {
         return CloacaVersion.get();
     }
 
+    /**
+     * The pid of this JVM's parent process, for {@code os.getppid()}: GraalPy's POSIX emulation has no
+     * getppid, and its {@code os.getpid()} is this JVM's pid, so this is the parent of the process that
+     * names. 0 when the parent is not visible (this JVM is the init of its pid namespace), as getppid(2).
+     */
+    @HostAccess.Export
+    public long parentPid() {
+        return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
+    }
+
     /** A DefaultRunnerConfig's knobs as the engine's configuration; null gives the defaults. */
     private static RunnerConfig runnerConfig(String configJson) {
         if (configJson == null) {

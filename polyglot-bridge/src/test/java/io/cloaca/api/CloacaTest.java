@@ -204,6 +204,18 @@ class CloacaTest {
         assertEquals(raises + ", line 3: RuntimeError: bad config", r.getMessage());
         assertTrue(r.details().contains("Traceback"), r.details());
 
+        // An exception whose str() raises is described as a task's would be, not lost in a second error.
+        Path unprintable = file("unprintable.py", """
+                class Unprintable(Exception):
+                    def __str__(self):
+                        raise RuntimeError("str failed")
+
+                raise Unprintable()
+                """);
+        ScriptLoadException u = assertThrows(ScriptLoadException.class, () -> python.load(unprintable));
+        assertEquals(unprintable + ", line 5: Unprintable: <exception str() failed>", u.getMessage());
+        assertTrue(u.details().contains("Unprintable"), u.details());
+
         Path missing = dir.resolve("missing.py");
         ScriptLoadException m = assertThrows(ScriptLoadException.class, () -> python.load(missing));
         assertEquals(missing + ": no such file", m.getMessage());

@@ -34,6 +34,14 @@ public final class ExecutionHistory {
     private final String executions;
     private final String tasks;
     private final String attempts;
+    /**
+     * Whether the executions table has been seen with its {@code started_by} column (V8). Only that answer
+     * is kept: migrations add columns and never drop them, so it stays true, while a database an older
+     * engine left may be migrated at any moment by a runner of this version (in this process or another)
+     * and is asked again on the next call. Tools build a history per command or request, a runner keeps
+     * one for its life.
+     */
+    private volatile boolean startedByRecorded;
 
     /**
      * @param schema PostgreSQL schema holding the tables, or null for the connection's default (always
@@ -205,8 +213,11 @@ public final class ExecutionHistory {
      */
     public Optional<Map<String, StartedBy>> startedBy(Collection<String> executionIds) {
         return read(c -> {
-            if (!hasColumn(c, executions, "started_by")) {
-                return Optional.empty();
+            if (!startedByRecorded) {
+                if (!hasColumn(c, executions, "started_by")) {
+                    return Optional.empty();
+                }
+                startedByRecorded = true;
             }
             Map<String, StartedBy> found = new HashMap<>();
             for (List<String> chunk : Rows.chunks(List.copyOf(executionIds))) {

@@ -1,5 +1,6 @@
 package io.cloaca.engine.store;
 
+import io.cloaca.engine.TestDatabases;
 import io.cloaca.engine.context.Context;
 import io.cloaca.engine.execution.ExecutionResult;
 import io.cloaca.engine.execution.Runner;
@@ -8,8 +9,12 @@ import io.cloaca.engine.retry.RetryPolicy;
 import io.cloaca.engine.workflow.Workflow;
 import org.junit.jupiter.api.Test;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -21,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The read-only history: dependencies and retried attempts kept for readers, pages, filters, activity. */
+/** The read-only history: dependencies and retried attempts kept for readers, pages, filters, activity, starters. */
 class ExecutionHistoryTest {
 
     private static Workflow flakyChain() {
@@ -105,6 +110,42 @@ class ExecutionHistoryTest {
             assertEquals(Map.of("", "0/0"), before);
             runner.execute("ok", Context.empty());
             assertEquals(Map.of("", "1/1"), history.activity());
+        }
+    }
+
+    /**
+     * Once a history has seen the started_by column it does not ask for the table's columns again. Seen
+     * through a login that may read only the columns the query names: the check ({@code SELECT *}) is
+     * refused to it, the query is not.
+     */
+    @Test
+    void startedByAsksForTheColumnsOnlyUntilItHasSeenThem() throws SQLException {
+        String schema = TestDatabases.newSchemaName();
+        String reader = "cloaca_test_reader_" + schema.substring(schema.length() - 12);
+        String table = "\"" + schema + "\".workflow_executions";
+        try (Connection c = TestDatabases.adminConnection(); Statement st = c.createStatement()) {
+            try (Database database = Database.open(DatabaseUrl.parse(TestDatabases.PG_URL), 1, false)) {
+                database.migrate(schema);
+            }
+            st.execute("INSERT INTO " + table + " (id, workflow_name, workflow_version, status, initial_context,"
+                    + " started_at, updated_at, started_by, starter) VALUES ('by-cron', 'one', 'v', 'Completed', '{}',"
+                    + " 1, 1, 'cron', 's1')");
+            st.execute("CREATE ROLE " + reader + " LOGIN");
+            st.execute("GRANT USAGE ON SCHEMA \"" + schema + "\" TO " + reader);
+            st.execute("GRANT SELECT ON " + table + " TO " + reader);
+            var pg = (DatabaseUrl.Postgres) DatabaseUrl.parse(TestDatabases.PG_URL);
+            try (Database database = Database.openReadOnly(pg.withCredentials(reader, null, null), 1)) {
+                ExecutionHistory history = new ExecutionHistory(database, schema);
+                Map<String, StartedBy> expected = Map.of("by-cron", StartedBy.cron("s1"));
+                assertEquals(Optional.of(expected), history.startedBy(List.of("by-cron")));
+
+                st.execute("REVOKE SELECT ON " + table + " FROM " + reader);
+                st.execute("GRANT SELECT (id, started_by, starter) ON " + table + " TO " + reader);
+                assertEquals(Optional.of(expected), history.startedBy(List.of("by-cron")));
+            } finally {
+                st.execute("DROP OWNED BY " + reader);
+                st.execute("DROP ROLE " + reader);
+            }
         }
     }
 }

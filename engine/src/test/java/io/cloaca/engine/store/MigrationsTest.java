@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -110,6 +111,26 @@ class MigrationsTest {
             Runner runner = runners.openSchema(TestDatabases.PG_URL, schema, RunnerConfig.DEFAULT);
             assertEquals(Map.of("by-cron", StartedBy.cron("s1"), "by-trigger", StartedBy.trigger("inbox")),
                     runner.history().startedBy(List.of("by-cron", "by-trigger", "by-caller")).orElseThrow());
+        }
+    }
+
+    @Test
+    void a_history_reading_a_schema_before_v8_has_no_record_until_a_runner_migrates_it() throws SQLException {
+        String schema = TestDatabases.newSchemaName();
+        migrateTo(schema, "7");
+        try (Connection c = TestDatabases.adminConnection(); Statement st = c.createStatement()) {
+            st.execute("INSERT INTO \"" + schema + "\".workflow_executions (id, workflow_name, workflow_version, status,"
+                    + " initial_context, started_at, updated_at) VALUES ('old-1', 'one', 'v', 'Completed', '{}', 1, 1)");
+        }
+        var pg = (DatabaseUrl.Postgres) DatabaseUrl.parse(TestDatabases.PG_URL);
+        try (Database database = Database.openReadOnly(pg, 1); RunnerFactory runners = factory()) {
+            ExecutionHistory history = new ExecutionHistory(database, schema);
+            assertEquals(Optional.empty(), history.startedBy(List.of("old-1")),
+                    "an older engine's schema has no record of what started its executions");
+
+            // A runner of this version migrates the schema while the reader lives: the same reader sees the record.
+            runners.openSchema(TestDatabases.PG_URL, schema, RunnerConfig.DEFAULT);
+            assertEquals(Optional.of(Map.of()), history.startedBy(List.of("old-1")));
         }
     }
 
