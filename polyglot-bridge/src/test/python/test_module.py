@@ -147,12 +147,37 @@ def test_temporary_files_leave_nothing_behind(tmp_path):
 def test_os_getppid_names_the_parent_of_the_process_os_getpid_names():
     # GraalPy's POSIX emulation has no getppid: it raised a Java exception that Python could not catch,
     # ending the script (cloaca/_runtime_fixes.py). The JVM answers it: the parent of this JVM's process,
-    # which os.getpid() names. Python reads /proc files as empty here, so the check is that the parent is
-    # a running process other than this one; DaemonIT compares it with what the kernel says.
+    # which os.getpid() names, as the kernel says in /proc (readable since the fix below); DaemonIT
+    # checks the same under the background runtime.
     import os
     ppid = os.getppid()
     assert type(ppid) is int and ppid > 0
     assert ppid != os.getpid()
     assert os.path.isdir(f"/proc/{ppid}")
     assert os.getppid() == ppid
+    with open(f"/proc/{os.getpid()}/status") as status:
+        assert f"PPid:\t{ppid}\n" in status.read()
     assert os.getppid.__name__ == "getppid"
+
+
+def test_files_under_proc_read_as_under_cpython(tmp_path, monkeypatch):
+    # GraalPy read every /proc file as empty (the kernel reports their size as 0); the JVM reads them
+    # (cloaca/_runtime_fixes.py). Errors stay those of a real open, and other files are not touched.
+    import io
+    import pathlib
+    with open("/proc/self/status") as f:
+        assert f.read().startswith("Name:")
+        assert f.name == "/proc/self/status" and f.mode == "r"
+    with open("/proc/self/status", "rb") as f:
+        assert f.read(5) == b"Name:"
+    assert pathlib.Path("/proc/meminfo").read_text().startswith("MemTotal:")
+    assert next(iter(io.open("/proc/version"))).startswith("Linux version")
+    monkeypatch.chdir("/proc")
+    assert open("version").read().startswith("Linux version")
+    with pytest.raises(FileNotFoundError):
+        open("/proc/no-such-file")
+    monkeypatch.chdir(tmp_path)
+    with open("proc", "w") as f:  # a relative name like /proc's but elsewhere: an ordinary file
+        f.write("mine")
+    with open("proc") as f:
+        assert f.read() == "mine" and not isinstance(f.buffer, io.BytesIO)

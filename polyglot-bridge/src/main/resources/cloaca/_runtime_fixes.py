@@ -63,3 +63,48 @@ def _getppid():
 
 
 os.getppid = _getppid
+
+
+def _reading_proc(open_):
+    # GraalPy 25.0.3 reads every /proc file as empty: its POSIX emulation trusts the size the kernel
+    # reports, which is 0 there, so open('/proc/meminfo').read() gave '' where CPython gives the text.
+    # A file under /proc opened for reading is opened for real first (so a missing file or a refused
+    # one raises as it should), then served from what the JVM reads, which goes to the end. The bytes
+    # are read at open, as a CPython program reading such a file at once would see them. os.read() on a
+    # descriptor of such a file still reads nothing (README, known limits).
+    import io
+
+    @functools.wraps(open_)
+    def open_with_proc(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None, closefd=True,
+                       opener=None):
+        f = open_(file, mode, buffering, encoding, errors, newline, closefd, opener)
+        if opener is not None or isinstance(file, int) or not set(mode) <= set("rbt"):
+            return f
+        path = os.fsdecode(file)
+        if path.startswith("/") and not path.startswith("/proc"):
+            return f  # most opens: no normalising
+        path = os.path.abspath(path)
+        if not (path + "/").startswith("/proc/"):
+            return f
+        f.close()
+        import cloaca
+        data = io.BytesIO(cloaca._host.procFile(path).encode("latin-1"))
+        data.name = file
+        if "b" in mode:
+            return data
+        text = io.TextIOWrapper(data, encoding=encoding, errors=errors, newline=newline)
+        text.mode = mode
+        return text
+
+    return open_with_proc
+
+
+def _proc_aware_open():
+    import builtins
+    import io
+    # Two objects under GraalPy: open() for scripts, io.open for pathlib and the standard library.
+    builtins.open = _reading_proc(builtins.open)
+    io.open = _reading_proc(io.open)
+
+
+_proc_aware_open()

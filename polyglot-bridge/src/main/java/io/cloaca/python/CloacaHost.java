@@ -25,6 +25,10 @@ import io.cloaca.engine.workflow.WorkflowRegistry;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -310,6 +314,23 @@ public final class CloacaHost {
     @HostAccess.Export
     public long parentPid() {
         return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
+    }
+
+    /**
+     * The bytes of a file under {@code /proc}, each as one char (ISO-8859-1), for {@code open()}: GraalPy's
+     * POSIX emulation trusts the size the kernel reports for a file, 0 for every {@code /proc} file, and
+     * reads nothing, where Java reads to the end.
+     *
+     * @throws IllegalArgumentException for a path outside {@code /proc}
+     * @throws IOException              as the read fails (the caller opened the file already, so rarely)
+     */
+    @HostAccess.Export
+    public String procFile(String path) throws IOException {
+        Path file = Path.of(path).normalize();
+        if (!file.isAbsolute() || !file.startsWith("/proc")) {
+            throw new IllegalArgumentException("procFile reads files under /proc only, got: " + path);
+        }
+        return new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
     }
 
     /** A DefaultRunnerConfig's knobs as the engine's configuration; null gives the defaults. */
