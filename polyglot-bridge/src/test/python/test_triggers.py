@@ -209,6 +209,7 @@ def test_a_poll_that_raises_returns_none_or_blocks_is_recorded_and_the_others_go
                                                                                   triggers):
     raises, returns_none, blocks, healthy = (triggers("raises"), triggers("returns_none"), triggers("blocks"),
                                              triggers("healthy"))
+    returns_unreprable = triggers("returns_unreprable")
     release = threading.Event()
 
     @cloaca.trigger(name=raises, on=workflow.name, poll_interval="100ms")
@@ -218,6 +219,14 @@ def test_a_poll_that_raises_returns_none_or_blocks_is_recorded_and_the_others_go
     @cloaca.trigger(name=returns_none, on=workflow.name, poll_interval="100ms")
     def poll_returns_none():
         return None
+
+    class Unreprable:
+        def __repr__(self):
+            raise RuntimeError("repr failed")
+
+    @cloaca.trigger(name=returns_unreprable, on=workflow.name, poll_interval="100ms")
+    def poll_returns_unreprable():
+        return Unreprable()
 
     @cloaca.trigger(name=blocks, on=workflow.name, poll_interval="100ms")
     def poll_blocks():
@@ -236,6 +245,8 @@ def test_a_poll_that_raises_returns_none_or_blocks_is_recorded_and_the_others_go
             f"Trigger '{raises}' poll raised OSError: inbox unreachable")
         assert wait_until(lambda: errors(returns_none), "the poll returning None")[0] == (
             f"Trigger '{returns_none}' must return TriggerResult, got: NoneType (None)")
+        assert wait_until(lambda: errors(returns_unreprable), "the poll returning a value whose repr raises")[0] == (
+            f"Trigger '{returns_unreprable}' must return TriggerResult, got: Unreprable (<repr() failed>)")
         assert wait_until(lambda: errors(blocks), "the blocked poll's timeout")[0].startswith(
             f"Trigger '{blocks}' poll did not return within 0.5 s")
         healthy_fires = len(fired(trigger_runner, healthy))

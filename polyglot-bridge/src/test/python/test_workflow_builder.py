@@ -4,6 +4,7 @@ import re
 import pytest
 
 import cloaca
+from conftest import UnprintableError
 
 
 def ns(wf, task):
@@ -460,6 +461,14 @@ class TestRegisterWorkflowConstructor:
         with pytest.raises(ValueError) as info:
             cloaca.register_workflow_constructor(wf_name, construct)
         assert str(info.value) == "Failed to call workflow constructor: database unavailable"
+
+    def test_constructor_raising_an_exception_whose_str_raises(self, wf_name):
+        def construct():
+            raise UnprintableError()
+
+        with pytest.raises(ValueError) as info:
+            cloaca.register_workflow_constructor(wf_name, construct)
+        assert str(info.value) == "Failed to call workflow constructor: <exception str() failed>"
 
     def test_constructor_whose_build_fails(self, wf_name):
         with pytest.raises(ValueError, match="^Failed to call workflow constructor: Failed to build workflow: "

@@ -55,7 +55,7 @@ def _load_file(source, filename):
         sys.path.insert(0, folder)
     try:
         exec(code, module.__dict__)
-    except (Exception, SystemExit) as e:
+    except BaseException as e:  # KeyboardInterrupt too: a file that does not load, not a Java exception
         if registered:
             sys.modules.pop(name, None)
         line, tb = 0, e.__traceback__

@@ -235,6 +235,15 @@ def _message(e):
         return "<exception str() failed>"
 
 
+def _short_repr(value, limit=80):
+    """``repr(value)`` cut to ``limit`` characters, for an error path that must not fail itself: a value
+    whose ``__repr__`` raises reads ``<repr() failed>``."""
+    try:
+        return repr(value)[:limit]
+    except BaseException:
+        return "<repr() failed>"
+
+
 def _describe(e):
     """``<ExcType>: <message>`` of an exception, as upstream words a task's error."""
     return f"{type(e).__name__}: {_message(e)}"

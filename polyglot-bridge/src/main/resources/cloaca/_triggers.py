@@ -6,7 +6,7 @@ import cloaca
 from cloaca._checks import _bool
 from cloaca._context import Context
 from cloaca._json import _copy
-from cloaca._tasks import _describe
+from cloaca._tasks import _describe, _short_repr
 
 
 class TriggerResult:
@@ -56,7 +56,7 @@ def _poll_trigger(name, fn):
         return json.dumps({"ok": False, "error": f"Trigger '{name}' poll raised {_describe(e)}"})
     if not isinstance(result, TriggerResult):
         return json.dumps({"ok": False, "error": f"Trigger '{name}' must return TriggerResult, got: "
-                                                 f"{type(result).__name__} ({result!r:.80})"})
+                                                 f"{type(result).__name__} ({_short_repr(result)})"})
     if not result._fire or result._context is None:
         return json.dumps({"ok": True, "fire": result._fire, "context": None})
     return '{"ok":true,"fire":true,"context":' + result._context.to_json() + '}'

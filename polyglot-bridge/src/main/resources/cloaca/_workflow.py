@@ -3,7 +3,7 @@
 import json
 
 import cloaca
-from cloaca._tasks import _builder_stack, _invoke, _loose_tasks, _task_id_of, _tasks
+from cloaca._tasks import _builder_stack, _invoke, _loose_tasks, _message, _task_id_of, _tasks
 
 
 class Workflow:
@@ -145,7 +145,7 @@ def register_workflow_constructor(name, constructor):
     try:
         workflow = constructor()
     except Exception as e:
-        raise ValueError(f"Failed to call workflow constructor: {e}") from e
+        raise ValueError(f"Failed to call workflow constructor: {_message(e)}") from e
     if not isinstance(workflow, Workflow):
         raise ValueError(f"Failed to extract workflow from constructor: expected a cloaca.Workflow, "
                          f"got '{type(workflow).__name__}'")

@@ -216,6 +216,11 @@ class CloacaTest {
         assertEquals(unprintable + ", line 5: Unprintable: <exception str() failed>", u.getMessage());
         assertTrue(u.details().contains("Unprintable"), u.details());
 
+        // Whatever a file raises while loading is a load failure, KeyboardInterrupt included.
+        Path interrupted = file("interrupted.py", "import cloaca\nraise KeyboardInterrupt('stop')\n");
+        assertEquals(interrupted + ", line 2: KeyboardInterrupt: stop",
+                assertThrows(ScriptLoadException.class, () -> python.load(interrupted)).getMessage());
+
         Path missing = dir.resolve("missing.py");
         ScriptLoadException m = assertThrows(ScriptLoadException.class, () -> python.load(missing));
         assertEquals(missing + ": no such file", m.getMessage());
