@@ -1,5 +1,7 @@
 package io.cloaca.cli;
 
+import io.cloaca.engine.CloacaException;
+import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.python.PythonRuntime;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
@@ -56,6 +58,20 @@ final class ReplCommand implements Callable<Integer> {
             + "runner works in this tenant schema, as DefaultRunner.with_schema."})
     String schema;
 
+    /**
+     * {@code url} without its {@code ?schema=}: here, as in {@code executions}, {@code ui} and {@code tenants},
+     * {@code --schema} names the tenant even where the URL (often {@code $DATABASE_URL}, set for another
+     * purpose) pins another, where {@code with_schema} in a script refuses the conflict.
+     */
+    private static String withoutPinnedSchema(String url) {
+        try {
+            return DatabaseUrl.parse(url) instanceof DatabaseUrl.Postgres pg && pg.schema() != null
+                    ? pg.withoutSchema().toUrlString() : url;
+        } catch (CloacaException e) {
+            return url; // opening the runner says what is wrong with it, in the runner's words
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         // As executions, ui and tenants read it; the caller's, should a daemon session ever run the repl.
@@ -66,6 +82,9 @@ final class ReplCommand implements Callable<Integer> {
         if (schema != null && url == null) {
             throw new ParameterException(spec.commandLine(), "--schema needs --database or DATABASE_URL (the "
                     + "PostgreSQL database the tenant schema lives in)");
+        }
+        if (schema != null) {
+            url = withoutPinnedSchema(url);
         }
         try (PythonRuntime python = PythonRuntime.builder().arguments(List.of("")).terminal(System.console() != null)
                 .keyboardInterrupts(true).onSecondInterrupt(invocation.onSecondInterrupt()).build();

@@ -161,6 +161,21 @@ class ReplIT {
         assertTrue(bad.stderr().startsWith("cloaca repl: cannot open a runner on $DATABASE_URL: "), bad::toString);
     }
 
+    /** As the operator commands read it, --schema names the tenant even where $DATABASE_URL pins another. */
+    @Test
+    void schema_wins_over_the_schema_database_url_pins() throws Exception {
+        try (TestPostgres pg = TestPostgres.createDatabase()) {
+            Map<String, String> pinned = Map.of("DATABASE_URL", pg.url() + "?schema=pinned_elsewhere");
+            CloacaProcess.Result r = CloacaProcess.runWithInput(pinned, "print(runner)\n", "repl", "--schema", "acme");
+            assertEquals(0, r.exitCode(), r::toString);
+            assertTrue(r.stdout().contains("acme") && !r.stdout().contains("pinned_elsewhere"), r::toString);
+            try (var c = pg.connect(pg.name()); var rs = c.createStatement().executeQuery(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'acme'")) {
+                assertTrue(rs.next() && rs.getInt(1) > 0, "no cloaca tables in schema acme: " + r);
+            }
+        }
+    }
+
     /** On a terminal the banner says where the runner comes from. */
     @Test
     void on_a_terminal_the_banner_names_database_url(@TempDir Path home) throws Exception {
