@@ -304,6 +304,23 @@ class TestValueConversion:
         assert ctx.get("deep") == self.nested(64)
         assert cloaca.Context.from_json(ctx.to_json()).to_dict() == {"deep": self.nested(64)}
 
+    @pytest.mark.parametrize("levels", [100, 200])
+    def test_deeper_values_from_json_can_be_read(self, levels):
+        # set() refuses them, but from_json (and the engine, for a task's input) reads deeper JSON; get and
+        # to_dict raised a bare RecursionError. Compared as JSON text: == on two such values would itself
+        # run out of stack.
+        deep = "[" * levels + '{"end": 1}' + "]" * levels
+        ctx = cloaca.Context.from_json('{"deep": ' + deep + "}")
+        assert json.dumps(ctx.get("deep")) == deep
+        assert json.dumps(ctx.to_dict()) == '{"deep": ' + deep + "}"
+
+    def test_json_nested_past_what_the_parser_holds_is_a_value_error(self):
+        deep = "[" * 100_000 + "]" * 100_000
+        with pytest.raises(ValueError) as info:
+            cloaca.Context.from_json('{"deep": ' + deep + "}")
+        assert str(info.value) == ("Failed to deserialize from JSON: Serialization error: the JSON nests lists "
+                                   "and objects more deeply than this interpreter's parser can follow")
+
     @pytest.mark.parametrize("levels", [65, 200])
     def test_deeper_nesting_is_a_value_error_saying_how_deep_is_accepted(self, levels):
         for store in (lambda v: cloaca.Context().set("deep", v), lambda v: cloaca.Context({"ok": 1, "deep": v})):

@@ -88,6 +88,10 @@ class Context:
             data = json.loads(json_str, parse_constant=constant)
         except (TypeError, ValueError) as e:
             raise ValueError(f"Failed to deserialize from JSON: Serialization error: {e}") from None
+        except RecursionError:
+            # GraalPy's parser recurses in Java: its depth limit is the thread's stack, some hundreds of levels.
+            raise ValueError("Failed to deserialize from JSON: Serialization error: the JSON nests lists and "
+                             "objects more deeply than this interpreter's parser can follow") from None
         if not isinstance(data, dict):
             raise ValueError("Failed to deserialize from JSON: Serialization error: "
                              f"expected a JSON object, got {type(data).__name__}")

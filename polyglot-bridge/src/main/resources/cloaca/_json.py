@@ -170,12 +170,42 @@ def _may_be_unstorable(json_text):
 
 
 def _copy(value):
-    """A deep copy of a JSON value (faster than copy.deepcopy for these types)."""
+    """A deep copy of a JSON value (faster than copy.deepcopy for these types), at any depth: a value
+    stored through ``set`` nests at most ``_MAX_DEPTH`` levels, but one read by ``from_json`` or handed
+    in by the engine (which reads JSON 1000 levels deep) may nest further."""
+    try:
+        return _copy_recursively(value)
+    except RecursionError:
+        return _copy_iteratively(value)
+
+
+def _copy_recursively(value):
     if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
+        return {k: _copy_recursively(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_copy(v) for v in value]
+        return [_copy_recursively(v) for v in value]
     return value
+
+
+def _copy_iteratively(value):
+    """``_copy`` for values nested past what the interpreter's stack holds: slower, without recursion."""
+    if not isinstance(value, (dict, list)):
+        return value
+    root = {} if isinstance(value, dict) else []
+    pending = [(value, root)]
+    while pending:
+        source, target = pending.pop()
+        for key, item in (source.items() if isinstance(source, dict) else enumerate(source)):
+            if isinstance(item, (dict, list)):
+                copied = {} if isinstance(item, dict) else []
+                pending.append((item, copied))
+            else:
+                copied = item
+            if isinstance(target, dict):
+                target[key] = copied
+            else:
+                target.append(copied)
+    return root
 
 
 def _check_key(key):
