@@ -66,10 +66,12 @@ public final class Context {
      *
      * @throws NullPointerException     if {@code key} is null
      * @throws IllegalArgumentException if {@code value} cannot be held: a NaN or infinite number, a map
-     *                                  with keys other than strings, or an object with no properties
+     *                                  with keys other than strings, an object with no properties, or text
+     *                                  (the key's too) holding a lone UTF-16 surrogate, which UTF-8 cannot
      */
     public Context put(String key, Object value) {
         Objects.requireNonNull(key, "key");
+        ContextValues.text(key, "the key", key);
         values.put(key, ContextValues.plain(key, value));
         return this;
     }

@@ -56,11 +56,11 @@ final class ContextValues {
 
     /** @param enclosing the maps, collections and arrays {@code value} is inside of, to refuse one inside itself */
     private static Object plain(String key, Object value, Set<Object> enclosing) {
-        if (value == null || value instanceof String || value instanceof Boolean) {
+        if (value == null || value instanceof Boolean) {
             return value;
         }
         if (value instanceof Character || value instanceof CharSequence) {
-            return value.toString();
+            return text(key, "the value", value.toString());
         }
         if (value instanceof Enum<?> e) {
             return e.name();
@@ -96,6 +96,7 @@ final class ContextValues {
                     throw new IllegalArgumentException("Context key '" + key + "': map keys must be strings, got "
                             + (entry.getKey() == null ? "null" : entry.getKey().getClass().getName()));
                 }
+                text(key, "a map key", name);
                 copy.put(name, plain(key + "." + name, entry.getValue(), enclosing));
             }
             return Collections.unmodifiableMap(copy);
@@ -113,6 +114,29 @@ final class ContextValues {
             copy.add(plain(key + "[" + i + "]", Array.get(value, i), enclosing));
         }
         return Collections.unmodifiableList(copy);
+    }
+
+    /**
+     * {@code text} itself, unless it holds a lone UTF-16 surrogate: a Java string may, UTF-8 (the database's
+     * text) cannot, and the driver would store a '?' in its place.
+     *
+     * @param what how the message names the text after the key
+     */
+    static String text(String key, String what, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!Character.isSurrogate(c)) {
+                continue;
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++; // a pair: one character outside the Basic Multilingual Plane
+                continue;
+            }
+            throw new IllegalArgumentException(String.format("Context key '%s': %s is not valid Unicode text: it holds"
+                    + " a lone surrogate \\u%04x at index %d, which JSON stored as UTF-8 cannot represent",
+                    key, what, (int) c, i));
+        }
+        return text;
     }
 
     private static Object plainObject(String key, Object value, Set<Object> enclosing) {

@@ -11,6 +11,7 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -104,6 +105,18 @@ class ContextTest {
         itself.add(itself);
         assertEquals("Context key 'l[1]': the value contains itself; JSON has no cycles",
                 assertThrows(IllegalArgumentException.class, () -> ctx.put("l", itself)).getMessage());
+        assertEquals("Context key 's': the value is not valid Unicode text: it holds a lone surrogate \\ud800 at index 1,"
+                + " which JSON stored as UTF-8 cannot represent",
+                assertThrows(IllegalArgumentException.class, () -> ctx.put("s", "a\ud800b")).getMessage());
+        assertEquals("Context key 'm': a map key is not valid Unicode text: it holds a lone surrogate"
+                + " \\udc00 at index 0, which JSON stored as UTF-8 cannot represent",
+                assertThrows(IllegalArgumentException.class, () -> ctx.put("m", Map.of("\udc00", 1))).getMessage());
+        assertEquals("Context key 'k\ud800': the key is not valid Unicode text: it holds a lone surrogate"
+                + " \\ud800 at index 1, which JSON stored as UTF-8 cannot represent",
+                assertThrows(IllegalArgumentException.class, () -> ctx.put("k\ud800", 1)).getMessage());
+        ctx.put("pair", "\ud83d\ude00"); // a surrogate pair is one character, and fine
+        assertEquals("\ud83d\ude00", ctx.getString("pair"));
+        assertFalse(ctx.has("s") || ctx.has("m"));
         List<Object> twice = List.of("a");
         ctx.put("siblings", List.of(twice, twice)); // the same list twice, not inside itself
         assertEquals("Context key 't': a java.lang.Thread cannot be stored; use strings, numbers, booleans, lists,"
