@@ -66,6 +66,30 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments passed to the script as sys.argv[1:].")
     List<String> args = new ArrayList<>();
 
+    /**
+     * Whether {@code file} starts as a .pyc file does: a 2-byte magic number, then CR LF, then flags
+     * holding NUL bytes, which no script's text does. GraalPy read one as source and reported a
+     * SyntaxError about UTF-8 on line 1.
+     */
+    static boolean isCompiledPython(Path file) {
+        byte[] head = new byte[16];
+        int read;
+        try (var in = Files.newInputStream(file)) {
+            read = in.readNBytes(head, 0, head.length);
+        } catch (IOException e) {
+            return false; // the runtime reports the unreadable file, as for any script
+        }
+        if (read < 8 || head[2] != '\r' || head[3] != '\n') {
+            return false;
+        }
+        for (int i = 4; i < read; i++) {
+            if (head[i] == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public Integer call() {
         // The caller's folder: the same as this process's unless a daemon runs the script for a client.
@@ -90,6 +114,10 @@ final class RunCommand implements Callable<Integer> {
             // A pipe, or a descriptor of the caller (bash's <(...)), which a daemon session cannot open.
             System.err.println("cloaca run: '" + script + "' is not a regular file; to run a script from a pipe,"
                     + " give it on stdin: cloaca run - ARGS < script.py");
+            return 2;
+        } else if (isCompiledPython(file)) {
+            System.err.println("cloaca run: '" + script + "' is compiled Python (a .pyc file, CPython's bytecode),"
+                    + " which GraalPy does not run; run its .py source");
             return 2;
         }
         List<String> argv = new ArrayList<>();

@@ -85,6 +85,22 @@ class CommandLineIT {
         assertEquals("cloaca run: '" + dir + "' is a directory, not a Python script\n", r.stderr(), r::toString);
     }
 
+    @Test
+    void running_compiled_python_says_to_run_the_source() throws Exception {
+        // A CPython 3.12 .pyc header: magic number, CR LF, flags, then mtime and size.
+        Path pyc = Files.write(dir.resolve("hello.cpython-312.pyc"),
+                new byte[] {(byte) 0xcb, 0x0d, '\r', '\n', 0, 0, 0, 0, 1, 2, 3, 4, 5, 0, 0, 0, (byte) 0xe3});
+        CloacaProcess.Result r = CloacaProcess.run(Map.of(), "run", pyc.toString());
+        assertEquals(2, r.exitCode(), r::toString);
+        assertEquals("cloaca run: '" + pyc + "' is compiled Python (a .pyc file, CPython's bytecode), which GraalPy"
+                + " does not run; run its .py source\n", r.stderr(), r::toString);
+        // A script whose first line is a two-character comment ending in CR LF is text, and runs.
+        Path crlf = Files.write(dir.resolve("crlf.py"), "# \r\nprint('ran')\r\n".getBytes(StandardCharsets.UTF_8));
+        CloacaProcess.Result text = CloacaProcess.run(Map.of(), "run", crlf.toString());
+        assertEquals(0, text.exitCode(), text::toString);
+        assertEquals("ran\n", text.stdout(), text::toString);
+    }
+
     /**
      * A copy of the launcher has no build next to it, so it calls Maven: a stand-in {@code mvn} first
      * on PATH records the JAVA_HOME it was given, without building anything.
