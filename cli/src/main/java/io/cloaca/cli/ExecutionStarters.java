@@ -18,19 +18,6 @@ import java.util.Map;
  */
 public final class ExecutionStarters {
 
-    /**
-     * @param kind        {@code cron} or {@code trigger}
-     * @param scheduleId  the cron schedule's id, or null
-     * @param triggerName the trigger's name, or null
-     */
-    public record Starter(String kind, String scheduleId, String triggerName) {
-
-        static Starter of(StartedBy startedBy) {
-            return startedBy.kind().equals(StartedBy.CRON) ? new Starter(startedBy.kind(), startedBy.starter(), null)
-                    : new Starter(startedBy.kind(), null, startedBy.starter());
-        }
-    }
-
     private final ExecutionHistory history;
     private final CronStore cron;
     private final TriggerStore triggers;
@@ -43,11 +30,8 @@ public final class ExecutionStarters {
     }
 
     /** The starter of each of {@code executionIds} that a schedule or trigger started, by execution id. */
-    public Map<String, Starter> of(Collection<String> executionIds) {
-        Map<String, Starter> found = new HashMap<>();
-        history.startedBy(executionIds).orElseGet(() -> fromAuditRows(executionIds))
-                .forEach((id, startedBy) -> found.put(id, Starter.of(startedBy)));
-        return found;
+    public Map<String, StartedBy> of(Collection<String> executionIds) {
+        return history.startedBy(executionIds).orElseGet(() -> fromAuditRows(executionIds));
     }
 
     /** On a database not yet migrated to record it: what the schedules' and triggers' audit rows say. */
@@ -59,7 +43,7 @@ public final class ExecutionStarters {
     }
 
     /** {@code cron}, {@code trigger} or {@code execute} (no starter: a caller). */
-    public static String kind(Starter starter) {
+    public static String kind(StartedBy starter) {
         return starter == null ? "execute" : starter.kind();
     }
 }

@@ -5,6 +5,7 @@ import io.cloaca.engine.context.Context;
 import io.cloaca.engine.execution.ExecutionJson;
 import io.cloaca.engine.store.ExecutionHistory;
 import io.cloaca.engine.store.ExecutionRecord;
+import io.cloaca.engine.store.StartedBy;
 import io.cloaca.engine.store.TaskRecord;
 import io.cloaca.engine.store.TaskStatus;
 import picocli.CommandLine.Command;
@@ -61,7 +62,7 @@ final class ExecutionsCommand implements Callable<Integer> {
                 return 0;
             }
             List<ExecutionRecord> executions = history.recentExecutions(workflow, limit);
-            Map<String, ExecutionStarters.Starter> started = starters.of(executions.stream().map(ExecutionRecord::id).toList());
+            Map<String, StartedBy> started = starters.of(executions.stream().map(ExecutionRecord::id).toList());
             if (source.json) {
                 out.println(Context.JSON.writeValueAsString(executions.stream()
                         .map(e -> withStarter(ExecutionJson.execution(e), started.get(e.id()))).toList()));
@@ -76,7 +77,7 @@ final class ExecutionsCommand implements Callable<Integer> {
      * The Python API's keys, then what started the execution: {@code started_by} ({@code execute},
      * {@code cron} or {@code trigger}), {@code schedule_id} and {@code trigger_name}.
      */
-    private static Map<String, Object> withStarter(Map<String, Object> execution, ExecutionStarters.Starter starter) {
+    private static Map<String, Object> withStarter(Map<String, Object> execution, StartedBy starter) {
         execution.put("started_by", ExecutionStarters.kind(starter));
         execution.put("schedule_id", starter != null ? starter.scheduleId() : null);
         execution.put("trigger_name", starter != null ? starter.triggerName() : null);
@@ -93,7 +94,7 @@ final class ExecutionsCommand implements Callable<Integer> {
     }
 
     /** @param started what started each execution not started by a caller, by execution id */
-    private static void listExecutions(List<ExecutionRecord> executions, Map<String, ExecutionStarters.Starter> started, PrintStream out) {
+    private static void listExecutions(List<ExecutionRecord> executions, Map<String, StartedBy> started, PrintStream out) {
         out.printf("%-36s  %-24s  %-9s  %-24s  %-7s  %s%n", "EXECUTION", "WORKFLOW", "STATUS", "STARTED", "BY",
                 "ERROR");
         for (ExecutionRecord e : executions) {

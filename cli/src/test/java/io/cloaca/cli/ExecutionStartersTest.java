@@ -4,6 +4,7 @@ import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.Dialect;
 import io.cloaca.engine.store.Migrations;
+import io.cloaca.engine.store.StartedBy;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,8 +53,7 @@ class ExecutionStartersTest {
         }
 
         try (Database database = Database.openReadOnly(DatabaseUrl.parse("sqlite://" + file), 1)) {
-            assertEquals(Map.of("by-cron", new ExecutionStarters.Starter("cron", "s1", null),
-                            "by-trigger", new ExecutionStarters.Starter("trigger", null, "inbox")),
+            assertEquals(Map.of("by-cron", StartedBy.cron("s1"), "by-trigger", StartedBy.trigger("inbox")),
                     new ExecutionStarters(database, null).of(List.of("by-cron", "by-trigger", "by-caller")));
         }
     }

@@ -5,6 +5,7 @@ import io.cloaca.cli.ExecutionStarters;
 import io.cloaca.engine.store.Database;
 import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionHistory;
+import io.cloaca.engine.store.StartedBy;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -56,7 +57,7 @@ final class HistorySource implements AutoCloseable {
     }
 
     /** Which of {@code executionIds} a cron schedule or a trigger started, by execution id. */
-    Map<String, ExecutionStarters.Starter> starters(String schema, Collection<String> executionIds) {
+    Map<String, StartedBy> starters(String schema, Collection<String> executionIds) {
         return new ExecutionStarters(database(), schema != null ? schema : fixedSchema()).of(executionIds);
     }
 

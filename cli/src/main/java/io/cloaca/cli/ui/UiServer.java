@@ -13,6 +13,7 @@ import io.cloaca.engine.store.DatabaseUrl;
 import io.cloaca.engine.store.ExecutionHistory;
 import io.cloaca.engine.store.ExecutionRecord;
 import io.cloaca.engine.store.ExecutionStatus;
+import io.cloaca.engine.store.StartedBy;
 import io.cloaca.engine.store.TaskRecord;
 import io.cloaca.engine.store.TaskStatus;
 import io.cloaca.engine.tenancy.Identifiers;
@@ -365,7 +366,7 @@ public final class UiServer implements AutoCloseable {
         var result = history.listExecutions(workflow == null || workflow.isEmpty() ? null : workflow, status,
                 (page - 1) * limit, limit);
         out.put("total", result.total());
-        Map<String, ExecutionStarters.Starter> starters = source.starters(schema(query),
+        Map<String, StartedBy> starters = source.starters(schema(query),
                 result.executions().stream().map(summary -> summary.execution().id()).toList());
         for (var summary : result.executions()) {
             ObjectNode e = executionJson(summary.execution(), starters);
@@ -406,9 +407,9 @@ public final class UiServer implements AutoCloseable {
     }
 
     /** @param starters the schedule or trigger that started each execution not started by a caller, by execution id */
-    private static ObjectNode executionJson(ExecutionRecord r, Map<String, ExecutionStarters.Starter> starters) {
+    private static ObjectNode executionJson(ExecutionRecord r, Map<String, StartedBy> starters) {
         ObjectNode e = JSON.createObjectNode();
-        ExecutionStarters.Starter starter = starters.get(r.id());
+        StartedBy starter = starters.get(r.id());
         e.put("startedBy", ExecutionStarters.kind(starter));
         e.put("scheduleId", starter == null ? null : starter.scheduleId());
         e.put("triggerName", starter == null ? null : starter.triggerName());

@@ -19,4 +19,14 @@ public record StartedBy(String kind, String starter) {
     public static StartedBy trigger(String triggerName) {
         return new StartedBy(TRIGGER, triggerName);
     }
+
+    /** The cron schedule's id, or null when a trigger started it. */
+    public String scheduleId() {
+        return CRON.equals(kind) ? starter : null;
+    }
+
+    /** The trigger's name, or null when a cron schedule started it. */
+    public String triggerName() {
+        return TRIGGER.equals(kind) ? starter : null;
+    }
 }
