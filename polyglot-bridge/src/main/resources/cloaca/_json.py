@@ -104,10 +104,8 @@ def _nesting_error(value, where):
             return ValueError(f"{outermost} nests lists and dicts more than {_MAX_DEPTH} levels deep; "
                               f"a context value may nest at most {_MAX_DEPTH}")
         enclosing.append(id(v))
-        if isinstance(v, collections.abc.Mapping):
-            children = ((f"value of {k!r}" if name is None else f"{name}[{k!r}]", c) for k, c in v.items())
-        else:
-            children = ((f"{name}[{i}]", c) for i, c in enumerate(v))
+        items = v.items() if isinstance(v, collections.abc.Mapping) else enumerate(v)
+        children = ((_name(name, k), c) for k, c in items)
         for child_name, child in children:
             found = walk(child, child_name, outermost or child_name)
             if found is not None:
@@ -154,7 +152,7 @@ def _find_unstorable(value, where=None):
     for k, v in items:
         if isinstance(k, str) and _LONE_SURROGATE.search(k):
             return _key_not_text(where, k)
-        found = _find_unstorable(v, f"value of {k!r}" if where is None else f"{where}[{k!r}]")
+        found = _find_unstorable(v, _name(where, k))
         if found is not None:
             return found
     return None
