@@ -6,6 +6,7 @@ import math
 import pytest
 
 import cloaca
+from cloaca._json import _loads
 
 
 class TestConstruction:
@@ -304,7 +305,7 @@ class TestValueConversion:
         assert ctx.get("deep") == self.nested(64)
         assert cloaca.Context.from_json(ctx.to_json()).to_dict() == {"deep": self.nested(64)}
 
-    @pytest.mark.parametrize("levels", [100, 200])
+    @pytest.mark.parametrize("levels", [100, 200, 900])  # 900: past what a pickle round trip copies
     def test_deeper_values_from_json_can_be_read(self, levels):
         # set() refuses them, but from_json (and the engine, for a task's input) reads deeper JSON; get and
         # to_dict raised a bare RecursionError. Compared as JSON text: == on two such values would itself
@@ -414,6 +415,12 @@ class TestJson:
         with pytest.raises(ValueError, match="^Failed to deserialize from JSON"):
             cloaca.Context.from_json(text)
 
+    def test_from_json_reads_long_lists_and_records(self):
+        rows = [{"id": i, "name": f"row {i}", "score": i / 2, "tags": ["a", "b"]} for i in range(5000)]
+        ctx = cloaca.Context.from_json(json.dumps({"rows": rows, "ints": list(range(5000))}))
+        assert ctx.get("rows") == rows
+        assert ctx.get("ints") == list(range(5000))
+
     def test_repr(self):
         assert repr(cloaca.Context({"a": 1})) == 'Context({"a":1})'
         assert repr(cloaca.Context()) == "Context({})"
@@ -421,3 +428,92 @@ class TestJson:
     def test_to_json_is_valid_json(self):
         ctx = cloaca.Context({"quote": 'say "hi"', "nl": "a\nb"})
         assert json.loads(ctx.to_json()) == {"quote": 'say "hi"', "nl": "a\nb"}
+
+
+def _same(a, b):
+    """Equal, of the same types all the way down, floats to the sign of zero, keys in the same order."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, float):
+        return math.copysign(1, a) == math.copysign(1, b) and (a == b or (a != a and b != b))
+    return a == b
+
+
+#: JSON a context may hold (64-bit integers, finite floats, Unicode text), written to test every opcode
+#: PickledJson uses: small and large integers on both sides of each size boundary, text of 1 to 4 UTF-8
+#: bytes a character, more than 1,000 list elements (one MARK group each) and more than 256 distinct keys,
+#: each repeated (fetched from the unpickler's memo past index 255).
+STORABLE = ["{}", "[]", "null", "true", "false", "0", "-0", "255", "256", "65535", "65536", "-1", "-256",
+            "2147483647", "-2147483648", "2147483648", "-2147483649", "9223372036854775807",
+            "-9223372036854775808", "18446744073709551615", "0.0", "-0.0", "1.5", "1e300", "5e-324", "1E2",
+            "-1.7976931348623157e308", '""', '"abc"', '"caf\\u00e9 \\u20ac \\ud83d\\ude00"', '"café € 😀 中文"',
+            '"a\\u0000b"', '"\\\\\\"/\\b\\f\\n\\r\\t"', '{"a": 1, "b": 2, "a": 3}',
+            ' {"x" : [1, 2.0, "3", null, true, {"y": []}]}\n', json.dumps(list(range(2500))),
+            json.dumps([{f"key{k}": [k, str(k)] for k in range(300)} for _ in range(3)])]
+#: JSON text a context refuses (a lone surrogate, infinity, an integer beyond 64 bits), read all the same.
+UNSTORABLE = ['"\\ud800"', '"x\\udc00y"', "1e400", "1" + "0" * 40, "-" + "9" * 300]
+
+
+class TestValuesFromTheJvm:
+    """Contexts reach Python pickled by the JVM (PickledJson), since GraalPy's json.loads takes time
+    quadratic in a list's length: what they hold must be exactly what json.loads makes of the same text."""
+
+    @pytest.mark.parametrize("text", STORABLE + UNSTORABLE, ids=range(len(STORABLE + UNSTORABLE)))
+    def test_the_jvm_reads_json_as_json_loads_does(self, text):
+        assert cloaca._host.pickledJson(text) is not None  # read by the JVM, not passed on to json.loads
+        assert _same(_loads(text), json.loads(text))
+
+    NOT_READ = ["NaN", "[Infinity]", "{} x", "{}{}", "", " ", "'a'", "[1,]", "\ufeff{}", "01", b'{"a": 1}']
+
+    @pytest.mark.parametrize("text", NOT_READ, ids=range(len(NOT_READ)))
+    def test_what_the_jvm_does_not_read_gets_json_loads_answer(self, text):
+        try:
+            expected = json.loads(text)
+        except (ValueError, RecursionError) as e:
+            with pytest.raises(type(e)) as info:
+                _loads(text)
+            assert str(info.value) == str(e)
+        else:
+            assert _same(_loads(text), expected)
+
+    def test_json_deeper_than_the_jvm_reads_gets_json_loads_answer(self):
+        text = "[" * 1001 + "]" * 1001  # the JVM reads 1000 levels
+        assert cloaca._host.pickledJson(text) is None
+        try:
+            json.loads(text)
+        except RecursionError:  # how deep GraalPy's parser goes depends on the thread's stack
+            with pytest.raises(RecursionError):
+                _loads(text)
+            return
+        value, depth = _loads(text), 0
+        while value:
+            value, depth = value[0], depth + 1
+        assert (value, depth) == ([], 1000)
+
+    def test_a_task_gets_its_input_as_json_loads_would_make_it(self, runner, wf_name):
+        values = {str(i): json.loads(text) for i, text in enumerate(STORABLE)}
+        seen = {}
+        with cloaca.WorkflowBuilder(wf_name):
+            @cloaca.task(id="reads")
+            def reads(context):
+                seen.update(context.to_dict())
+                return context
+
+        result = runner.execute(wf_name, cloaca.Context(values))
+        assert result.status == "Completed"
+        assert _same(seen, values)
+        assert _same(result.final_context.to_dict(), values)
+
+    def test_copies_are_whole_and_independent(self):
+        rows = [{"id": i, "tags": ["a"], "more": {"n": [i]}} for i in range(100)]
+        ctx = cloaca.Context({"rows": rows})
+        got = ctx.get("rows")
+        got[0]["tags"].append("b")
+        got[1]["more"]["n"].append(0)
+        assert _same(ctx.get("rows"), rows)
+        assert _same(ctx.to_dict(), {"rows": rows})
+        assert ctx.get("rows")[0]["tags"] is not ctx.get("rows")[0]["tags"]

@@ -2,7 +2,7 @@
 
 import json
 
-from cloaca._json import _check_key, _copy, _find_unstorable, _may_be_unstorable, _to_json
+from cloaca._json import _check_key, _copy, _find_unstorable, _loads, _may_be_unstorable, _to_json
 
 
 class Context:
@@ -85,7 +85,7 @@ class Context:
             return float(name)
 
         try:
-            data = json.loads(json_str, parse_constant=constant)
+            data = _loads(json_str, parse_constant=constant)
         except (TypeError, ValueError) as e:
             raise ValueError(f"Failed to deserialize from JSON: Serialization error: {e}") from None
         except RecursionError:

@@ -18,7 +18,7 @@ def _embedded_task(task_id):
     if spec is None:
         found = [s for ns, s in _tasks.items() if _short_id(ns) == task_id]
         spec = found[0] if len(found) == 1 else None
-    return None if spec is None else (lambda input_json, handle: _invoke(spec, input_json, handle))
+    return None if spec is None else (lambda input_pickle, handle: _invoke(spec, input_pickle, handle))
 
 
 def _embedded_task_ids():

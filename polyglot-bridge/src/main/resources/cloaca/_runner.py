@@ -6,7 +6,7 @@ import sys
 import cloaca
 from cloaca._checks import _bool, _check_str, _non_negative_float, _non_negative_int, _page
 from cloaca._context import Context
-from cloaca._json import _copy
+from cloaca._json import _copy, _loads
 
 
 #: Upstream's fifteen knobs, in upstream's order. Those the engine reads (None here) take their defaults
@@ -206,14 +206,14 @@ class _TriggerMethods:
         ``allow_concurrent``, ``enabled``, ``last_poll_at``, ``created_at``, ``updated_at``, then
         ``cron_expression``, ``timezone`` and ``next_poll_at``."""
         enabled_only = False if enabled_only is None else _bool("enabled_only", enabled_only)
-        return json.loads(self._handle.listTriggers(enabled_only, _page("limit", limit, 100),
+        return _loads(self._handle.listTriggers(enabled_only, _page("limit", limit, 100),
                                                     _page("offset", offset, 0)))
 
     def get_trigger_schedule(self, trigger_name):
         """A trigger's row as a dict (as ``list_trigger_schedules``), or None if it is unknown."""
         _check_str("trigger_name", trigger_name)
         found = self._handle.getTrigger(trigger_name)
-        return None if found is None else json.loads(found)
+        return None if found is None else _loads(found)
 
     def set_trigger_enabled(self, trigger_name, enabled):
         """Enables or disables a trigger for every process on the database; ValueError if it is unknown."""
@@ -226,7 +226,7 @@ class _TriggerMethods:
         ``created_at``, then ``outcome`` (``fired`` or ``error``), ``detail`` (the error) and
         ``execution_status``. Polls that skipped are not recorded."""
         _check_str("trigger_name", trigger_name)
-        return json.loads(self._handle.triggerHistory(trigger_name, _page("limit", limit, 100),
+        return _loads(self._handle.triggerHistory(trigger_name, _page("limit", limit, 100),
                                                       _page("offset", offset, 0)))
 
 
@@ -272,7 +272,7 @@ class DefaultRunner(_TriggerMethods):
             raise TypeError(f"workflow_name must be a str, got '{type(workflow_name).__name__}'")
         if not isinstance(context, Context):
             raise TypeError(f"context must be a cloaca.Context, got '{type(context).__name__}'")
-        return PipelineResult._wrap(json.loads(self._handle.execute(workflow_name, context.to_json())))
+        return PipelineResult._wrap(_loads(self._handle.execute(workflow_name, context.to_json())))
 
     def wait_for(self, execution_id, timeout_seconds=None):
         """Waits for an execution to end, even one this runner did not start (e.g. recovered after a
@@ -280,14 +280,14 @@ class DefaultRunner(_TriggerMethods):
         if not isinstance(execution_id, str):
             raise TypeError(f"execution_id must be a str, got '{type(execution_id).__name__}'")
         millis = -1 if timeout_seconds is None else int(_non_negative_float("timeout_seconds", timeout_seconds) * 1000)
-        return PipelineResult._wrap(json.loads(self._handle.awaitExecution(execution_id, millis)))
+        return PipelineResult._wrap(_loads(self._handle.awaitExecution(execution_id, millis)))
 
     def list_executions(self, workflow_name=None, limit=100):
         """The most recent executions in this runner's database (or schema), newest first: dicts with
         ``execution_id``, ``workflow_name``, ``status``, ``start_time``, ``end_time``, ``error_message``."""
         if workflow_name is not None and not isinstance(workflow_name, str):
             raise TypeError(f"workflow_name must be a str, got '{type(workflow_name).__name__}'")
-        return json.loads(self._handle.listExecutions(workflow_name, _non_negative_int("limit", limit)))
+        return _loads(self._handle.listExecutions(workflow_name, _non_negative_int("limit", limit)))
 
     # ---- cron ----------------------------------------------------------------------------------
 
@@ -308,13 +308,13 @@ class DefaultRunner(_TriggerMethods):
     def list_cron_schedules(self, enabled_only=None, limit=None, offset=None):
         """Schedules as dicts, ordered by workflow name (defaults: all, 100, 0)."""
         enabled_only = False if enabled_only is None else _bool("enabled_only", enabled_only)
-        return json.loads(self._handle.listCron(enabled_only, _page("limit", limit, 100), _page("offset", offset, 0)))
+        return _loads(self._handle.listCron(enabled_only, _page("limit", limit, 100), _page("offset", offset, 0)))
 
     def get_cron_schedule(self, schedule_id):
         """A schedule as a dict: ``id``, ``workflow_name``, ``cron_expression``, ``timezone``, ``enabled``,
         ``catchup_policy``, ``next_run_at``, ``last_run_at``, ``created_at``, ``updated_at``."""
         _check_str("schedule_id", schedule_id)
-        return json.loads(self._handle.getCron(schedule_id))
+        return _loads(self._handle.getCron(schedule_id))
 
     def update_cron_schedule(self, schedule_id, cron_expression, timezone, *, catchup_policy=None):
         """Replaces expression and zone (and the catch-up policy, if given); the next run is computed from now."""
@@ -342,14 +342,14 @@ class DefaultRunner(_TriggerMethods):
         ``updated_at``, and ``outcome`` (``started``, ``skipped`` or ``failed``), ``detail`` and
         ``execution_status`` (the started execution's status now)."""
         _check_str("schedule_id", schedule_id)
-        return json.loads(self._handle.cronHistory(schedule_id, _page("limit", limit, 100), _page("offset", offset, 0)))
+        return _loads(self._handle.cronHistory(schedule_id, _page("limit", limit, 100), _page("offset", offset, 0)))
 
     def get_cron_execution_stats(self, since):
         """Counts over the instants claimed since ``since`` (RFC 3339 with an offset, e.g.
         ``datetime.now(timezone.utc).isoformat()``): ``total_executions``, ``successful_executions``,
         ``lost_executions`` (instants that started no execution) and ``success_rate`` (0 to 100)."""
         _check_str("since", since)
-        return json.loads(self._handle.cronStats(since))
+        return _loads(self._handle.cronStats(since))
 
     def shutdown(self):
         """Stops taking work, lets running tasks finish (up to ``shutdown_timeout_seconds``) and gives

@@ -8,6 +8,7 @@ import _thread
 import cloaca
 from cloaca._checks import _bool, _non_negative_int
 from cloaca._context import Context
+from cloaca._json import _copy, _unpickle
 from cloaca._retry import BackoffStrategy, RetryCondition, RetryPolicy
 
 
@@ -257,9 +258,10 @@ def _call_callback(name, spec, *args):
         print(f"[cloaca] {name} callback failed for task '{spec.id}': {_describe(e)}", file=sys.stderr)
 
 
-def _invoke(spec, input_json, handle):
-    """Runs one attempt of a task for the engine; answers JSON ``{"ok": ...}`` and never raises."""
-    ctx = Context._wrap(json.loads(input_json))
+def _invoke(spec, input_pickle, handle):
+    """Runs one attempt of a task for the engine, on the input context the JVM pickled (``_unpickle``);
+    answers JSON ``{"ok": ...}`` and never raises."""
+    ctx = Context._wrap(_unpickle(input_pickle))
     try:
         result = spec.fn(ctx, TaskHandle._wrap(handle, spec.id)) if spec.wants_handle else spec.fn(ctx)
         if isinstance(result, collections.abc.Coroutine):
@@ -280,8 +282,10 @@ def _invoke(spec, input_json, handle):
         import traceback  # only on the error path: importing it costs start-up time
         details = "".join(traceback.format_exception(type(e), e, e.__traceback__))
         if spec.on_failure is not None:
-            _call_callback("on_failure", spec, spec.id, error, Context._wrap(json.loads(input_json)))
+            _call_callback("on_failure", spec, spec.id, error, Context._wrap(_unpickle(input_pickle)))
         return json.dumps({"ok": False, "error": error, "details": details})
     if spec.on_success is not None:
-        _call_callback("on_success", spec, spec.id, Context._wrap(json.loads(output)))
+        # A copy of what was stored: result holds JSON types only (set converts), so this is what
+        # json.loads(output) gave, without GraalPy's parser (quadratic in a list's length).
+        _call_callback("on_success", spec, spec.id, Context._wrap(_copy(result._data)))
     return '{"ok":true,"context":' + output + '}'

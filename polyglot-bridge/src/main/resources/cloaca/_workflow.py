@@ -56,7 +56,7 @@ class Workflow:
 def _build(error_prefix, name, description, tags, ns_prefix, specs):
     tasks = []
     for spec in specs:
-        invoker = (lambda s: lambda input_json, handle: _invoke(s, input_json, handle))(spec)
+        invoker = (lambda s: lambda input_pickle, handle: _invoke(s, input_pickle, handle))(spec)
         tasks.append([ns_prefix + spec.id, [ns_prefix + d for d in spec.dependencies],
                       json.dumps(spec.retry._to_java()), invoker, spec.trigger_rule])
     return Workflow._wrap(cloaca._host.buildWorkflow(error_prefix, name, description, json.dumps(tags), tasks))

@@ -90,6 +90,8 @@ public final class BenchSuite {
         report.fact("Python JIT", jit == null ? "optimizing Truffle runtime (" + PythonRuntime.truffleRuntimeName() + ")"
                 : "unavailable: " + jit);
         new PythonCpuBench(scale, progress, this::step).run(report);
+        step("a long list through a context, GraalPy interpreted");
+        new LongContextBench(scale, progress).run(report);
     }
 
     private void measure(Backend backend, JavaWorkflows java, PythonWorkflows python, BenchReport report)
@@ -290,7 +292,7 @@ public final class BenchSuite {
                 + "Baselines: the engine's commits per execution (" + COMMITS_ONE_TASK + " for a 1-task workflow, "
                 + COMMITS_CHAIN + " for a chain: create with the root claimed, then one per task) times the raw single-writer commit p50.");
         report.note("Python: the same shapes, tasks declared with @cloaca.task in Python run by GraalPy in one "
-                + "context (one GIL); the context crosses as JSON text each way.");
+                + "context (one GIL); the context goes in as a pickle the JVM writes and comes back as JSON text.");
     }
 
     private void step(String what) {

@@ -48,6 +48,13 @@ class BenchCommandTest {
         // The parallel table: one interpreter against worker interpreters, first and warm, and the ratios.
         assertTrue(report.lines().anyMatch(l -> l.matches("\\| GraalPy interpreted \\| [0-9][0-9,.]* tasks/s \\| "
                 + "[0-9][0-9,.]* tasks/s \\| [0-9][0-9,.]* tasks/s \\| [0-9.]+x / [0-9.]+x \\|")), report);
+        // The long-context table: each step with a time beside its baseline's.
+        assertTrue(report.lines().anyMatch(l -> l.matches("\\| Context.set .* \\| [0-9.]+ ms \\| json.dumps [0-9.]+ ms \\| .*")),
+                report);
+        assertTrue(report.lines().anyMatch(l -> l.matches("\\| A task's input read .* \\| [0-9.]+ ms \\| json.loads [0-9.]+ ms \\| .*")),
+                report);
+        assertTrue(report.lines().anyMatch(l -> l.matches("\\| Context.get's copy .* \\| [0-9.]+ ms \\| recursive copy [0-9.]+ ms \\| .*")),
+                report);
         for (String fact : List.of("Cores", "Java", "GraalPy", "SQLite", "Python JIT")) {
             assertTrue(report.contains("- **" + fact + "**: "), "machine fact " + fact + " missing:\n" + report);
         }

@@ -300,6 +300,15 @@ public final class CloacaHost {
         return WorkflowHandle.json(knobs);
     }
 
+    /**
+     * The JSON text {@code json} as a pickle of plain values, one char per byte (see {@link PickledJson}),
+     * or null when it is not exactly one JSON value: {@code cloaca._json._loads} then asks json.loads.
+     */
+    @HostAccess.Export
+    public String pickledJson(String json) {
+        return PickledJson.ofText(json);
+    }
+
     /** The version the build stamped, for {@code cloaca.__version__}. */
     @HostAccess.Export
     public String version() {
