@@ -163,7 +163,28 @@ public final class Database implements AutoCloseable {
         // Hikari sets every connection's read-only flag to its own, which SQLite refuses to change once open.
         hikari.setReadOnly(readOnly);
         hikari.setDataSource(new StatementCachingDataSource(sqlite));
-        return new Database(url, Dialect.SQLITE, start(hikari, "Cannot open SQLite database '" + file + "'"), temporary);
+        String failure = "Cannot open SQLite database '" + file + "'";
+        try {
+            return new Database(url, Dialect.SQLITE, start(hikari, failure), temporary);
+        } catch (CloacaException e) {
+            if (readOnly && cannotCreateSharedMemory(file)) {
+                throw CloacaException.storage(failure + " to read it: its runners keep it in WAL mode, whose readers "
+                        + "need the file '" + file.getFileName() + "-shm' beside it, created by the first to open it, "
+                        + "and this user may not create files in '" + file.toAbsolutePath().getParent() + "'; read it "
+                        + "as a user who may (the one its runners run as), or while a runner has it open", e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Why a reader failed where SQLite's own words (a "journal file" or "unable to open database file")
+     * would send the user looking at the database: in WAL mode every reader maps the {@code -shm} file, and
+     * when no other connection has the database open, the reader must create it.
+     */
+    private static boolean cannotCreateSharedMemory(Path file) {
+        Path parent = file.toAbsolutePath().getParent();
+        return parent != null && !Files.exists(Path.of(file + "-shm")) && !Files.isWritable(parent);
     }
 
     private static Database openPostgres(DatabaseUrl.Postgres url, int poolSize) {
