@@ -92,8 +92,8 @@ public final class CloacaConfiguration {
     }
 
     /**
-     * How long one attempt of a task may run before it is failed (and maybe retried); a Java task is not
-     * interrupted, its result is ignored (default: 300 s).
+     * How long one attempt of a task may run before it is failed (and maybe retried); then a Java task's
+     * thread is interrupted (a Python task cannot be), and what it returns later is ignored (default: 300 s).
      */
     public CloacaConfiguration taskTimeout(Duration timeout) {
         runner.taskTimeout(positive("taskTimeout", timeout));

@@ -17,12 +17,20 @@ final class TaskBodies {
     static TaskBody of(String id, Task task) {
         if (task instanceof PythonTask python) {
             // Python tasks take the engine's context as it is: converting it twice would buy nothing.
-            return input -> {
-                RUNNING.set(id);
-                try {
-                    return python.body().run(input);
-                } finally {
-                    RUNNING.remove();
+            return new TaskBody() {
+                @Override
+                public io.cloaca.engine.context.Context run(io.cloaca.engine.context.Context input) throws Exception {
+                    RUNNING.set(id);
+                    try {
+                        return python.body().run(input);
+                    } finally {
+                        RUNNING.remove();
+                    }
+                }
+
+                @Override
+                public boolean interruptible() {
+                    return python.body().interruptible();
                 }
             };
         }

@@ -36,6 +36,12 @@ final class PythonTaskBody implements TaskBody {
         this.workers = workers;
     }
 
+    /** Never: an interrupt reaching GraalPy's threads could stop the interpreter's own waits (its lock). */
+    @Override
+    public boolean interruptible() {
+        return false;
+    }
+
     /** Outside a runner: the function gets a handle that holds no slot (see {@link TaskBody#withHandle}). */
     @Override
     public Context run(Context input) throws TaskFailedException {

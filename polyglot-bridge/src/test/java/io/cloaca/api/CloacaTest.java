@@ -108,6 +108,14 @@ class CloacaTest {
         assertEquals(List.of("compose", "shout", "count"), mixed.tasks().stream().map(TaskResult::name).toList());
     }
 
+    @Test
+    void a_python_task_is_never_interrupted_on_timeout_and_a_java_task_is() throws Exception {
+        start().python().load(file("shout.py", SHOUT));
+        // An interrupt reaching GraalPy's threads could stop its own waits: the engine must not send one.
+        assertFalse(TaskBodies.of("shout", cloaca.python().task("shout")).interruptible());
+        assertTrue(TaskBodies.of("java", ctx -> ctx.put("x", 1)).interruptible());
+    }
+
     /** A file whose every load (one per interpreter) leaves a file named by that interpreter's token in {@code tokens}. */
     private static String tokenFile(String taskId, Path tokens) {
         return """

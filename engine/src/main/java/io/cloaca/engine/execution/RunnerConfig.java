@@ -13,8 +13,8 @@ import java.time.Duration;
  * reads them too.
  *
  * @param maxConcurrentTasks tasks run at once by this runner's workers, not counting deferred ones (default: 4)
- * @param taskTimeout        limit of one attempt; on expiry the attempt is failed (and maybe retried) even
- *                           though a Python body cannot be stopped (default: 300 s)
+ * @param taskTimeout        limit of one attempt; on expiry the attempt is failed (and maybe retried), and a
+ *                           Java body's thread is interrupted; a Python body cannot be stopped (default: 300 s)
  * @param executionTimeout   how long {@code execute} waits; null waits forever (default: 3600 s)
  * @param dbPoolSize         connections in the pool (default: 10)
  * @param sqliteDurable      SQLite {@code synchronous=FULL} (true) or {@code NORMAL} (default: true)

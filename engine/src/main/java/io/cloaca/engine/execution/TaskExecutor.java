@@ -231,8 +231,13 @@ final class TaskExecutor {
         listeners.publish(new TaskEvent.Started(task.executionId(), task.workflowName(), task.taskName(),
                 task.attempt(), task.maxAttempts()));
         AtomicBoolean timedOut = new AtomicBoolean();
-        AttemptDeadlines.Deadline watchdog = deadlines.add(config.taskTimeout().toMillis(),
-                () -> expire(task, wf, definition, startedAt, timedOut));
+        BodyInterrupt interrupt = definition.body().interruptible() ? new BodyInterrupt(Thread.currentThread()) : null;
+        AttemptDeadlines.Deadline watchdog = deadlines.add(config.taskTimeout().toMillis(), () -> {
+            expire(task, wf, definition, startedAt, timedOut);
+            if (interrupt != null && timedOut.get()) {
+                interrupt.deliver();
+            }
+        });
         AttemptHandle handle = new AttemptHandle(task.taskName(), slot);
         String output = null;
         Throwable thrown = null;
@@ -246,7 +251,18 @@ final class TaskExecutor {
             thrown = e;
         } finally {
             watchdog.cancel();
+            if (interrupt != null) {
+                interrupt.bodyReturned();
+            }
             abandoned = handle.consume();
+        }
+        if (timedOut.get()) {
+            // The watchdog recorded this attempt as timed out (and so gave up its claim): the late outcome
+            // is not recorded, nor reported as a failure to record it (shutdown may have closed the store).
+            // Checked before an abandoned deferral: the timeout's interrupt also ends a deferral.
+            LOG.warn("Task {} of execution {} returned after its timeout was recorded; what it returned is dropped",
+                    task.taskName(), task.executionId());
+            return null;
         }
         if (abandoned) {
             // A shutdown ended its deferral: whatever the body made of that is not its outcome. Give the
@@ -254,13 +270,6 @@ final class TaskExecutor {
             LOG.info("Task {} of execution {} was deferred when its runner stopped; its claim is given back",
                     task.taskName(), task.executionId());
             release(task);
-            return null;
-        }
-        if (timedOut.get()) {
-            // The watchdog recorded this attempt as timed out (and so gave up its claim): the late outcome
-            // is not recorded, nor reported as a failure to record it (shutdown may have closed the store).
-            LOG.warn("Task {} of execution {} returned after its timeout was recorded; what it returned is dropped",
-                    task.taskName(), task.executionId());
             return null;
         }
         TaskOutcome outcome = thrown == null ? new TaskOutcome.Succeeded(output)

@@ -22,6 +22,16 @@ public interface TaskBody {
         return run(input);
     }
 
+    /**
+     * Whether the engine may interrupt the thread running this body once its attempt has timed out, so that
+     * a body blocked in an interruptible wait ({@code sleep}, {@code wait}, a lock, a latch, an NIO channel)
+     * ends and frees its worker; its outcome is dropped either way. True by default; a body whose code
+     * must not see a stray interrupt (an interpreter's, as Python's) answers false.
+     */
+    default boolean interruptible() {
+        return true;
+    }
+
     /** A task body that receives its {@link TaskHandle}. */
     @FunctionalInterface
     interface WithHandle {

@@ -327,7 +327,7 @@ class RunnerFailureTest {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch bodyReturned = new CountDownLatch(1);
         Workflow wf = single("slow", RetryPolicy.NONE, ctx -> {
-            release.await(GENEROUS.toMillis(), TimeUnit.MILLISECONDS);
+            awaitIgnoringInterrupts(release); // as a body blocked in I/O that an interrupt does not end
             bodyReturned.countDown();
             return ctx.set("late", true);
         });
@@ -354,7 +354,7 @@ class RunnerFailureTest {
     void a_body_returning_after_its_timeout_was_recorded_is_dropped_with_a_warning_not_recorded() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         Workflow stuck = single("stuck", RetryPolicy.NONE, ctx -> {
-            release.await(GENEROUS.toMillis(), TimeUnit.MILLISECONDS);
+            awaitIgnoringInterrupts(release);
             return ctx.set("late", true);
         });
         Workflow after = single("after", RetryPolicy.NONE, ctx -> ctx);
@@ -371,6 +371,77 @@ class RunnerFailureTest {
             TaskRecord row = taskRows(runner, timedOut.executionId()).get("t");
             assertEquals(TaskStatus.Failed, row.status());
             assertNull(row.outputContext());
+        }
+    }
+
+    @Test
+    void a_java_body_is_interrupted_when_its_attempt_times_out_and_its_worker_runs_the_next_task() throws Exception {
+        CountDownLatch interrupted = new CountDownLatch(1);
+        Workflow blocked = single("blocked", RetryPolicy.NONE, ctx -> {
+            try {
+                new CountDownLatch(1).await(); // for ever, but for the interrupt
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw e;
+            }
+            return ctx;
+        });
+        Workflow after = single("after", RetryPolicy.NONE,
+                ctx -> ctx.set("interrupted_flag", Thread.currentThread().isInterrupted()));
+        // One slot: the second execution runs only on the worker the first body held.
+        RunnerConfig config = RunnerConfig.builder().maxConcurrentTasks(1).taskTimeout(Duration.ofMillis(200)).build();
+        try (Runner runner = memoryRunner(config, blocked, after)) {
+            ExecutionResult timedOut = runner.execute("blocked", Context.empty());
+            assertEquals(ExecutionStatus.Failed, timedOut.status());
+            assertTrue(taskRows(runner, timedOut.executionId()).get("t").lastError().startsWith("Task timed out after"));
+            assertTrue(interrupted.await(GENEROUS.toMillis(), TimeUnit.MILLISECONDS), "the body was not interrupted");
+            ExecutionResult next = runner.execute("after", Context.empty());
+            assertEquals(ExecutionStatus.Completed, next.status());
+            assertFalse(next.finalContext().get("interrupted_flag").asBoolean(), "the interrupt outlived the body");
+        }
+    }
+
+    @Test
+    void a_body_that_is_not_interruptible_runs_on_after_its_timeout() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch returned = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean sawInterrupt = new java.util.concurrent.atomic.AtomicBoolean();
+        TaskBody body = new TaskBody() {
+            @Override
+            public Context run(Context input) throws InterruptedException {
+                try {
+                    release.await(GENEROUS.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    sawInterrupt.set(true);
+                    throw e;
+                }
+                returned.countDown();
+                return input;
+            }
+
+            @Override
+            public boolean interruptible() {
+                return false;
+            }
+        };
+        RunnerConfig config = RunnerConfig.builder().taskTimeout(Duration.ofMillis(200)).build();
+        try (Runner runner = memoryRunner(config, single("python_like", RetryPolicy.NONE, body))) {
+            assertEquals(ExecutionStatus.Failed, runner.execute("python_like", Context.empty()).status());
+            release.countDown();
+            assertTrue(returned.await(GENEROUS.toMillis(), TimeUnit.MILLISECONDS), "the body did not return normally");
+            assertFalse(sawInterrupt.get());
+        }
+    }
+
+    /** Waits for {@code latch} the way a body blocked in non-interruptible I/O does: interrupts do not end it. */
+    private static void awaitIgnoringInterrupts(CountDownLatch latch) {
+        long deadline = System.nanoTime() + GENEROUS.toNanos();
+        while (latch.getCount() > 0 && System.nanoTime() < deadline) {
+            try {
+                latch.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException ignored) {
+                // keep waiting
+            }
         }
     }
 
