@@ -415,6 +415,22 @@ class TestJson:
         with pytest.raises(ValueError, match="^Failed to deserialize from JSON"):
             cloaca.Context.from_json(text)
 
+    @pytest.mark.parametrize("levels", [300, 900])
+    def test_from_json_finds_a_lone_surrogate_at_any_depth_it_reads(self, levels):
+        # The search for it recursed: a bare RecursionError past some hundreds of levels.
+        text = '{"a": ' + "[" * levels + '"\\ud800"' + "]" * levels + "}"
+        with pytest.raises(ValueError) as info:
+            cloaca.Context.from_json(text)
+        assert str(info.value).startswith("Failed to deserialize from JSON: Serialization error: value of 'a'"
+                                          + "[0]" * levels + " is not valid Unicode text")
+
+    def test_from_json_reports_the_first_unstorable_value_in_document_order(self):
+        text = '{"x": [1.5, {"ok": 1, "k\\ud800": 2}], "y": "\\udc00", "z": NaN}'
+        with pytest.raises(ValueError) as info:
+            cloaca.Context.from_json(text)
+        assert str(info.value).startswith("Failed to deserialize from JSON: Serialization error: value of 'x'[1] "
+                                          "has a key 'k\\ud800' that is not valid Unicode text")
+
     def test_from_json_reads_long_lists_and_records(self):
         rows = [{"id": i, "name": f"row {i}", "score": i / 2, "tags": ["a", "b"]} for i in range(5000)]
         ctx = cloaca.Context.from_json(json.dumps({"rows": rows, "ints": list(range(5000))}))

@@ -156,18 +156,29 @@ def _non_finite(where, value):
 
 def _find_unstorable(value, where=None):
     """The ValueError for the first NaN, infinity or lone surrogate (in a str or a key) inside a parsed JSON
-    value, or None."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return _non_finite(where, value)
-    if isinstance(value, str):
-        return _not_text(where, value) if _LONE_SURROGATE.search(value) else None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    for k, v in items:
-        if isinstance(k, str) and _LONE_SURROGATE.search(k):
-            return _key_not_text(where, k)
-        found = _find_unstorable(v, _name(where, k))
-        if found is not None:
-            return found
+    value, or None. Walks depth-first in document order without recursion, since ``from_json`` reads JSON
+    nested up to 1000 levels: each entry is a value to look at, or (``is_key``) a key of the dict ``where``
+    names."""
+    pending = [(False, value, where)]
+    while pending:
+        is_key, value, where = pending.pop()
+        if is_key:
+            if _LONE_SURROGATE.search(value):
+                return _key_not_text(where, value)
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            return _non_finite(where, value)
+        if isinstance(value, str):
+            if _LONE_SURROGATE.search(value):
+                return _not_text(where, value)
+            continue
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        children = []
+        for k, v in items:
+            if isinstance(k, str):
+                children.append((True, k, where))
+            children.append((False, v, _name(where, k)))
+        pending.extend(reversed(children))
     return None
 
 
