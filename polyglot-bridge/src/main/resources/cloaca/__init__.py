@@ -2,7 +2,9 @@
 
 The API follows the Python bindings of Cloacina (the ``cloaca`` package), so scripts written for them
 run unchanged. This package is a thin layer: it turns the Pythonic API (keywords, decorators, context
-managers) into calls on one Java host object, and carries contexts across as JSON text.
+managers) into calls on one Java host object. Contexts go to the JVM as JSON text and come back as a
+pickle of plain values that the JVM writes (``cloaca/_json.py``: GraalPy's own JSON parser is slow on long
+lists).
 
 This module holds the public surface and the wiring only; the code lives in one submodule per domain
 (``cloaca/_runner.py``, ``cloaca/_tasks.py``...), read from the jar by the importer the JVM installs.

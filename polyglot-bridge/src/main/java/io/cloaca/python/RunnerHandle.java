@@ -18,7 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What the Python {@code cloaca.DefaultRunner} wraps. Results cross back to Python as JSON text. */
+/**
+ * What the Python {@code cloaca.DefaultRunner} wraps. Results cross back to Python as JSON text, which
+ * {@code cloaca._json._loads} has the JVM turn into a pickle ({@link PickledJson}).
+ */
 public final class RunnerHandle {
 
     private final Runner runner;
