@@ -195,8 +195,8 @@ def _copy(value):
     """A deep copy of a JSON value, at any depth: a value stored through ``set`` nests at most
     ``_MAX_DEPTH`` levels, but one read by ``from_json`` or handed in by the engine (which reads JSON
     1000 levels deep) may nest further. Copied by a pickle round trip, which GraalPy runs in Java: 2.5x
-    faster than a recursive copy in Python for a dict of three keys, 7x for 64 records (measured
-    interpreted); JSON values never share a list or dict, so the pickle's memo changes nothing."""
+    faster than a recursive copy in Python for a dict of three keys, 4.5x for a dict of 64 records
+    (measured interpreted); JSON values never share a list or dict, so the pickle's memo changes nothing."""
     if not isinstance(value, (dict, list)):
         return value
     pickle = _pickle()
