@@ -204,9 +204,10 @@ public final class ExecutionStore {
 
     /**
      * Ends an execution as Failed with {@code error}, from a task this runner claimed in it: that task
-     * and every task not yet started fail with the error, so nothing is left waiting. Tasks other
-     * runners are running finish as usual, without ending the execution again. Used when the execution
-     * cannot go on here at all (its workflow version is not the one registered).
+     * and every other unfinished one fail with the error, so nothing is left waiting or claimed in an
+     * ended execution. A task another runner is running is failed too; its outcome is then dropped as
+     * under any lost claim. Used when the execution cannot go on here at all (its workflow version is
+     * not the one registered).
      *
      * @return LOST if the claim no longer held, otherwise the ended execution as {@code finished}
      */

@@ -23,8 +23,14 @@ final class TaskCompletion {
     private static final StatusMove COMPLETE = StatusMove.task(TaskStatus.Completed, TaskStatus.Running);
     private static final StatusMove RETRY = StatusMove.task(TaskStatus.Ready, TaskStatus.Running);
     private static final StatusMove FAIL = StatusMove.task(TaskStatus.Failed, TaskStatus.Running);
-    private static final StatusMove FAIL_WAITING = StatusMove.task(TaskStatus.Failed, TaskStatus.NotStarted,
-            TaskStatus.Ready);
+    /**
+     * Every other unfinished task of an execution failed as a whole. Running ones too: left Running in an
+     * ended execution, a dead process's claim would never be swept (the sweep looks at Running executions)
+     * and a sweep that read it before the end would make it Ready again; a live claimant's outcome is then
+     * dropped as under a lost claim.
+     */
+    private static final StatusMove FAIL_UNFINISHED = StatusMove.task(TaskStatus.Failed, TaskStatus.NotStarted,
+            TaskStatus.Ready, TaskStatus.Running);
 
     private final StoreTables tables;
     private final TaskClaims claims;
@@ -432,9 +438,9 @@ final class TaskCompletion {
                     return FinishResult.LOST;
                 }
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + FAIL_WAITING.set()
-                    + ", last_error = ?, completed_at = ?, " + StoreTables.DEQUEUE + ", updated_at = ? WHERE execution_id = ? AND "
-                    + FAIL_WAITING.guard())) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + FAIL_UNFINISHED.set()
+                    + ", last_error = ?, completed_at = ?, claimed_by = NULL, claim_owner = NULL, lease_expires_at = NULL, "
+                    + StoreTables.DEQUEUE + ", updated_at = ? WHERE execution_id = ? AND " + FAIL_UNFINISHED.guard())) {
                 ps.setString(1, error);
                 ps.setLong(2, now);
                 ps.setLong(3, now);

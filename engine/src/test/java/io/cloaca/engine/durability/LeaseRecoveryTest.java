@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import static io.cloaca.engine.TestSupport.GENEROUS;
 import static io.cloaca.engine.TestSupport.registryOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -237,6 +238,32 @@ class LeaseRecoveryTest {
         }
         assertEquals(ExecutionStatus.Completed, runner.execute("evolving", Context.empty()).status(),
                 "executions of the current version still run");
+    }
+
+    @Test
+    void an_execution_failed_for_its_version_leaves_no_claim_for_a_sweep_to_make_ready_again() {
+        Workflow old = Workflow.builder("evolving").task("a", ctx -> ctx).task("b", ctx -> ctx).task("c", ctx -> ctx)
+                .build();
+        String id = UUID.randomUUID().toString();
+        List<String> roots = store.createExecution(id, "evolving", old, "{}", clock.millis());
+        Claimant dead = new Claimant("dead-runner", deadOwner(), LEASE.toMillis());
+        store.claim(roots.get(0), dead, clock.millis()).orElseThrow();
+        store.claim(roots.get(1), dead, clock.millis()).orElseThrow();
+        String self = liveOwner();
+        ClaimedTask ours = store.claim(roots.get(2), new Claimant("this-runner", self, LEASE.toMillis()),
+                clock.millis()).orElseThrow();
+        // A sweep reads both dead claims, recovers one; this runner fails the execution (another version)
+        // before the sweep gets to the other.
+        List<ExecutionStore.OrphanedTask> orphans = store.findSuspectClaims(List.of("evolving"), self);
+        assertEquals(2, orphans.size());
+        assertTrue(store.recover(orphans.get(0), true, clock.millis()));
+        assertTrue(store.failExecution(ours, "another version", clock.millis()).recorded());
+        assertFalse(store.recover(orphans.get(1), true, clock.millis()), "a task of an ended execution was made Ready");
+        for (TaskRecord task : store.listTasks(id)) {
+            assertEquals(TaskStatus.Failed, task.status(), task.taskName());
+            assertEquals("another version", task.lastError());
+        }
+        assertEquals(ExecutionStatus.Failed, store.findExecution(id).orElseThrow().status());
     }
 
     @Test
