@@ -1,11 +1,14 @@
 """cloaca.Context: a str -> JSON mapping with key-exclusive insert/update, copied in and out."""
+import collections
 import datetime
+import enum
 import json
 import math
 
 import pytest
 
 import cloaca
+from cloaca import _json
 from cloaca._json import _loads
 
 
@@ -533,3 +536,97 @@ class TestValuesFromTheJvm:
         assert _same(ctx.get("rows"), rows)
         assert _same(ctx.to_dict(), {"rows": rows})
         assert ctx.get("rows")[0]["tags"] is not ctx.get("rows")[0]["tags"]
+
+
+class _Color(enum.IntEnum):
+    RED = 1
+
+
+class _Text(str):
+    pass
+
+
+def _shared():
+    row = [1, 2]
+    return [row, row]
+
+
+def _nested(levels):
+    return TestValueConversion.nested(levels)
+
+
+#: Values whose plain-type pickle the JVM reads (PlainPickleReader), one of each opcode Python's pickler
+#: writes for them: ints on both sides of each size boundary, text of 1 to 4 UTF-8 bytes a character and
+#: past 255 bytes, tuples of 0 to 4 items, sets, more than 1,000 items (one MARK group each) and more than
+#: 256 distinct keys, each repeated (memo indexes past 255), 64 levels of nesting, a str reached twice.
+PLAIN = [{}, [], (), set(), frozenset(), [None, True, False],
+         [0, 255, 256, 65535, 65536, -1, -256, 2 ** 31 - 1, -2 ** 31, 2 ** 31, -2 ** 31 - 1, 2 ** 63 - 1, -2 ** 63,
+          2 ** 63, 2 ** 64 - 1],
+         [0.0, -0.0, 1.5, 1e300, 5e-324, -1.7976931348623157e308],
+         ["", "abc", "café € 😀 中文", "a\x00b", "x" * 300, "é" * 200, "\U0010ffff"],
+         [(1,), (1, "a"), (1, 2, 3), (1, 2, 3, 4), ([1], {"a": (2,)})], [{3, 1, 2}, frozenset(["a"])],
+         list(range(2500)), {str(i): i for i in range(2500)},
+         [{f"key{k}": [k, str(k)] for k in range(300)} for _ in range(3)],
+         _nested(64), ["same text " * 3] * 3]
+#: Values the JVM leaves to Python's walk, which stores them (a subclass, a shared list) or refuses them.
+NOT_PLAIN = [[float("nan")], [float("-inf")], ["\ud800"], {"k\udc00": 1}, [2 ** 64], [-2 ** 63 - 1], {1: 2},
+             [b"x"], [bytearray(b"x")], [datetime.date(2026, 1, 1)], [1 + 2j], _nested(65), _shared(),
+             [_Color.RED], [_Text("a")], collections.OrderedDict(a=1), collections.defaultdict(list, a=[1]),
+             [True, {"deep": [object()]}]]
+
+
+def _outcome(store, value):
+    """What ``store(value)`` returned, or the type and text of what it raised."""
+    try:
+        return store(value)
+    except Exception as e:
+        return type(e), str(e)
+
+
+class TestValuesToTheJvm:
+    """Values a task stores are pickled by GraalPy's pickler (in Java) and checked and copied by the JVM,
+    since a walk in Python is about 50 times slower under the interpreter: what a context then holds must
+    be exactly what the walk makes, and what the JVM does not take must get the walk's answer."""
+
+    @pytest.mark.parametrize("value", PLAIN, ids=range(len(PLAIN)))
+    def test_the_jvm_stores_plain_values_as_the_walk_does(self, value):
+        converted = _json._converted_by_the_jvm(value, 64)
+        assert converted is not _json._NOT_PLAIN  # read by the JVM, not left to the walk
+        assert _same(converted, _json._walked(value, "value of 'v'"))
+        assert converted is not value
+
+    @pytest.mark.parametrize("value", NOT_PLAIN, ids=range(len(NOT_PLAIN)))
+    def test_what_the_jvm_does_not_take_gets_the_walks_answer(self, value):
+        assert _json._converted_by_the_jvm(value, 64) is _json._NOT_PLAIN
+        walked = _outcome(lambda v: _json._walked(v, "value of 'v'"), value)
+        stored = _outcome(lambda v: _json._to_json(v, "value of 'v'"), value)
+        assert _same(stored, walked) if isinstance(walked, (dict, list)) else stored == walked
+
+    def test_a_whole_context_nests_one_level_more_than_a_value(self):
+        assert _json._converted_by_the_jvm({"v": _nested(64)}, 65) is not _json._NOT_PLAIN
+        assert _json._converted_by_the_jvm({"v": _nested(65)}, 65) is _json._NOT_PLAIN
+        assert cloaca.Context({"v": _nested(64)}).get("v") == _nested(64)
+
+    def test_an_object_is_refused_without_running_its_pickling_code(self):
+        calls = []
+
+        class Recorded:
+            def __reduce_ex__(self, protocol):
+                calls.append(protocol)
+                return (Recorded, ())
+
+        with pytest.raises(TypeError, match="unsupported type Recorded"):
+            cloaca.Context().set("v", [1, Recorded()])
+        assert calls == []
+
+    def test_a_task_stores_long_lists_of_records(self, runner, wf_name):
+        rows = [{"id": i, "name": f"row {i}", "score": i / 2, "tags": ("a", "b")} for i in range(5000)]
+        with cloaca.WorkflowBuilder(wf_name):
+            @cloaca.task(id="stores")
+            def stores(context):
+                context.set("rows", rows)
+                return context
+
+        result = runner.execute(wf_name, cloaca.Context())
+        assert result.status == "Completed"
+        assert _same(result.final_context.get("rows"), [dict(r, tags=["a", "b"]) for r in rows])

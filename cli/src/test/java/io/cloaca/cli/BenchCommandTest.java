@@ -51,6 +51,8 @@ class BenchCommandTest {
         // The long-context table: each step with a time beside its baseline's.
         assertTrue(report.lines().anyMatch(l -> l.matches("\\| Context.set .* \\| [0-9.]+ ms \\| json.dumps [0-9.]+ ms \\| .*")),
                 report);
+        assertTrue(report.lines().anyMatch(l -> l.matches("\\| Context.set .* \\| [0-9.]+ ms \\| walk in Python [0-9.]+ ms \\| .*")),
+                report);
         assertTrue(report.lines().anyMatch(l -> l.matches("\\| A task's input read .* \\| [0-9.]+ ms \\| json.loads [0-9.]+ ms \\| .*")),
                 report);
         assertTrue(report.lines().anyMatch(l -> l.matches("\\| Context.get's copy .* \\| [0-9.]+ ms \\| recursive copy [0-9.]+ ms \\| .*")),

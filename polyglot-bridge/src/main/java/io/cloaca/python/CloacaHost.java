@@ -309,6 +309,18 @@ public final class CloacaHost {
         return PickledJson.ofText(json);
     }
 
+    /**
+     * The value Python pickled in {@code pickle} (one char per byte), checked and made JSON (tuples and
+     * sets become lists), pickled back for {@code cloaca._json._to_json}; null when it holds anything
+     * else or nests deeper than {@code maxLevels} lists and dicts, which Python's own walk then judges
+     * (see {@link PlainPickleReader}).
+     */
+    @HostAccess.Export
+    public String plainValuePickle(String pickle, int maxLevels) {
+        JsonNode value = PlainPickleReader.read(pickle, maxLevels);
+        return value == null ? null : PickledJson.of(value);
+    }
+
     /** The version the build stamped, for {@code cloaca.__version__}. */
     @HostAccess.Export
     public String version() {
