@@ -602,6 +602,16 @@ class TestValuesToTheJvm:
         stored = _outcome(lambda v: _json._to_json(v, "value of 'v'"), value)
         assert _same(stored, walked) if isinstance(walked, (dict, list)) else stored == walked
 
+    def test_set_asks_the_jvm_unless_python_is_jit_compiled(self, monkeypatch):
+        asked = []
+        monkeypatch.setattr(_json, "_converted_by_the_jvm",
+                            lambda value, levels: asked.append(levels) or _json._walked(value, None))
+        ctx = cloaca.Context({"a": 1})
+        ctx.set("b", [1])
+        ctx.set("c", 2)  # a str or a number is checked in Python at once
+        assert asked == ([] if cloaca._host.compiled() else [65, 64])
+        assert ctx.to_dict() == {"a": 1, "b": [1], "c": 2}
+
     def test_a_whole_context_nests_one_level_more_than_a_value(self):
         assert _json._converted_by_the_jvm({"v": _nested(64)}, 65) is not _json._NOT_PLAIN
         assert _json._converted_by_the_jvm({"v": _nested(65)}, 65) is _json._NOT_PLAIN

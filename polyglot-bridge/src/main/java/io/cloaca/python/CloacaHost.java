@@ -60,24 +60,29 @@ public final class CloacaHost {
      * worker's host registers nothing and opens no runner: the script's interpreter does that.
      */
     private final Map<String, Value> workerInvokers;
+    /** Whether this interpreter's Python is JIT-compiled. */
+    private final boolean compiled;
 
-    CloacaHost(RunnerFactory runners, PythonErrors errors, KeyboardInterrupts interrupts, WorkerContexts workers) {
-        this(runners.registry(), runners, errors, interrupts, workers, null);
+    CloacaHost(RunnerFactory runners, PythonErrors errors, KeyboardInterrupts interrupts, WorkerContexts workers,
+               boolean compiled) {
+        this(runners.registry(), runners, errors, interrupts, workers, null, compiled);
     }
 
     private CloacaHost(WorkflowRegistry registry, RunnerFactory runners, PythonErrors errors,
-                       KeyboardInterrupts interrupts, WorkerContexts workers, Map<String, Value> workerInvokers) {
+                       KeyboardInterrupts interrupts, WorkerContexts workers, Map<String, Value> workerInvokers,
+                       boolean compiled) {
         this.registry = registry;
         this.runners = runners;
         this.errors = errors;
         this.interrupts = interrupts;
         this.workers = workers;
         this.workerInvokers = workerInvokers;
+        this.compiled = compiled;
     }
 
     /** The host of a worker thread's interpreter, which records each task callable the script declares in {@code invokers}. */
-    static CloacaHost forWorker(PythonErrors errors, Map<String, Value> invokers) {
-        return new CloacaHost(new WorkflowRegistry(), null, errors, null, null, invokers);
+    static CloacaHost forWorker(PythonErrors errors, Map<String, Value> invokers, boolean compiled) {
+        return new CloacaHost(new WorkflowRegistry(), null, errors, null, null, invokers, compiled);
     }
 
     private void refuseInWorker(String what) {
@@ -319,6 +324,15 @@ public final class CloacaHost {
     public String plainValuePickle(String pickle, int maxLevels) {
         JsonNode value = PlainPickleReader.read(pickle, maxLevels);
         return value == null ? null : PickledJson.of(value);
+    }
+
+    /**
+     * Whether this interpreter JIT-compiles Python ({@code --jit}): {@code cloaca._json} then checks
+     * values in Python, which compiled code does faster than a trip through the JVM.
+     */
+    @HostAccess.Export
+    public boolean compiled() {
+        return compiled;
     }
 
     /** The version the build stamped, for {@code cloaca.__version__}. */

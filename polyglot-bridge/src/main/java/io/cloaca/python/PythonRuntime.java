@@ -120,7 +120,7 @@ public final class PythonRuntime implements AutoCloseable {
                 (engine, out, err) -> newContext(b, engine, false, out, err), b.out, b.err) : null;
         this.context = newContext(b, PythonEngine.get(jit), true, b.out, b.err);
         try {
-            this.cloaca = install(context, errors -> new CloacaHost(runners, errors, interrupts, workers));
+            this.cloaca = install(context, errors -> new CloacaHost(runners, errors, interrupts, workers, jit));
             if (b.keyboardInterrupts) {
                 interrupts.takeOverFromPython(new PythonErrors(cloaca));
             }

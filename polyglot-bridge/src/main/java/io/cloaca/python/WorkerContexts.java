@@ -216,7 +216,7 @@ final class WorkerContexts implements AutoCloseable {
         HeldOutput heldErr = new HeldOutput(err);
         try {
             Context context = contexts.create(engine, heldOut, heldErr);
-            Value cloaca = PythonRuntime.install(context, errors -> CloacaHost.forWorker(errors, invokers));
+            Value cloaca = PythonRuntime.install(context, errors -> CloacaHost.forWorker(errors, invokers, jit));
             Worker worker = new Worker(engine, context, cloaca, invokers, heldOut, heldErr);
             workers.add(worker);
             return worker;
