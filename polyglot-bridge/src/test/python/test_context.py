@@ -551,6 +551,13 @@ def _shared():
     return [row, row]
 
 
+def _tuple_in_itself():
+    inner = []
+    outer = (inner,)
+    inner.append(outer)
+    return outer
+
+
 def _nested(levels):
     return TestValueConversion.nested(levels)
 
@@ -558,7 +565,8 @@ def _nested(levels):
 #: Values whose plain-type pickle the JVM reads (PlainPickleReader), one of each opcode Python's pickler
 #: writes for them: ints on both sides of each size boundary, text of 1 to 4 UTF-8 bytes a character and
 #: past 255 bytes, tuples of 0 to 4 items, sets, more than 1,000 items (one MARK group each) and more than
-#: 256 distinct keys, each repeated (memo indexes past 255), 64 levels of nesting, a str reached twice.
+#: 256 distinct keys, each repeated (memo indexes past 255), 64 levels of nesting, a str and tuples reached
+#: more than once.
 PLAIN = [{}, [], (), set(), frozenset(), [None, True, False],
          [0, 255, 256, 65535, 65536, -1, -256, 2 ** 31 - 1, -2 ** 31, 2 ** 31, -2 ** 31 - 1, 2 ** 63 - 1, -2 ** 63,
           2 ** 63, 2 ** 64 - 1],
@@ -567,10 +575,10 @@ PLAIN = [{}, [], (), set(), frozenset(), [None, True, False],
          [(1,), (1, "a"), (1, 2, 3), (1, 2, 3, 4), ([1], {"a": (2,)})], [{3, 1, 2}, frozenset(["a"])],
          list(range(2500)), {str(i): i for i in range(2500)},
          [{f"key{k}": [k, str(k)] for k in range(300)} for _ in range(3)],
-         _nested(64), ["same text " * 3] * 3]
+         _nested(64), ["same text " * 3] * 3, [("a", "b")] * 3, [((1, [2]), {"t": (3,)})] * 2]
 #: Values the JVM leaves to Python's walk, which stores them (a subclass, a shared list) or refuses them.
 NOT_PLAIN = [[float("nan")], [float("-inf")], ["\ud800"], {"k\udc00": 1}, [2 ** 64], [-2 ** 63 - 1], {1: 2},
-             [b"x"], [bytearray(b"x")], [datetime.date(2026, 1, 1)], [1 + 2j], _nested(65), _shared(),
+             [b"x"], [bytearray(b"x")], [datetime.date(2026, 1, 1)], [1 + 2j], _nested(65), _shared(), _tuple_in_itself(),
              [_Color.RED], [_Text("a")], collections.OrderedDict(a=1), collections.defaultdict(list, a=[1]),
              [True, {"deep": [object()]}]]
 

@@ -11,8 +11,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Reads the pickle (protocol 2 to 4) Python's pickler made of a value a task stores in a context, as the
@@ -51,6 +54,8 @@ final class PlainPickleReader {
     private final List<JsonNode> stack = new ArrayList<>();
     private final List<Integer> marks = new ArrayList<>();
     private final List<JsonNode> memo = new ArrayList<>();
+    /** The arrays made of tuples, which may be reached twice (see {@link #recall}). */
+    private final Set<JsonNode> tuples = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private PlainPickleReader(byte[] in) {
         this.in = in;
@@ -98,8 +103,9 @@ final class PlainPickleReader {
                 case EMPTY_LIST, EMPTY_SET -> stack.add(NODES.arrayNode());
                 case EMPTY_DICT -> stack.add(NODES.objectNode());
                 case EMPTY_TUPLE -> stack.add(NODES.arrayNode());
-                case TUPLE1, TUPLE2, TUPLE3 -> stack.add(array(stack.size() - (op - TUPLE1 + 1)));
-                case TUPLE, FROZENSET -> stack.add(array(popMark()));
+                case TUPLE1, TUPLE2, TUPLE3 -> stack.add(tuple(stack.size() - (op - TUPLE1 + 1)));
+                case TUPLE -> stack.add(tuple(popMark()));
+                case FROZENSET -> stack.add(array(popMark()));
                 case APPEND -> append(stack.size() - 1);
                 case APPENDS, ADDITEMS -> append(popMark());
                 case SETITEM -> setItems(stack.size() - 2);
@@ -133,6 +139,12 @@ final class PlainPickleReader {
         ArrayNode array = NODES.arrayNode();
         addTo(array, from);
         return array;
+    }
+
+    private ArrayNode tuple(int from) throws NotPlain {
+        ArrayNode tuple = array(from);
+        tuples.add(tuple);
+        return tuple;
     }
 
     /** Adds the items from {@code from} up to the array just below them. */
@@ -178,12 +190,14 @@ final class PlainPickleReader {
     }
 
     /**
-     * A value the pickler wrote once and refers to again: a str may repeat (a record's keys do); a list
-     * or dict reached twice is shared, or contains itself, which only Python's walk can tell apart.
+     * A value the pickler wrote once and refers to again: a str may repeat (a record's keys do), and so
+     * may a tuple (a constant one in every record), written out again wherever it is. A list, dict or
+     * set reached twice is shared, or contains itself, which only Python's walk can tell apart. A tuple
+     * cannot contain itself but through one of those, which the pickler memoizes before their items.
      */
     private JsonNode recall(int index) throws NotPlain {
         JsonNode value = index < memo.size() ? memo.get(index) : null;
-        if (!(value instanceof TextNode)) {
+        if (!(value instanceof TextNode) && !tuples.contains(value)) {
             throw new NotPlain();
         }
         return value;
