@@ -36,7 +36,7 @@ def _to_json(value, where=None):
     """A copy of ``value`` made only of JSON types, or TypeError/OverflowError/ValueError saying what is
     wrong. ``where`` names ``value`` in messages; None means ``value`` is a whole context's dict, whose
     values are then named by their keys."""
-    if type(value) in _PICKLED_CONTAINERS and not _jit_compiled():
+    if value and type(value) in _PICKLED_CONTAINERS and not _jit_compiled():  # Context() walks nothing
         converted = _converted_by_the_jvm(value, _MAX_DEPTH + (where is None))
         if converted is not _NOT_PLAIN:
             return converted
