@@ -387,8 +387,9 @@ final class TaskExecutor {
         if (!result.recorded()) {
             // Worth a warning: the attempt's work may have been done twice (a retry or another runner).
             LOG.warn("Outcome of task {} attempt {} (execution {}) dropped: its claim no longer holds (the attempt"
-                    + " timed out, or its lease expired and another runner took the task); the outcome recorded"
-                    + " under the current claim stands", task.taskName(), task.attempt(), task.executionId());
+                    + " timed out, its lease expired and another runner took the task, or a process with another"
+                    + " version of the workflow failed the execution); the outcome recorded under the current claim"
+                    + " stands", task.taskName(), task.attempt(), task.executionId());
             return next;
         }
         if (outcome instanceof TaskOutcome.Retry retry) {

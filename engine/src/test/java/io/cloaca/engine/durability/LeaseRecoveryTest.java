@@ -248,7 +248,7 @@ class LeaseRecoveryTest {
         List<String> roots = store.createExecution(id, "evolving", old, "{}", clock.millis());
         Claimant dead = new Claimant("dead-runner", deadOwner(), LEASE.toMillis());
         store.claim(roots.get(0), dead, clock.millis()).orElseThrow();
-        store.claim(roots.get(1), dead, clock.millis()).orElseThrow();
+        ClaimedTask late = store.claim(roots.get(1), dead, clock.millis()).orElseThrow();
         String self = liveOwner();
         ClaimedTask ours = store.claim(roots.get(2), new Claimant("this-runner", self, LEASE.toMillis()),
                 clock.millis()).orElseThrow();
@@ -264,6 +264,10 @@ class LeaseRecoveryTest {
             assertEquals("another version", task.lastError());
         }
         assertEquals(ExecutionStatus.Failed, store.findExecution(id).orElseThrow().status());
+        // A holder that was only slow, coming back with its outcome, records nothing.
+        assertFalse(store.finish(late, new TaskOutcome.Succeeded("{}"), old, null, clock.millis()).recorded());
+        assertEquals(TaskStatus.Failed, store.listTasks(id).stream().filter(t -> t.id().equals(late.taskId()))
+                .findFirst().orElseThrow().status());
     }
 
     @Test
