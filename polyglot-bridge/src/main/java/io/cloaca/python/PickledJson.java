@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 
+import static io.cloaca.python.PickleOpcodes.*;
+
 /**
  * JSON values written as a pickle (protocol 2) for Python's {@code _pickle.loads}: how contexts reach
  * Python. GraalPy's {@code json.loads} takes time quadratic in the length of each list it reads (every
@@ -23,11 +25,6 @@ import java.util.Map;
  */
 final class PickledJson {
 
-    private static final char PROTO = 0x80, STOP = '.', NONE = 'N', NEWTRUE = 0x88, NEWFALSE = 0x89;
-    private static final char BININT = 'J', BININT1 = 'K', BININT2 = 'M', LONG1 = 0x8a, LONG4 = 0x8b;
-    private static final char BINFLOAT = 'G', BINUNICODE = 'X';
-    private static final char EMPTY_LIST = ']', EMPTY_DICT = '}', MARK = '(', APPENDS = 'e', SETITEMS = 'u';
-    private static final char BINPUT = 'q', LONG_BINPUT = 'r', BINGET = 'h', LONG_BINGET = 'j';
     /** Items per MARK ... APPENDS/SETITEMS group, as CPython's pickler batches them. */
     private static final int BATCH = 1000;
 

@@ -17,6 +17,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
+import static io.cloaca.python.PickleOpcodes.*;
+
 /**
  * Reads the pickle (protocol 2 to 4) Python's pickler made of a value a task stores in a context, as the
  * JSON the context will hold, or answers null for anything else: how {@code Context.set} checks and
@@ -31,14 +33,6 @@ import java.util.Set;
  */
 final class PlainPickleReader {
 
-    private static final int PROTO = 0x80, FRAME = 0x95, STOP = '.', MARK = '(';
-    private static final int NONE = 'N', NEWTRUE = 0x88, NEWFALSE = 0x89;
-    private static final int BININT = 'J', BININT1 = 'K', BININT2 = 'M', LONG1 = 0x8a, LONG4 = 0x8b, BINFLOAT = 'G';
-    private static final int SHORT_BINUNICODE = 0x8c, BINUNICODE = 'X', BINUNICODE8 = 0x8d;
-    private static final int EMPTY_LIST = ']', APPEND = 'a', APPENDS = 'e', EMPTY_DICT = '}', SETITEM = 's',
-            SETITEMS = 'u', EMPTY_SET = 0x8f, ADDITEMS = 0x90, FROZENSET = 0x91;
-    private static final int EMPTY_TUPLE = ')', TUPLE1 = 0x85, TUPLE2 = 0x86, TUPLE3 = 0x87, TUPLE = 't';
-    private static final int MEMOIZE = 0x94, BINPUT = 'q', LONG_BINPUT = 'r', BINGET = 'h', LONG_BINGET = 'j';
     private static final BigInteger U64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
