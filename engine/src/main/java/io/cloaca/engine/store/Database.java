@@ -39,7 +39,8 @@ public final class Database implements AutoCloseable {
     private final DatabaseUrl url;
     private final Dialect dialect;
     private final HikariDataSource pool;
-    private final Path temporaryFile;
+    /** Removes what this pool leaves on disk once it is closed: a temporary file, a reader's WAL files. */
+    private final Runnable afterClose;
     private final GroupCommit groupCommit;
     /** SQLite only: checkpoints off the writer lane; null on PostgreSQL. */
     private final WalCheckpointer checkpointer;
@@ -50,11 +51,11 @@ public final class Database implements AutoCloseable {
     /** How long unused migration connections stay open (HikariCP's shortest idle timeout). */
     private static final java.time.Duration MIGRATION_IDLE = java.time.Duration.ofSeconds(10);
 
-    private Database(DatabaseUrl url, Dialect dialect, HikariDataSource pool, Path temporaryFile) {
+    private Database(DatabaseUrl url, Dialect dialect, HikariDataSource pool, Runnable afterClose) {
         this.url = url;
         this.dialect = dialect;
         this.pool = pool;
-        this.temporaryFile = temporaryFile;
+        this.afterClose = afterClose;
         this.groupCommit = new GroupCommit(pool, dialect.singleWriter() ? 1 : groupCommitLanes(pool));
         this.checkpointer = dialect.singleWriter() ? new WalCheckpointer(pool, pool.getPoolName()) : null;
     }
@@ -88,8 +89,9 @@ public final class Database implements AutoCloseable {
      * As {@link #open}, for tools that only read another process's database ({@code cloaca executions},
      * {@code cloaca ui}): a SQLite file is opened read-only and its journal mode left as it is, so that
      * the file is never created or changed (setting WAL mode would turn an empty file into a database).
-     * SQLite's own {@code -wal} and {@code -shm} files may appear beside a WAL database that no runner
-     * has open: a reader needs them, and only a writer may remove them. PostgreSQL opens as usual.
+     * SQLite's own {@code -wal} and {@code -shm} files, which a reader of a WAL database that no runner has
+     * open must create, are removed on close as a runner's last connection removes them. PostgreSQL opens
+     * as usual.
      *
      * @throws CloacaException (INVALID_ARGUMENT) for an in-memory URL (a fresh one is empty); (STORAGE)
      *                         when the file does not exist or the server cannot be reached
@@ -165,7 +167,10 @@ public final class Database implements AutoCloseable {
         hikari.setDataSource(new StatementCachingDataSource(sqlite));
         String failure = "Cannot open SQLite database '" + file + "'";
         try {
-            return new Database(url, Dialect.SQLITE, start(hikari, failure), temporary);
+            Path made = temporary;
+            Runnable afterClose = made != null ? () -> deleteTemporary(made)
+                    : readOnly ? () -> SqliteReaderFiles.removeIfUnused(url.file()) : () -> { };
+            return new Database(url, Dialect.SQLITE, start(hikari, failure), afterClose);
         } catch (CloacaException e) {
             if (readOnly && cannotCreateSharedMemory(file)) {
                 throw CloacaException.storage(failure + " to read it: its runners keep it in WAL mode, whose readers "
@@ -215,7 +220,7 @@ public final class Database implements AutoCloseable {
         HikariConfig hikari = baseConfig("cloaca-pg", poolSize);
         hikari.setConnectionTimeout(Math.max(CONNECT_TIMEOUT.toMillis(), timeoutSeconds * 1000L));
         hikari.setDataSource(postgres);
-        return new Database(url, Dialect.POSTGRESQL, start(hikari, "Cannot connect to database " + url.redacted()), null);
+        return new Database(url, Dialect.POSTGRESQL, start(hikari, "Cannot connect to database " + url.redacted()), () -> { });
     }
 
     private static HikariConfig baseConfig(String name, int poolSize) {
@@ -487,14 +492,17 @@ public final class Database implements AutoCloseable {
             }
         }
         pool.close();
-        if (temporaryFile != null) {
-            for (String suffix : new String[] {"", "-wal", "-shm"}) {
-                try {
-                    Files.deleteIfExists(Path.of(temporaryFile + suffix));
-                } catch (IOException ignored) {
-                    // a leftover temp file is harmless and the OS cleans its temp dir
-                }
+        afterClose.run();
+    }
+
+    private static void deleteTemporary(Path temporaryFile) {
+        for (String suffix : new String[] {"", "-wal", "-shm"}) {
+            try {
+                Files.deleteIfExists(Path.of(temporaryFile + suffix));
+            } catch (IOException ignored) {
+                // a leftover temp file is harmless and the OS cleans its temp dir
             }
         }
     }
+
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -159,12 +160,25 @@ public abstract sealed class LivenessLock implements AutoCloseable {
             this.directory = database.toAbsolutePath().resolveSibling(database.getFileName() + "-owners");
             this.file = directory.resolve(owner() + ".lock");
             try {
-                Files.createDirectories(directory);
-                this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                this.channel = createInDirectory(directory, file);
                 this.lock = channel.lock();
             } catch (IOException e) {
                 HELD.remove(owner());
                 throw CloacaException.storage("Cannot take the liveness lock " + file + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Creates {@code file}, and its directory, which the last owner to leave removes, if need be again. */
+        private static FileChannel createInDirectory(Path directory, Path file) throws IOException {
+            for (int attempt = 1; ; attempt++) {
+                Files.createDirectories(directory);
+                try {
+                    return FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                } catch (NoSuchFileException removedMeanwhile) {
+                    if (attempt == 3) {
+                        throw removedMeanwhile;
+                    }
+                }
             }
         }
 
@@ -205,6 +219,10 @@ public abstract sealed class LivenessLock implements AutoCloseable {
                 Files.deleteIfExists(file);
                 lock.release();
                 channel.close();
+                // The last owner to leave takes the directory too, so that none is left beside the database.
+                Files.deleteIfExists(directory);
+            } catch (DirectoryNotEmptyException othersRemain) {
+                // another owner's file, live or left by a killed process for the next probe to remove
             } catch (IOException e) {
                 LOG.debug("Liveness lock {} not cleaned up: {}", file, e.getMessage());
             }

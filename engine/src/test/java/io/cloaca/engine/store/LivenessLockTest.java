@@ -78,17 +78,25 @@ class LivenessLockTest {
     }
 
     @Test
-    void a_sqlite_owner_file_goes_with_a_clean_close() throws Exception {
+    void a_sqlite_owner_file_goes_with_a_clean_close_and_the_folder_with_the_last_owner() throws Exception {
         assumeTrue(!TestDatabases.postgres());
         Path file = dir.resolve("clean.db");
         try (Database database = Database.open(DatabaseUrl.parse("sqlite://" + file), 1, true)) {
             Path owners = dir.resolve("clean.db-owners");
-            String owner;
-            try (LivenessLock lock = LivenessLock.open(database)) {
-                owner = lock.owner();
-                assertTrue(Files.exists(owners.resolve(owner + ".lock")));
+            String first;
+            try (LivenessLock stays = LivenessLock.open(database)) {
+                try (LivenessLock lock = LivenessLock.open(database)) {
+                    first = lock.owner();
+                    assertTrue(Files.exists(owners.resolve(first + ".lock")));
+                }
+                assertFalse(Files.exists(owners.resolve(first + ".lock")));
+                assertTrue(Files.exists(owners.resolve(stays.owner() + ".lock")), "another owner's file went");
             }
-            assertFalse(Files.exists(owners.resolve(owner + ".lock")));
+            assertFalse(Files.exists(owners), "the last owner to leave left the folder beside the database");
+
+            try (LivenessLock next = LivenessLock.open(database)) {
+                assertTrue(Files.exists(owners.resolve(next.owner() + ".lock")), "the folder was not made again");
+            }
         }
     }
 
