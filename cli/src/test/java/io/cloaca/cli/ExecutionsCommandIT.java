@@ -44,6 +44,8 @@ class ExecutionsCommandIT {
         CloacaProcess.Result after = CloacaProcess.run(Map.of(), "executions", executionId, "--database", url);
         assertEquals(0, after.exitCode(), after::toString);
         assertEquals(tasks.stdout(), after.stdout(), after::toString);
+        assertEquals(List.of(dir.resolve("history.db")), siblings(dir.resolve("history.db")),
+                "the run or the readers left files beside the database");
     }
 
     /**
