@@ -464,15 +464,17 @@ def _same(a, b):
 
 #: JSON a context may hold (64-bit integers, finite floats, Unicode text), written to test every opcode
 #: PickledJson uses: small and large integers on both sides of each size boundary, text of 1 to 4 UTF-8
-#: bytes a character, more than 1,000 list elements (one MARK group each) and more than 256 distinct keys,
-#: each repeated (fetched from the unpickler's memo past index 255).
+#: bytes a character, more than 1,000 list elements (one MARK group each), more than 256 distinct keys and
+#: values, each repeated (fetched from the unpickler's memo past index 255), and strings that occur as both
+#: key and value.
 STORABLE = ["{}", "[]", "null", "true", "false", "0", "-0", "255", "256", "65535", "65536", "-1", "-256",
             "2147483647", "-2147483648", "2147483648", "-2147483649", "9223372036854775807",
             "-9223372036854775808", "18446744073709551615", "0.0", "-0.0", "1.5", "1e300", "5e-324", "1E2",
             "-1.7976931348623157e308", '""', '"abc"', '"caf\\u00e9 \\u20ac \\ud83d\\ude00"', '"café € 😀 中文"',
             '"a\\u0000b"', '"\\\\\\"/\\b\\f\\n\\r\\t"', '{"a": 1, "b": 2, "a": 3}',
             ' {"x" : [1, 2.0, "3", null, true, {"y": []}]}\n', json.dumps(list(range(2500))),
-            json.dumps([{f"key{k}": [k, str(k)] for k in range(300)} for _ in range(3)])]
+            json.dumps([{f"key{k}": [k, str(k)] for k in range(300)} for _ in range(3)]),
+            '["x", "x", "", "", "caf\u00e9", "café", {"x": "x", "": ""}, {"x": ["x"]}, "once"]']
 #: JSON text a context refuses (a lone surrogate, infinity, an integer beyond 64 bits), read all the same.
 UNSTORABLE = ['"\\ud800"', '"x\\udc00y"', "1e400", "1" + "0" * 40, "-" + "9" * 300, "9" * 700]  # 700: LONG4
 

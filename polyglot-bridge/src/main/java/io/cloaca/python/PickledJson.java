@@ -17,7 +17,7 @@ import static io.cloaca.python.PickleOpcodes.*;
  * Python. GraalPy's {@code json.loads} takes time quadratic in the length of each list it reads (every
  * append shifts the list's whole spare capacity; 80,000 elements took 2-3.5 s, a dict of as many keys
  * 0.4 s), while its unpickler builds lists in linear time and small values in a fifth of json.loads's
- * time. Only the opcodes of plain values and the memo (for repeated keys) are written, no globals, so the
+ * time. Only the opcodes of plain values and the memo (for repeated strings) are written, no globals, so the
  * bytes can build nothing but dicts, lists, str, int, float, bool and None.
  *
  * <p>The bytes travel as a {@link String} of chars 0-255, which crosses into Python as text and becomes
@@ -30,11 +30,17 @@ final class PickledJson {
 
     private final StringBuilder out = new StringBuilder();
     /**
-     * Keys already written, by their index in the unpickler's memo: a list of records repeats its keys
-     * in every record, and decoding a string is most of what unpickling a record costs under GraalPy
-     * (a dict of four strings 2.5x the time of one with one new string and three fetched from the memo).
+     * How many times each string occurs in the value, keys and values alike. Decoding a string is most
+     * of what unpickling a record costs under GraalPy, and a list of records repeats its keys in every
+     * record and often values too (a status, a tag): those are written once and then fetched from the
+     * unpickler's memo (20,000 four-field records whose two tags were the same strings: 94-102 ms to
+     * unpickle with only the keys memoized, 48-49 ms with the tags too). Memoizing every string made
+     * values that never repeat slower to send (a memo entry each, 20% more bytes); counting first keeps
+     * the memo for strings that occur more than once.
      */
-    private final Map<String, Integer> keys = new HashMap<>();
+    private final Map<String, Integer> occurrences = new HashMap<>();
+    /** Repeated strings already written, by their index in the unpickler's memo. */
+    private final Map<String, Integer> memo = new HashMap<>();
 
     private PickledJson() {
     }
@@ -43,6 +49,7 @@ final class PickledJson {
     static String of(JsonNode value) {
         PickledJson pickle = new PickledJson();
         pickle.out.append(PROTO).append((char) 2);
+        pickle.count(value);
         pickle.write(value);
         return pickle.out.append(STOP).toString();
     }
@@ -67,7 +74,7 @@ final class PickledJson {
         switch (value.getNodeType()) {
             case OBJECT -> writeObject(value);
             case ARRAY -> writeArray(value);
-            case STRING -> writeText(value.textValue());
+            case STRING -> writeString(value.textValue());
             case NUMBER -> {
                 if (value.canConvertToInt() && value.isIntegralNumber()) {
                     writeInt(value.intValue());
@@ -91,7 +98,7 @@ final class PickledJson {
             out.append(MARK);
             for (int n = 0; n < BATCH && fields.hasNext(); n++) {
                 Map.Entry<String, JsonNode> field = fields.next();
-                writeKey(field.getKey());
+                writeString(field.getKey());
                 write(field.getValue());
             }
             out.append(SETITEMS);
@@ -143,15 +150,31 @@ final class PickledJson {
         }
     }
 
-    private void writeKey(String key) {
-        Integer index = keys.get(key);
+    private void count(JsonNode value) {
+        switch (value.getNodeType()) {
+            case OBJECT -> value.fields().forEachRemaining(field -> {
+                occurrences.merge(field.getKey(), 1, Integer::sum);
+                count(field.getValue());
+            });
+            case ARRAY -> value.forEach(this::count);
+            case STRING -> occurrences.merge(value.textValue(), 1, Integer::sum);
+            default -> { }
+        }
+    }
+
+    private void writeString(String text) {
+        if (occurrences.get(text) == 1) {
+            writeText(text);
+            return;
+        }
+        Integer index = memo.get(text);
         if (index != null) {
             writeMemoOp(BINGET, LONG_BINGET, index);
             return;
         }
-        writeText(key);
-        index = keys.size();
-        keys.put(key, index);
+        writeText(text);
+        index = memo.size();
+        memo.put(text, index);
         writeMemoOp(BINPUT, LONG_BINPUT, index);
     }
 
