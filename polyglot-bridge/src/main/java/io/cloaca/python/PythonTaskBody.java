@@ -59,7 +59,7 @@ final class PythonTaskBody implements TaskBody {
         WorkerContexts.Worker worker = workers == null ? null : workers.acquire(key).orElse(null);
         String reply;
         try {
-            reply = (worker == null ? invoker : worker.invoker(key)).execute(PickledJson.of(input.toJsonNode()),
+            reply = (worker == null ? invoker : worker.invoker(key)).execute(input.read(PickledJson::of),
                     new PythonTaskHandle(handle, worker == null ? errors : worker.errors())).asString();
         } finally {
             if (worker != null) {
@@ -74,7 +74,7 @@ final class PythonTaskBody implements TaskBody {
             throw new TaskFailedException("The task's output could not be read as JSON: " + Context.problem(e), reply);
         }
         if (answer.path("ok").asBoolean(false)) {
-            return Context.of((ObjectNode) answer.get("context"));
+            return Context.owning((ObjectNode) answer.get("context"));
         }
         throw new TaskFailedException(answer.path("error").asText("Python task execution failed"),
                 answer.path("details").isNull() ? null : answer.path("details").asText(null));

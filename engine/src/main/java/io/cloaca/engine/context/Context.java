@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cloaca.engine.CloacaException;
 
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The data a workflow passes from task to task: a JSON object. Java tasks receive one, change it and
@@ -51,11 +52,29 @@ public final class Context {
     }
 
     /**
+     * A context holding {@code node} itself, for a tree its caller has just made (parsed, merged) and
+     * hands over, never to use it again: copying a long context was most of what moving it cost.
+     */
+    public static Context owning(ObjectNode node) {
+        return new Context(Objects.requireNonNull(node, "node"));
+    }
+
+    /**
      * Parses a JSON object.
      *
      * @throws CloacaException (INVALID_ARGUMENT) when the text is not JSON or not an object
      */
     public static Context fromJson(String json) {
+        return new Context(parseObject(json));
+    }
+
+    /**
+     * The JSON object {@code json} holds, as {@link #fromJson} reads it, for a caller that wants the
+     * tree itself.
+     *
+     * @throws CloacaException (INVALID_ARGUMENT) when the text is not JSON or not an object
+     */
+    public static ObjectNode parseObject(String json) {
         JsonNode node;
         try {
             node = JSON.readTree(json);
@@ -66,7 +85,7 @@ public final class Context {
             throw CloacaException.invalidArgument("Context JSON must be an object, got: "
                     + (node == null ? "nothing" : node.getNodeType().name().toLowerCase()));
         }
-        return new Context((ObjectNode) node);
+        return (ObjectNode) node;
     }
 
     /**
@@ -109,6 +128,14 @@ public final class Context {
     /** A deep copy of the underlying JSON object. */
     public ObjectNode toJsonNode() {
         return data.deepCopy();
+    }
+
+    /**
+     * What {@code reader} makes of the underlying JSON object itself, not a copy; it must neither change
+     * nor keep the object (a serializer).
+     */
+    public <T> T read(Function<? super ObjectNode, T> reader) {
+        return reader.apply(data);
     }
 
     public String toJson() {

@@ -289,7 +289,7 @@ final class TaskExecutor {
                 && definition.dependencies().get(0).toString().equals(carried.taskName)) {
             return Context.fromJson(carried.output);
         }
-        return Context.of(store.mergedOutputs(task.executionId(), definition.dependencies()));
+        return Context.owning(store.mergedOutputs(task.executionId(), definition.dependencies()));
     }
 
     /**

@@ -156,7 +156,7 @@ public final class ExecutionProgress {
         Map<String, ObjectNode> byName = new LinkedHashMap<>(skippedOutputs);
         outputs.forEach((name, json) -> {
             if (json != null) {
-                byName.put(name, Context.fromJson(json).toJsonNode());
+                byName.put(name, Context.parseObject(json));
             }
         });
         return merge(names, byName);

@@ -31,7 +31,7 @@ final class ExecutionQueries {
         Map<String, ObjectNode> outputs = new HashMap<>();
         stored.forEach((name, json) -> {
             if (json != null) {
-                outputs.put(name, Context.fromJson(json).toJsonNode());
+                outputs.put(name, Context.parseObject(json));
             }
         });
         return ExecutionProgress.merge(names, outputs);

@@ -180,7 +180,7 @@ final class Propagation {
                 } catch (SQLException e) {
                     throw new Rows.Uncaught(e);
                 }
-                return Context.fromJson(initial[0]).toJsonNode();
+                return Context.parseObject(initial[0]);
             }
 
             @Override
