@@ -53,7 +53,7 @@ public final class Context {
 
     /**
      * A context holding {@code node} itself, for a tree its caller has just made (parsed, merged) and
-     * hands over, never to use it again: copying a long context was most of what moving it cost.
+     * hands over, never to use it again: a copy of it would only be more garbage for the collector.
      */
     public static Context owning(ObjectNode node) {
         return new Context(Objects.requireNonNull(node, "node"));

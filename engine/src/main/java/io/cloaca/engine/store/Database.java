@@ -220,7 +220,8 @@ public final class Database implements AutoCloseable {
         HikariConfig hikari = baseConfig("cloaca-pg", poolSize);
         hikari.setConnectionTimeout(Math.max(CONNECT_TIMEOUT.toMillis(), timeoutSeconds * 1000L));
         hikari.setDataSource(postgres);
-        return new Database(url, Dialect.POSTGRESQL, start(hikari, "Cannot connect to database " + url.redacted()), () -> { });
+        HikariDataSource pool = start(hikari, "Cannot connect to database " + url.redacted());
+        return new Database(url, Dialect.POSTGRESQL, pool, () -> { });
     }
 
     private static HikariConfig baseConfig(String name, int poolSize) {
