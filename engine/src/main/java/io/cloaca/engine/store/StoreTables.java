@@ -36,6 +36,8 @@ final class StoreTables {
     static final String ENQUEUE = "queued = 1, queued_at = ?";
     /** SET items that take a task out of the Ready queue; every move from Ready carries them. */
     static final String DEQUEUE = "queued = NULL, queued_at = NULL";
+    /** SET items that end a task's claim, its token left in the row (see TaskCompletion's alreadyRecorded). */
+    static final String UNCLAIM = "claimed_by = NULL, claim_owner = NULL, lease_expires_at = NULL";
 
     final Database database;
     final String executions;

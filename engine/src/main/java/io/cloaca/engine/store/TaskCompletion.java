@@ -329,7 +329,7 @@ final class TaskCompletion {
         return new FinishResult(true, List.of(), claimed, ended);
     }
 
-    private static final String OWNED = ", claimed_by = NULL, claim_owner = NULL, lease_expires_at = NULL WHERE id = ? AND ";
+    private static final String OWNED = ", " + StoreTables.UNCLAIM + " WHERE id = ? AND ";
 
     /**
      * The write of a success or a final failure, if the claim still holds (the token stays in the row, see
@@ -426,8 +426,8 @@ final class TaskCompletion {
         return tables.database.inExecutionTransaction(task.executionId(), c -> {
             tables.lockExecution(c, task.executionId());
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + FAIL.set()
-                    + ", last_error = ?, completed_at = ?, claimed_by = NULL, claim_owner = NULL,"
-                    + " lease_expires_at = NULL, updated_at = ? WHERE id = ? AND " + FAIL.guard()
+                    + ", last_error = ?, completed_at = ?, " + StoreTables.UNCLAIM + ", updated_at = ? WHERE id = ? AND "
+                    + FAIL.guard()
                     + " AND claim_token = ?")) {
                 ps.setString(1, error);
                 ps.setLong(2, now);
@@ -439,8 +439,8 @@ final class TaskCompletion {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + tables.tasks + " SET " + FAIL_UNFINISHED.set()
-                    + ", last_error = ?, completed_at = ?, claimed_by = NULL, claim_owner = NULL, lease_expires_at = NULL, "
-                    + StoreTables.DEQUEUE + ", updated_at = ? WHERE execution_id = ? AND " + FAIL_UNFINISHED.guard())) {
+                    + ", last_error = ?, completed_at = ?, " + StoreTables.UNCLAIM + ", " + StoreTables.DEQUEUE
+                    + ", updated_at = ? WHERE execution_id = ? AND " + FAIL_UNFINISHED.guard())) {
                 ps.setString(1, error);
                 ps.setLong(2, now);
                 ps.setLong(3, now);
