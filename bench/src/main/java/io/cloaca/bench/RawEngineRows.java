@@ -7,7 +7,6 @@ import io.cloaca.engine.store.RowIds;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The rows a 1-task workflow leaves, written with plain JDBC and nothing else, in the engine's own tables
@@ -55,55 +54,129 @@ final class RawEngineRows {
     /** {@code workflows} 1-task workflows' rows written by {@code threads} workers. */
     Throughput throughput(int workflows, int threads) throws Exception {
         return RawWorkers.run(backend, setup, workflows, threads, 2, (c, lock) -> {
-            Statements statements = new Statements(c.prepareStatement(createExecution),
-                    c.prepareStatement(createTask), c.prepareStatement(completeTask),
-                    c.prepareStatement(completeExecution));
-            return i -> runWorkflow(c, lock, statements);
+            PreparedStatement execution = c.prepareStatement(createExecution);
+            PreparedStatement task = c.prepareStatement(createTask);
+            PreparedStatement outcome = c.prepareStatement(completeTask);
+            PreparedStatement end = c.prepareStatement(completeExecution);
+            return i -> {
+                Rows rows = Rows.next();
+                RawWorkers.transaction(c, lock, null, () -> {
+                    rows.bindExecution(execution, 1);
+                    execution.executeUpdate();
+                    rows.bindTask(task, 1);
+                    task.executeUpdate();
+                });
+                RawWorkers.transaction(c, lock, null, () -> {
+                    rows.bindOutcome(outcome, 1);
+                    rows.bindEnd(end, 1);
+                    rows.check(outcome.executeUpdate(), end.executeUpdate());
+                });
+            };
         });
     }
 
-    /** One worker's prepared statements, in the order a workflow uses them. */
-    private record Statements(PreparedStatement createExecution, PreparedStatement createTask,
-                              PreparedStatement completeTask, PreparedStatement completeExecution) {
+    /**
+     * One writer alone writing {@code workflows} 1-task workflows' rows one after another, each timed from
+     * its first statement to its second commit, after {@code warmup} untimed: the least a lone execution's
+     * two transactions cost the database, with nothing read, locked or decided. On PostgreSQL each
+     * transaction's statements and its COMMIT go in one round trip, as the engine sends its own; SQLite has
+     * no round trips to save.
+     */
+    Latencies singleWriter(int warmup, int workflows) throws SQLException {
+        Latencies latencies = new Latencies();
+        boolean pipelined = !backend.singleWriter();
+        try (Connection c = backend.rawConnection(setup);
+             PreparedStatement create = c.prepareStatement(pipelined
+                     ? createExecution + ";\n" + createTask + ";\nCOMMIT" : createExecution);
+             PreparedStatement task = c.prepareStatement(createTask);
+             PreparedStatement finish = c.prepareStatement(pipelined
+                     ? completeTask + ";\n" + completeExecution + ";\nCOMMIT" : completeTask);
+             PreparedStatement end = c.prepareStatement(completeExecution)) {
+            for (int i = 0; i < warmup + workflows; i++) {
+                Rows rows = Rows.next();
+                long start = System.nanoTime();
+                RawWorkers.transaction(c, null, null, () -> {
+                    if (pipelined) {
+                        rows.bindTask(create, rows.bindExecution(create, 1));
+                        create.execute();
+                    } else {
+                        rows.bindExecution(create, 1);
+                        create.executeUpdate();
+                        rows.bindTask(task, 1);
+                        task.executeUpdate();
+                    }
+                });
+                RawWorkers.transaction(c, null, null, () -> {
+                    if (pipelined) {
+                        rows.bindEnd(finish, rows.bindOutcome(finish, 1));
+                        finish.execute();
+                        int outcome = finish.getUpdateCount();
+                        finish.getMoreResults();
+                        rows.check(outcome, finish.getUpdateCount());
+                    } else {
+                        rows.bindOutcome(finish, 1);
+                        rows.bindEnd(end, 1);
+                        rows.check(finish.executeUpdate(), end.executeUpdate());
+                    }
+                });
+                if (i >= warmup) {
+                    latencies.add(System.nanoTime() - start);
+                }
+            }
+        }
+        return latencies;
     }
 
-    private static void runWorkflow(Connection c, ReentrantLock lock, Statements statements)
-            throws SQLException {
-        String executionId = RowIds.next();
-        String taskId = RowIds.next();
-        String token = RowIds.next();
-        long now = System.currentTimeMillis();
-        RawWorkers.transaction(c, lock, null, () -> {
-            PreparedStatement execution = statements.createExecution();
-            execution.setString(1, executionId);
-            execution.setString(2, "{}");
-            execution.setLong(3, now);
-            execution.setLong(4, now);
-            execution.executeUpdate();
-            PreparedStatement task = statements.createTask();
-            task.setString(1, taskId);
-            task.setString(2, executionId);
-            task.setString(3, token);
-            task.setLong(4, now + 60_000);
-            task.setLong(5, now);
-            task.setLong(6, now);
-            task.executeUpdate();
-        });
-        RawWorkers.transaction(c, lock, null, () -> {
-            PreparedStatement task = statements.completeTask();
-            task.setString(1, "{}");
-            task.setLong(2, now);
-            task.setLong(3, now);
-            task.setString(4, taskId);
-            task.setString(5, token);
-            PreparedStatement execution = statements.completeExecution();
-            execution.setString(1, "{}");
-            execution.setLong(2, now);
-            execution.setLong(3, now);
-            execution.setString(4, executionId);
-            if (task.executeUpdate() != 1 || execution.executeUpdate() != 1) {
+    /** One workflow's keys and time, bound into the four statements from {@code index} on. */
+    private record Rows(String executionId, String taskId, String token, long now) {
+
+        static Rows next() {
+            return new Rows(RowIds.next(), RowIds.next(), RowIds.next(), System.currentTimeMillis());
+        }
+
+        int bindExecution(PreparedStatement ps, int index) throws SQLException {
+            int i = index;
+            ps.setString(i++, executionId);
+            ps.setString(i++, "{}");
+            ps.setLong(i++, now);
+            ps.setLong(i++, now);
+            return i;
+        }
+
+        int bindTask(PreparedStatement ps, int index) throws SQLException {
+            int i = index;
+            ps.setString(i++, taskId);
+            ps.setString(i++, executionId);
+            ps.setString(i++, token);
+            ps.setLong(i++, now + 60_000);
+            ps.setLong(i++, now);
+            ps.setLong(i++, now);
+            return i;
+        }
+
+        int bindOutcome(PreparedStatement ps, int index) throws SQLException {
+            int i = index;
+            ps.setString(i++, "{}");
+            ps.setLong(i++, now);
+            ps.setLong(i++, now);
+            ps.setString(i++, taskId);
+            ps.setString(i++, token);
+            return i;
+        }
+
+        int bindEnd(PreparedStatement ps, int index) throws SQLException {
+            int i = index;
+            ps.setString(i++, "{}");
+            ps.setLong(i++, now);
+            ps.setLong(i++, now);
+            ps.setString(i++, executionId);
+            return i;
+        }
+
+        void check(int outcomeRows, int endRows) {
+            if (outcomeRows != 1 || endRows != 1) {
                 throw new IllegalStateException("raw rows: execution " + executionId + " was not Running");
             }
-        });
+        }
     }
 }
