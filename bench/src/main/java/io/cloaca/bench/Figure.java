@@ -8,7 +8,6 @@ public enum Figure {
     RAW_THROUGHPUT("Raw JDBC claim+complete, 2 commits/task, 4 workers"),
     RAW_COMMIT_LATENCY("Raw JDBC 1 writer: one commit (p50 / p99) and tasks/s"),
     RAW_ENGINE_ROWS("Raw JDBC writing a 1-task workflow's rows (2 INSERTs, 2 UPDATEs, 2 commits), 4 workers"),
-    RAW_ENGINE_ROWS_LATENCY("Raw JDBC writing a 1-task workflow's rows, 1 writer, a round trip per commit (p50 / p99)"),
     JAVA_ONE_THROUGHPUT("Java tasks/s, 1-task workflows"),
     JAVA_ONE_THROUGHPUT_ONE_CLIENT("Java tasks/s, 1-task workflows, 1 submitting thread"),
     JAVA_ONE_VS_ENGINE_ROWS("Java tasks/s, 1-task workflows, against raw JDBC writing the same rows"),
@@ -20,6 +19,7 @@ public enum Figure {
     DISPATCH_LATENCY("Dispatch latency in a 10-task chain (p50 / p99)"),
     CHAIN_END_TO_END("10-task chain, execute to result (p50 / p99)"),
     ONE_TASK_END_TO_END("1-task workflow, execute to result (p50 / p99)"),
+    RAW_ENGINE_ROWS_LATENCY("Raw JDBC writing a 1-task workflow's rows, 1 writer (p50 / p99)"),
     ONE_TASK_VS_ENGINE_ROWS("1-task workflow, execute to result, against raw JDBC writing its rows (p50)"),
     PYTHON_ONE_TASK_END_TO_END("Python 1-task workflow, execute to result (p50 / p99)");
 
