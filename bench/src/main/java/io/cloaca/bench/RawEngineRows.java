@@ -7,6 +7,7 @@ import io.cloaca.engine.store.RowIds;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The rows a 1-task workflow leaves, written with plain JDBC and nothing else, in the engine's own tables
@@ -54,24 +55,8 @@ final class RawEngineRows {
     /** {@code workflows} 1-task workflows' rows written by {@code threads} workers. */
     Throughput throughput(int workflows, int threads) throws Exception {
         return RawWorkers.run(backend, setup, workflows, threads, 2, (c, lock) -> {
-            PreparedStatement execution = c.prepareStatement(createExecution);
-            PreparedStatement task = c.prepareStatement(createTask);
-            PreparedStatement outcome = c.prepareStatement(completeTask);
-            PreparedStatement end = c.prepareStatement(completeExecution);
-            return i -> {
-                Rows rows = Rows.next();
-                RawWorkers.transaction(c, lock, null, () -> {
-                    rows.bindExecution(execution, 1);
-                    execution.executeUpdate();
-                    rows.bindTask(task, 1);
-                    task.executeUpdate();
-                });
-                RawWorkers.transaction(c, lock, null, () -> {
-                    rows.bindOutcome(outcome, 1);
-                    rows.bindEnd(end, 1);
-                    rows.check(outcome.executeUpdate(), end.executeUpdate());
-                });
-            };
+            Writer writer = statementByStatement(c, lock);
+            return i -> writer.write(Rows.next());
         });
     }
 
@@ -84,47 +69,64 @@ final class RawEngineRows {
      */
     Latencies singleWriter(int warmup, int workflows) throws SQLException {
         Latencies latencies = new Latencies();
-        boolean pipelined = !backend.singleWriter();
-        try (Connection c = backend.rawConnection(setup);
-             PreparedStatement create = c.prepareStatement(pipelined
-                     ? createExecution + ";\n" + createTask + ";\nCOMMIT" : createExecution);
-             PreparedStatement task = c.prepareStatement(createTask);
-             PreparedStatement finish = c.prepareStatement(pipelined
-                     ? completeTask + ";\n" + completeExecution + ";\nCOMMIT" : completeTask);
-             PreparedStatement end = c.prepareStatement(completeExecution)) {
+        try (Connection c = backend.rawConnection(setup)) {
+            Writer writer = backend.singleWriter() ? statementByStatement(c, null) : pipelined(c);
             for (int i = 0; i < warmup + workflows; i++) {
                 Rows rows = Rows.next();
                 long start = System.nanoTime();
-                RawWorkers.transaction(c, null, null, () -> {
-                    if (pipelined) {
-                        rows.bindTask(create, rows.bindExecution(create, 1));
-                        create.execute();
-                    } else {
-                        rows.bindExecution(create, 1);
-                        create.executeUpdate();
-                        rows.bindTask(task, 1);
-                        task.executeUpdate();
-                    }
-                });
-                RawWorkers.transaction(c, null, null, () -> {
-                    if (pipelined) {
-                        rows.bindEnd(finish, rows.bindOutcome(finish, 1));
-                        finish.execute();
-                        int outcome = finish.getUpdateCount();
-                        finish.getMoreResults();
-                        rows.check(outcome, finish.getUpdateCount());
-                    } else {
-                        rows.bindOutcome(finish, 1);
-                        rows.bindEnd(end, 1);
-                        rows.check(finish.executeUpdate(), end.executeUpdate());
-                    }
-                });
+                writer.write(rows);
                 if (i >= warmup) {
                     latencies.add(System.nanoTime() - start);
                 }
             }
         }
         return latencies;
+    }
+
+    /** Writes one workflow's rows in its two transactions. */
+    @FunctionalInterface
+    private interface Writer {
+        void write(Rows rows) throws SQLException;
+    }
+
+    /** Each statement on its own, on {@code c} (statements closed with it), taking {@code lock}'s turns if any. */
+    private Writer statementByStatement(Connection c, ReentrantLock lock) throws SQLException {
+        PreparedStatement execution = c.prepareStatement(createExecution);
+        PreparedStatement task = c.prepareStatement(createTask);
+        PreparedStatement outcome = c.prepareStatement(completeTask);
+        PreparedStatement end = c.prepareStatement(completeExecution);
+        return rows -> {
+            RawWorkers.transaction(c, lock, null, () -> {
+                rows.bindExecution(execution, 1);
+                execution.executeUpdate();
+                rows.bindTask(task, 1);
+                task.executeUpdate();
+            });
+            RawWorkers.transaction(c, lock, null, () -> {
+                rows.bindOutcome(outcome, 1);
+                rows.bindEnd(end, 1);
+                rows.check(outcome.executeUpdate(), end.executeUpdate());
+            });
+        };
+    }
+
+    /** Each transaction's statements and its COMMIT in one prepared statement: one round trip (PostgreSQL). */
+    private Writer pipelined(Connection c) throws SQLException {
+        PreparedStatement create = c.prepareStatement(createExecution + ";\n" + createTask + ";\nCOMMIT");
+        PreparedStatement finish = c.prepareStatement(completeTask + ";\n" + completeExecution + ";\nCOMMIT");
+        return rows -> {
+            RawWorkers.transaction(c, null, null, () -> {
+                rows.bindTask(create, rows.bindExecution(create, 1));
+                create.execute();
+            });
+            RawWorkers.transaction(c, null, null, () -> {
+                rows.bindEnd(finish, rows.bindOutcome(finish, 1));
+                finish.execute();
+                int outcome = finish.getUpdateCount();
+                finish.getMoreResults();
+                rows.check(outcome, finish.getUpdateCount());
+            });
+        };
     }
 
     /** One workflow's keys and time, bound into the four statements from {@code index} on. */
