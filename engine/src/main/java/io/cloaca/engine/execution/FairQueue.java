@@ -22,8 +22,24 @@ final class FairQueue<L, T> {
     record Entry<L, T>(L lane, T item) {
     }
 
+    /** A thread blocked in {@link #take}, with the condition only it waits on. */
+    private static final class Taker {
+        final Condition woken;
+        /** Popped from {@link #idle} by a put: no longer on the stack, though it may find the item gone. */
+        boolean signalled;
+
+        Taker(Condition woken) {
+            this.woken = woken;
+        }
+    }
+
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition notEmpty = lock.newCondition();
+    /**
+     * Blocked takers, the one that blocked last on top. A put wakes the top one: when work comes one item
+     * at a time, the same worker (and the pooled connection its thread used last) takes each, where waking
+     * the longest-idle one would rotate every item through all the workers and their connections.
+     */
+    private final ArrayDeque<Taker> idle = new ArrayDeque<>();
     /** Lanes with work, in serving order: a served lane moves to the back. */
     private final LinkedHashMap<L, ArrayDeque<T>> lanes = new LinkedHashMap<>();
     /** Threads blocked in {@link #take}; guarded by {@code lock}. */
@@ -33,7 +49,7 @@ final class FairQueue<L, T> {
         lock.lock();
         try {
             lanes.computeIfAbsent(lane, l -> new ArrayDeque<>()).add(item);
-            notEmpty.signal();
+            wakeOne();
         } finally {
             lock.unlock();
         }
@@ -43,13 +59,8 @@ final class FairQueue<L, T> {
     Entry<L, T> take() throws InterruptedException {
         lock.lockInterruptibly();
         try {
-            takers++;
-            try {
-                while (lanes.isEmpty()) {
-                    notEmpty.await();
-                }
-            } finally {
-                takers--;
+            if (lanes.isEmpty()) {
+                awaitItem();
             }
             return pollHead();
         } finally {
@@ -74,11 +85,45 @@ final class FairQueue<L, T> {
         }
     }
 
-    /** Whether a thread is waiting in {@link #take} (for tests). */
-    boolean hasTakers() {
+    /** Waits on the top of the stack until an item is there. Holds the lock. */
+    private void awaitItem() throws InterruptedException {
+        Taker me = new Taker(lock.newCondition());
+        boolean served = false;
+        takers++;
+        idle.push(me);
+        try {
+            while (lanes.isEmpty()) {
+                if (me.signalled) { // another thread took the item it was woken for: back on top
+                    me.signalled = false;
+                    idle.push(me);
+                }
+                me.woken.await();
+            }
+            served = true;
+        } finally {
+            takers--;
+            if (!me.signalled) {
+                idle.remove(me); // left without a put choosing it (woken spuriously, or interrupted)
+            } else if (!served && !lanes.isEmpty()) {
+                wakeOne(); // interrupted after a put chose it: its item must not wait for the next put
+            }
+        }
+    }
+
+    /** Wakes the taker that blocked last, if any. Holds the lock. */
+    private void wakeOne() {
+        Taker top = idle.poll();
+        if (top != null) {
+            top.signalled = true;
+            top.woken.signal();
+        }
+    }
+
+    /** Threads waiting in {@link #take} (for tests). */
+    int takers() {
         lock.lock();
         try {
-            return takers > 0;
+            return takers;
         } finally {
             lock.unlock();
         }
