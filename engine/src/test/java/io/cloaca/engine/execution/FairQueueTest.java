@@ -55,10 +55,8 @@ class FairQueueTest {
         FairQueue<String, Integer> queue = new FairQueue<>();
         ExecutorService threads = Executors.newFixedThreadPool(2);
         try {
-            Future<FairQueue.Entry<String, Integer>> first = threads.submit(queue::take);
-            awaitTakers(queue, 1);
-            Future<FairQueue.Entry<String, Integer>> second = threads.submit(queue::take);
-            awaitTakers(queue, 2);
+            Future<FairQueue.Entry<String, Integer>> first = blockedTaker(threads, queue, 1, new Thread[1]);
+            Future<FairQueue.Entry<String, Integer>> second = blockedTaker(threads, queue, 2, new Thread[1]);
 
             queue.put("a", 1);
             assertEquals(1, second.get(30, TimeUnit.SECONDS).item(), "the last to block is woken first");
@@ -75,14 +73,9 @@ class FairQueueTest {
         FairQueue<String, Integer> queue = new FairQueue<>();
         ExecutorService threads = Executors.newFixedThreadPool(2);
         try {
-            Future<FairQueue.Entry<String, Integer>> first = threads.submit(queue::take);
-            awaitTakers(queue, 1);
+            Future<FairQueue.Entry<String, Integer>> first = blockedTaker(threads, queue, 1, new Thread[1]);
             Thread[] chosen = new Thread[1];
-            Future<FairQueue.Entry<String, Integer>> second = threads.submit(() -> {
-                chosen[0] = Thread.currentThread();
-                return queue.take();
-            });
-            awaitTakers(queue, 2);
+            Future<FairQueue.Entry<String, Integer>> second = blockedTaker(threads, queue, 2, chosen);
 
             // The put chooses the second taker; interrupted right after, it may or may not have the item
             // by then. Either it returns the item, or the first taker gets it: the item is never stranded.
@@ -101,6 +94,20 @@ class FairQueueTest {
         } finally {
             threads.shutdownNow();
         }
+    }
+
+    /**
+     * A {@code take} on one of {@code threads}, returned once it is blocked as the queue's
+     * {@code position}-th taker; its thread goes into {@code self[0]}.
+     */
+    private static Future<FairQueue.Entry<String, Integer>> blockedTaker(ExecutorService threads,
+            FairQueue<String, Integer> queue, int position, Thread[] self) {
+        Future<FairQueue.Entry<String, Integer>> taken = threads.submit(() -> {
+            self[0] = Thread.currentThread();
+            return queue.take();
+        });
+        awaitTakers(queue, position);
+        return taken;
     }
 
     private static void awaitTakers(FairQueue<?, ?> queue, int count) {
