@@ -21,7 +21,7 @@ public enum Figure {
     ONE_TASK_END_TO_END("1-task workflow, execute to result (p50 / p99)"),
     RAW_ENGINE_ROWS_LATENCY("Raw JDBC writing a 1-task workflow's rows, 1 writer (p50 / p99)"),
     ONE_TASK_VS_ENGINE_ROWS("1-task workflow, execute to result, against raw JDBC writing its rows (p50)"),
-    ONE_TASK_VS_COMMITS_AFTER("1-task workflow, execute to result, against two raw commits measured right after it (p50)"),
+    ONE_TASK_VS_COMMITS_BETWEEN("1-task workflow, execute to result, each followed by a raw claim + complete (2 commits), the two compared (p50 / p99)"),
     PYTHON_ONE_TASK_END_TO_END("Python 1-task workflow, execute to result (p50 / p99)");
 
     private final String label;
@@ -49,9 +49,10 @@ public enum Figure {
             case DISPATCH_LATENCY -> pg ? "- (SQLite: p50 <= 2, p99 <= 10 ms)" : "p50 <= 2 ms, p99 <= 10 ms";
             case CHAIN_END_TO_END -> pg ? "- (SQLite: <= 50 ms)" : "<= 50 ms";
             case ONE_TASK_END_TO_END -> pg ? "p50 <= 1.5 ms" : "- (PostgreSQL: p50 <= 1.5 ms)";
-            case ONE_TASK_VS_COMMITS_AFTER -> pg ? "<= 1.5x (issue 12)" : "-";
+            case ONE_TASK_VS_COMMITS_BETWEEN -> pg ? "<= 1.5x (issue 12)" : "-";
             case PYTHON_ONE_TASK_END_TO_END -> "-";
-            case JAVA_VS_RAW_BETWEEN -> full ? "-" : ">= 75% / >= 130% (issue 12)";
+            // The issue's targets are for PostgreSQL and SQLite NORMAL (a PostgreSQL setup flushes fully too).
+            case JAVA_VS_RAW_BETWEEN -> full && !pg ? "-" : ">= 75% / >= 130% (issue 12)";
         };
     }
 }

@@ -33,6 +33,12 @@ final class Format {
         return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.1fx", ratio);
     }
 
+    /** As {@link #times}, to hundredths: for a ratio read against a target such as 1.5x, where 1.5x may be 1.54x. */
+    static String timesToHundredths(double part, double whole) {
+        double ratio = part / whole;
+        return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2fx", ratio);
+    }
+
     /** Microseconds, e.g. "880 us"; for NaN, a machine CPU figure that needs Linux's /proc/stat, which says so. */
     static String micros(double micros) {
         return Double.isNaN(micros) ? "unknown (needs Linux's /proc/stat)"

@@ -3,6 +3,7 @@ package io.cloaca.bench;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -62,6 +63,42 @@ final class RawCommitBaseline {
             }
             return new SingleWriter(commits, new Throughput(tasks, 2L * tasks, System.nanoTime() - start,
                     MachineCpu.between(cpu, MachineCpu.busyNanos())));
+        }
+    }
+
+    /**
+     * One writer that runs {@code tasks} of the baseline's tasks one at a time, when asked: for a measurement
+     * that alternates with another one, so that both see the machine in the same state.
+     */
+    LoneWriter loneWriter(int tasks) throws SQLException {
+        return new LoneWriter(table.insertReady(tasks).iterator());
+    }
+
+    /** Runs the next task's claim and complete (two commits) on its own connection; closing closes it. */
+    final class LoneWriter implements AutoCloseable {
+
+        private final Iterator<String> ids;
+        private final Connection c;
+        private final PreparedStatement claim;
+        private final PreparedStatement complete;
+
+        private LoneWriter(Iterator<String> ids) throws SQLException {
+            this.ids = ids;
+            this.c = backend.rawConnection(setup);
+            this.claim = c.prepareStatement(claimSql);
+            this.complete = c.prepareStatement(completeSql);
+        }
+
+        /** Claims and completes the next task; returns the nanoseconds its two commits took. */
+        long nextTask() throws SQLException {
+            long start = System.nanoTime();
+            runTask(c, claim, complete, ids.next(), null, null);
+            return System.nanoTime() - start;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            c.close();
         }
     }
 
