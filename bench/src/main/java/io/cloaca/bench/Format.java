@@ -29,14 +29,17 @@ final class Format {
     }
 
     static String times(double part, double whole) {
-        double ratio = part / whole;
-        return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.1fx", ratio);
+        return ratio("%.1fx", part, whole);
     }
 
     /** As {@link #times}, to hundredths: for a ratio read against a target such as 1.5x, where 1.5x may be 1.54x. */
     static String timesToHundredths(double part, double whole) {
+        return ratio("%.2fx", part, whole);
+    }
+
+    private static String ratio(String pattern, double part, double whole) {
         double ratio = part / whole;
-        return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, "%.2fx", ratio);
+        return Double.isNaN(ratio) ? "-" : String.format(Locale.ROOT, pattern, ratio);
     }
 
     /** Microseconds, e.g. "880 us"; for NaN, a machine CPU figure that needs Linux's /proc/stat, which says so. */
