@@ -149,20 +149,6 @@ final class Propagation {
     }
 
     /**
-     * Whether {@link #propagate(Connection, Execution, Workflow, Map, String, String, Claimant.Claim, long,
-     * ExecutionRecord, ClaimedTask) propagate} with the same arguments would write anything: a skip, a claim,
-     * a task made Ready or the execution's end.
-     */
-    boolean hasWrites(Connection c, Execution execution, Workflow workflow, Map<String, ExecutionProgress.Row> rows,
-                      String justCompleted, Claimant.Claim next, ExecutionRecord ended, ClaimedTask handed)
-            throws SQLException {
-        ExecutionProgress.Decision decision = decide(c, execution, workflow, rows, justCompleted, next, ended, handed,
-                new String[] {execution.initialContext()});
-        return !decision.skipped().isEmpty() || decision.claim() != null || !decision.ready().isEmpty()
-                || (decision.ending() != null && ended == null);
-    }
-
-    /**
      * Asks {@link ExecutionProgress} what follows; reads contexts only if a rule needs them, keeping the
      * initial context it read in {@code initial[0]}.
      */

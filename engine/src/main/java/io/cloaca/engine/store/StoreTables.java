@@ -127,12 +127,9 @@ final class StoreTables {
      * {@code after}, in one round trip on PostgreSQL (see {@link Pipeline}): the write and the read happen once
      * the lock is held, so no other finish of the execution can change a status to or from a terminal one
      * until this transaction ends, and the rows read include what {@code write} changed.
-     *
-     * @param commit send the COMMIT in the same round trip (see {@link Pipeline#runThenCommit}); the rows
-     *               are then what was committed
      */
     Map<String, ExecutionProgress.Row> lockWriteAndReadProgress(Connection c, String executionId, Pipeline.Step write,
-                                                                List<Pipeline.Step> after, boolean commit)
+                                                                List<Pipeline.Step> after)
             throws SQLException {
         if (database.dialect().singleWriter()) {
             Pipeline.run(c, database.dialect(), write);
@@ -157,11 +154,7 @@ final class StoreTables {
                     return i + 1;
                 }, (rs, count) -> readProgress(rs, rows))));
         steps.addAll(after);
-        if (commit) {
-            Pipeline.runThenCommit(c, database.dialect(), steps.toArray(Pipeline.Step[]::new));
-        } else {
-            Pipeline.run(c, database.dialect(), steps.toArray(Pipeline.Step[]::new));
-        }
+        Pipeline.run(c, database.dialect(), steps.toArray(Pipeline.Step[]::new));
         return rows;
     }
 

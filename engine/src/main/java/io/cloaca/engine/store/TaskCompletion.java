@@ -114,7 +114,7 @@ final class TaskCompletion {
             tables.lockExecution(c, task.executionId());
             long at = Math.max(now, tables.clock().millis());
             if (!recordRetry(c, task, retry, at)) {
-                return Tried.done(retried ? alreadyRecorded(c, task, next, null) : FinishResult.LOST);
+                return Tried.done(retried ? alreadyRecorded(c, task, outcome, next, null) : FinishResult.LOST);
             }
             return Tried.done(new FinishResult(true, List.of(), null, null));
         }
@@ -146,27 +146,27 @@ final class TaskCompletion {
         if (takes != null) {
             after.addAll(claims.claimAfterFinish(takes, next, at, task.taskId(), task.token(), queuedClaim));
         }
-        // When that round trip is all the step writes, the COMMIT goes with it on PostgreSQL: the task of a
-        // one-task workflow (which it ends), or a task whose one dependent is the successor it claims (nothing
-        // else can become ready). Not the last task of a longer workflow: an earlier failure would call for a
-        // Failed end, a second transaction, and a crash between the two would leave the execution Running
-        // with every task ended. The rows read tell whether anything is left after all (a completion time
-        // to move, when clocks disagree); a second transaction then writes it (see finish above).
+        // When that round trip is all the step writes, it goes without the execution's lock and with the COMMIT
+        // on PostgreSQL (see unlockedStep): the task of a one-task workflow (which it ends), or a task whose one
+        // dependent is the successor it claims (nothing else can become ready). Not the last task of a longer
+        // workflow: an earlier failure would call for a Failed end, a second transaction, and a crash between
+        // the two would leave the execution Running with every task ended.
         boolean commit = whole && !tables.database.dialect().singleWriter()
                 && ((leaf && workflow.tasks().size() == 1)
                         || (successor != null && dependents.size() == 1));
-        if (commit && successor != null) {
-            return chainStep(c, task, outcome, workflow, next, successor, at, recorded, after, successorId, retried);
+        if (commit) {
+            return unlockedStep(c, task, outcome, workflow, next, successor, at, recorded, after, successorId,
+                    ended, queuedClaim, takes, retried);
         }
         // Lock the execution, record the outcome and read the execution's task rows: one round trip on
         // PostgreSQL. Under the lock no other finish of the execution can move a row to or from a terminal
         // status before this one commits.
         Map<String, ExecutionProgress.Row> rows = tables.lockWriteAndReadProgress(c, task.executionId(),
-                outcomeStep(task, outcome, at, recorded, false), after, commit);
+                outcomeStep(task, outcome, at, recorded, false), after);
         if (!recorded[0]) {
             // The end's and the claim's conditions need this task's row Completed under this claim's token,
             // so a lost claim ended and claimed nothing.
-            return Tried.done(retried ? alreadyRecorded(c, task, next, takes) : FinishResult.LOST);
+            return Tried.done(retried ? alreadyRecorded(c, task, outcome, next, takes) : FinishResult.LOST);
         }
         ClaimedTask handed = queuedClaim[0];
         if (successorId[0] != null) {
@@ -174,39 +174,44 @@ final class TaskCompletion {
             rows.put(successor.toString(), new ExecutionProgress.Row(successorId[0], TaskStatus.Running, null));
             handed = handedSuccessor(c, task, workflow, next, successor, successorId[0]);
         }
-        if (commit) {
-            if (latestOther(task, rows) <= at && !propagation.hasWrites(c, execution(task), workflow, rows,
-                    task.taskName(), next, ended[0], handed)) {
-                return Tried.done(new FinishResult(true, List.of(), handed, ended[0]));
-            }
-            return new Tried(new FinishResult(true, List.of(), handed, ended[0]), true, at);
-        }
         long stamped = restampIfBehind(c, task, rows, at, ended);
         return Tried.done(propagation.propagate(c, execution(task), workflow, rows,
                 output == null ? null : task.taskName(), output, next, stamped, ended[0], handed));
     }
 
     /**
-     * A chain's step on PostgreSQL, alone in its transaction: records the outcome and claims the successor
-     * that waits for this task alone, and commits, in one round trip, without the execution's lock or the
-     * read of its task rows. Neither is needed there: the successor's row is written by this success and by
-     * nothing else, the execution cannot end while the successor is left (its own finish takes the lock),
-     * and the two rows are written in the order every other writer of them keeps (the finished task, then
-     * the row it readies), so no lock waits on another in a cycle. Completion times still follow commit
-     * order along the chain (the task is stamped no earlier than its start, its predecessor's completion),
-     * but not against a task of another branch that committed first with a later time; the successor's
-     * time is, when it finishes. If the successor could not be claimed (the execution failed or
-     * ended meanwhile), the rest is done under the lock in a second transaction (see {@link #finish}).
+     * A step on PostgreSQL that its one round trip writes in full, alone in its transaction: records the
+     * outcome and either claims the successor that waits for this task alone (a chain's step) or ends the
+     * execution whose only task this is, and commits, without the execution's lock or the read of its task
+     * rows. Neither is needed: the successor's row is written by this success and by nothing else, and the
+     * execution cannot end while the successor is left (its own finish takes the lock); the end's condition
+     * (every task Completed or Skipped, the execution Running) is checked by the statement that writes it. A
+     * chain's step writes its two rows in the order every other writer of them keeps (the finished task, then
+     * the row it readies), so no lock waits on another in a cycle. A one-task workflow's step writes the task
+     * row before the execution's, the opposite of an abandon (which locks the execution first): the two meet
+     * only when a claim is abandoned as its owner finishes it, and the server then breaks the deadlock after
+     * a second and the loser is retried. Completion times still follow commit order along a chain (the task is
+     * stamped no earlier than its start, its predecessor's completion), but not against a task of another
+     * branch that committed first with a later time; the successor's time is, when it finishes. If the
+     * successor could not be claimed or the execution not ended (it failed or ended meanwhile), the rest is
+     * done under the lock in a second transaction (see {@link #finish}).
      */
-    private Tried chainStep(Connection c, ClaimedTask task, TaskOutcome outcome, Workflow workflow,
-                            Claimant.Claim next, TaskNamespace successor, long at, boolean[] recorded,
-                            List<Pipeline.Step> after, String[] successorId, boolean retried) throws SQLException {
+    private Tried unlockedStep(Connection c, ClaimedTask task, TaskOutcome outcome, Workflow workflow,
+                               Claimant.Claim next, TaskNamespace successor, long at, boolean[] recorded,
+                               List<Pipeline.Step> after, String[] successorId, ExecutionRecord[] ended,
+                               ClaimedTask[] queuedClaim, String takes, boolean retried) throws SQLException {
         List<Pipeline.Step> steps = new ArrayList<>();
-        steps.add(outcomeStep(task, outcome, at, recorded, true));
+        // A chain's successor was stamped with its predecessor's time when claimed; the task that ends an
+        // execution carries the end's time.
+        steps.add(outcomeStep(task, outcome, at, recorded, successor != null));
         steps.addAll(after);
         Pipeline.runThenCommit(c, tables.database.dialect(), steps.toArray(Pipeline.Step[]::new));
         if (!recorded[0]) {
-            return Tried.done(retried ? alreadyRecorded(c, task, next, null) : FinishResult.LOST);
+            return Tried.done(retried ? alreadyRecorded(c, task, outcome, next, takes) : FinishResult.LOST);
+        }
+        if (successor == null) {
+            FinishResult result = new FinishResult(true, List.of(), queuedClaim[0], ended[0]);
+            return ended[0] == null ? new Tried(result, true, at) : Tried.done(result);
         }
         if (successorId[0] == null) {
             return new Tried(new FinishResult(true, List.of(), null, null), true, at);
@@ -288,18 +293,21 @@ final class TaskCompletion {
     }
 
     /**
-     * In a retried {@link #finish}: whether an earlier try committed the outcome after all (the row is no
-     * longer Running but still carries this claim's token) and, if so, what it did that the caller must
-     * act on: the dependent or the {@code queued} task it claimed, the end of the execution. Dependents it
-     * made Ready are found by the runners' polls.
+     * In a retried {@link #finish}: whether an earlier try committed the outcome after all (the row holds
+     * what this outcome writes and still carries this claim's token) and, if so, what it did that the caller
+     * must act on: the dependent or the {@code queued} task it claimed, the end of the execution. Dependents it
+     * made Ready are found by the runners' polls. The row is compared with the outcome, not only the token:
+     * an abandon of the claim (see {@link OrphanRecovery#abandon}) that won a race with this finish also
+     * leaves the token, with a Failed status and its own error.
      */
-    private FinishResult alreadyRecorded(Connection c, ClaimedTask task, Claimant.Claim next, String queued)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT status, claim_token FROM " + tables.tasks
+    private FinishResult alreadyRecorded(Connection c, ClaimedTask task, TaskOutcome outcome, Claimant.Claim next,
+                                         String queued) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT status, claim_token, last_error FROM " + tables.tasks
                 + " WHERE id = ?")) {
             ps.setString(1, task.taskId());
             try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next() || "Running".equals(rs.getString(1)) || !task.token().equals(rs.getString(2))) {
+                if (!rs.next() || !task.token().equals(rs.getString(2))
+                        || !writtenBy(outcome, TaskStatus.parse(rs.getString(1)), rs.getString(3))) {
                     return FinishResult.LOST;
                 }
             }
@@ -327,6 +335,17 @@ final class TaskCompletion {
         ExecutionRecord ended = tables.loadExecution(c, task.executionId())
                 .filter(e -> e.status().isTerminal()).orElse(null);
         return new FinishResult(true, List.of(), claimed, ended);
+    }
+
+    /** Whether a task row with {@code status} and {@code lastError} is what recording {@code outcome} writes. */
+    private static boolean writtenBy(TaskOutcome outcome, TaskStatus status, String lastError) {
+        if (outcome instanceof TaskOutcome.Retry r) {
+            return status == TaskStatus.Ready && java.util.Objects.equals(r.error(), lastError);
+        }
+        if (outcome instanceof TaskOutcome.Failed f) {
+            return status == TaskStatus.Failed && java.util.Objects.equals(f.error(), lastError);
+        }
+        return status == TaskStatus.Completed;
     }
 
     private static final String OWNED = ", " + StoreTables.UNCLAIM + " WHERE id = ? AND ";
