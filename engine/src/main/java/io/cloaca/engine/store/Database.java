@@ -351,7 +351,11 @@ public final class Database implements AutoCloseable {
         return inExecutionTransaction(executionId, (c, whole) -> work.run(c));
     }
 
-    /** As {@link #inExecutionTransaction(String, SqlWork)}, for work that may send the commit itself. */
+    /**
+     * As {@link #inExecutionTransaction(String, SqlWork)}, for work that may send the commit itself. Told it
+     * is the whole transaction, work may skip the execution's lock (see {@code TaskCompletion.unlockedStep}):
+     * alone in its batch, it holds no other execution's locks that a wait could tie into a cycle.
+     */
     <T> T inExecutionTransaction(String executionId, ClosingWork<T> work) {
         java.util.Objects.requireNonNull(executionId, "executionId");
         return withRetry(() -> transactionOnce(executionId, work));
