@@ -318,8 +318,8 @@ public final class BenchSuite {
                 + "timed from its first statement to its second commit, each transaction (statements and COMMIT) in "
                 + "one round trip on PostgreSQL as the engine sends it: the least a lone 1-task execution costs the "
                 + "database, against which the engine's "
-                + "execute-to-result is its own time (the execution's row lock, the read of its tasks' statuses, "
-                + "JSON, thread hand-offs). Then 1-task executions again, each followed on the same thread by one raw "
+                + "execute-to-result is its own time (JSON, thread hand-offs; on SQLite, and on PostgreSQL when other "
+                + "finishes commit with it, also the read of its tasks' statuses). Then 1-task executions again, each followed on the same thread by one raw "
                 + "claim + complete (two commits, timed together): the execute against those is its latency ratio "
                 + "free of the drift since the commits measured up front.");
         report.note("Python: the same shapes, tasks declared with @cloaca.task in Python run by GraalPy in one "

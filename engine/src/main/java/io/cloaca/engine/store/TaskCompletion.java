@@ -209,15 +209,12 @@ final class TaskCompletion {
         if (!recorded[0]) {
             return Tried.done(retried ? alreadyRecorded(c, task, outcome, next, takes) : FinishResult.LOST);
         }
-        if (successor == null) {
-            FinishResult result = new FinishResult(true, List.of(), queuedClaim[0], ended[0]);
-            return ended[0] == null ? new Tried(result, true, at) : Tried.done(result);
-        }
-        if (successorId[0] == null) {
-            return new Tried(new FinishResult(true, List.of(), null, null), true, at);
-        }
-        return Tried.done(new FinishResult(true, List.of(), handedSuccessor(c, task, workflow, next, successor,
-                successorId[0]), null));
+        // Written in full when it claimed the successor (a chain's step) or ended the execution (its only task).
+        boolean wrote = successor != null ? successorId[0] != null : ended[0] != null;
+        ClaimedTask handed = successor == null ? queuedClaim[0]
+                : wrote ? handedSuccessor(c, task, workflow, next, successor, successorId[0]) : null;
+        FinishResult result = new FinishResult(true, List.of(), handed, ended[0]);
+        return wrote ? Tried.done(result) : new Tried(result, true, at);
     }
 
     /** The successor a finish claimed for this worker, with its input (the execution's initial context). */

@@ -71,13 +71,7 @@ class OneTaskFinishTest extends StoreTestBase {
         String id = UUID.randomUUID().toString();
         ClaimedTask t = claimedRoot(id);
         // Another writer ended it meanwhile (recovery abandoning it, say).
-        database.inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("workflow_executions")
-                    + " SET status = 'Failed', error_message = 'abandoned', completed_at = 1 WHERE id = ?")) {
-                ps.setString(1, id);
-                return ps.executeUpdate();
-            }
-        });
+        database.inTransaction(c -> failExecutionRow(c, id));
         FinishResult result = store.finish(t, new TaskOutcome.Succeeded("{}"), ONE, null, System.currentTimeMillis());
         assertTrue(result.recorded());
         assertEquals(ExecutionStatus.Failed, store.findExecution(id).orElseThrow().status());
@@ -104,10 +98,15 @@ class OneTaskFinishTest extends StoreTestBase {
             ps.setString(1, taskId);
             ps.executeUpdate();
         }
-        try (PreparedStatement ps = holder.prepareStatement("UPDATE " + table("workflow_executions")
+        failExecutionRow(holder, executionId);
+    }
+
+    /** Writes the execution's row Failed on {@code c}, as another writer ending it would. */
+    private int failExecutionRow(Connection c, String executionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("workflow_executions")
                 + " SET status = 'Failed', error_message = 'abandoned', completed_at = 1 WHERE id = ?")) {
             ps.setString(1, executionId);
-            ps.executeUpdate();
+            return ps.executeUpdate();
         }
     }
 
